@@ -1,0 +1,235 @@
+"""The offline lab models: deterministic stand-ins for real models.
+
+They decide what to say from the request alone (the messages and the tools offered), so they are
+stateless, safe to run concurrently, and behave the same live and in replay:
+
+- ``lab/scripted`` follows the agent's script: turn N is the N-th assistant message this agent
+  has produced in the conversation. A turn is text or one or more tool calls. Text may refer to
+  earlier tool results with ``{result}``, ``{result[2]}``, ``{results}``, ``{tool:NAME}``,
+  ``{input}``. When the script runs out, it answers with a summary of what the tools returned.
+- ``lab/auto`` calls each offered tool once, with arguments generated from its JSON schema, then
+  answers with a summary of the results (like pydantic-ai's TestModel).
+
+This module is pure: the litellm adapter that registers these as the ``lab`` provider lives in
+``llm.py`` (the only module that imports litellm). Token counts are computed by the gateway with
+tiktoken on the real request and reply, so they are real numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+LAB_MODELS = ("lab/scripted", "lab/auto")
+
+
+@dataclass(frozen=True)
+class LabCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LabReply:
+    text: str = ""
+    calls: tuple[LabCall, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """What the runtime tells a lab model about the agent it plays (sent in ``extra_body``)."""
+
+    agent: str = "agent"
+    script: list[dict[str, Any]] = field(default_factory=list)
+    ttft_ms: float = 0.0
+    tokens_per_s: float = 0.0
+    fail: str = ""  # a scripted model error, for testing failure handling
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> LabConfig:
+        data = data or {}
+        return cls(
+            agent=str(data.get("agent", "agent")),
+            script=list(data.get("script", [])),
+            ttft_ms=float(data.get("ttft_ms", 0.0)),
+            tokens_per_s=float(data.get("tokens_per_s", 0.0)),
+            fail=str(data.get("fail", "")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent,
+            "script": self.script,
+            "ttft_ms": self.ttft_ms,
+            "tokens_per_s": self.tokens_per_s,
+            "fail": self.fail,
+        }
+
+
+def expand_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unroll ``repeat = N`` turns (used to script an agent that goes round in circles)."""
+    out: list[dict[str, Any]] = []
+    for turn in script:
+        out.extend([turn] * max(1, int(turn.get("repeat", 1))))
+    return out
+
+
+def lab_reply(model: str, messages: list[dict[str, Any]], tools: list[dict], cfg: LabConfig) -> LabReply:
+    """What the lab model ``model`` answers to this request."""
+    if model.endswith("scripted") and cfg.script:
+        turns = expand_script(cfg.script)
+        turn_no = _own_turns(messages, cfg.agent)
+        if turn_no < len(turns):
+            return _render_turn(turns[turn_no], messages)
+        return LabReply(text=_summary(messages))
+    return _auto_reply(messages, tools)
+
+
+def _own_turns(messages: list[dict[str, Any]], agent: str) -> int:
+    """How many assistant messages this agent has produced since its input (its turn index)."""
+    return sum(
+        1 for m in messages if m.get("role") == "assistant" and m.get("name", agent) == agent
+    )
+
+
+def _render_turn(turn: dict[str, Any], messages: list[dict[str, Any]]) -> LabReply:
+    calls: list[LabCall] = []
+    if "tool" in turn:
+        calls.append(LabCall(turn["tool"], _fill(turn.get("args", {}), messages)))
+    for call in turn.get("calls", []):
+        calls.append(LabCall(call["tool"], _fill(call.get("args", {}), messages)))
+    text = fill_template(turn.get("text", ""), messages)
+    return LabReply(text=text, calls=tuple(calls))
+
+
+def _fill(value: Any, messages: list[dict[str, Any]]) -> Any:
+    if isinstance(value, str):
+        return fill_template(value, messages)
+    if isinstance(value, dict):
+        return {k: _fill(v, messages) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, messages) for v in value]
+    return value
+
+
+_TEMPLATE = re.compile(r"\{(result(?:\[(-?\d+)\])?|results|input|tool:([\w.-]+))\}")
+
+
+def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(tool name, content) for every tool result in the conversation, in order."""
+    names: dict[str, str] = {}
+    out: list[tuple[str, str]] = []
+    for m in messages:
+        for call in m.get("tool_calls") or []:
+            names[call.get("id", "")] = call.get("function", {}).get("name", "")
+        if m.get("role") == "tool":
+            out.append((names.get(m.get("tool_call_id", ""), m.get("name", "")), _text(m)))
+    return out
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message.get("content") or ""
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content)
+    return str(content)
+
+
+def fill_template(text: str, messages: list[dict[str, Any]]) -> str:
+    if "{" not in text:
+        return text
+    results = _tool_results(messages)
+    last_user = next((_text(m) for m in reversed(messages) if m.get("role") == "user"), "")
+
+    def sub(match: re.Match[str]) -> str:
+        token, index, tool_name = match.group(1), match.group(2), match.group(3)
+        if token == "input":
+            return last_user
+        if token == "results":
+            return "\n".join(f"- {name}: {content}" for name, content in results) or "(none)"
+        if tool_name:
+            hits = [c for n, c in results if n == tool_name]
+            return hits[-1] if hits else f"(no {tool_name} result)"
+        if not results:
+            return "(no result)"
+        if index is None:
+            return results[-1][1]
+        i = int(index)
+        i = i - 1 if i > 0 else i
+        return results[i][1] if -len(results) <= i < len(results) else "(no result)"
+
+    return _TEMPLATE.sub(sub, text)
+
+
+def _summary(messages: list[dict[str, Any]]) -> str:
+    results = _tool_results(messages)
+    if not results:
+        task = next((_text(m) for m in reversed(messages) if m.get("role") == "user"), "")
+        return f"I have no tool results to go on, so here is my direct answer to: {task[:200]}"
+    lines = [f"I used {len(results)} tool call(s). What they returned:"]
+    lines += [f"- {name}: {_clip(content)}" for name, content in results]
+    return "\n".join(lines)
+
+
+def _clip(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _auto_reply(messages: list[dict[str, Any]], tools: list[dict]) -> LabReply:
+    called = {
+        call.get("function", {}).get("name")
+        for m in messages
+        for call in (m.get("tool_calls") or [])
+    }
+    task = next((_text(m) for m in messages if m.get("role") == "user"), "")
+    for spec in tools or []:
+        fn = spec.get("function", spec)
+        if fn.get("name") not in called:
+            return LabReply(calls=(LabCall(fn["name"], args_from_schema(fn.get("parameters", {}), task)),))
+    return LabReply(text=_summary(messages))
+
+
+def args_from_schema(schema: dict[str, Any], task: str = "") -> dict[str, Any]:
+    """Plausible arguments for a tool from its JSON schema (required and optional properties)."""
+    props: dict[str, Any] = schema.get("properties", {})
+    return {name: _value_for(name, prop, task) for name, prop in props.items()}
+
+
+def _value_for(name: str, prop: dict[str, Any], task: str) -> Any:
+    if "enum" in prop:
+        return prop["enum"][0]
+    if "default" in prop and prop["default"] is not None:
+        return prop["default"]
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "integer":
+        return int(prop.get("minimum", 1))
+    if kind == "number":
+        return float(prop.get("minimum", 1.0))
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "object":
+        return args_from_schema(prop, task)
+    lowered = name.lower()
+    if "path" in lowered or "file" in lowered or "dir" in lowered:
+        return "."
+    if "expr" in lowered:
+        return "6 * 7"
+    return task[:80] or name
+
+
+def as_tool_calls(reply: LabReply, turn_tag: str) -> list[dict[str, Any]]:
+    """The reply's calls in the OpenAI ``tool_calls`` wire shape, with stable ids."""
+    return [
+        {
+            "id": f"call_{turn_tag}_{i}",
+            "type": "function",
+            "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+        }
+        for i, c in enumerate(reply.calls)
+    ]

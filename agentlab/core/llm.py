@@ -1,0 +1,383 @@
+"""The one LLM seam: the only module that imports litellm.
+
+Every model call - a real provider, local Ollama, an OpenAI-compatible server, or the offline lab
+models - goes through :func:`complete`. litellm is imported lazily (it costs seconds) with its
+offline switches set first, and the lab models are registered as a litellm custom provider, so the
+runtime has exactly one code path.
+
+Calls are streamed only when someone watches the tokens (``on_delta`` given): litellm's streamed
+path costs several milliseconds per call even on an instant model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from agentlab.core import labmodels, tokens
+from agentlab.errors import ModelError
+
+OnDelta = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LlmRequest:
+    model: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    max_tokens: int | None = None
+    api_base: str | None = None
+    #: Lab-model settings (agent name, script, latency); sent in ``extra_body``.
+    lab: dict[str, Any] | None = None
+    #: Price the call as this model (lab models default to gpt-4o-mini).
+    price_as: str | None = None
+    #: Explicit (input, output) USD per token; wins over the price map.
+    price: tuple[float, float] | None = None
+    num_retries: int = 2
+    timeout_s: float = 120.0
+
+
+@dataclass
+class LlmResponse:
+    content: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # OpenAI wire shape
+    finish_reason: str = "stop"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None  # None: no known price for this model
+    model: str = ""
+
+    def message(self, name: str | None = None) -> dict[str, Any]:
+        """The assistant message to append to the conversation."""
+        msg: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        if self.tool_calls:
+            msg["tool_calls"] = self.tool_calls
+        if name:
+            msg["name"] = name
+        return msg
+
+
+def is_lab(model: str) -> bool:
+    return model.startswith("lab/")
+
+
+DEFAULT_LAB_PRICE_AS = "gpt-4o-mini"
+
+
+def pricing_model(req_model: str, price_as: str | None) -> str:
+    """The model whose price and tokenizer apply to a call."""
+    if price_as:
+        return price_as
+    return DEFAULT_LAB_PRICE_AS if is_lab(req_model) else req_model
+
+
+# --- litellm, lazily ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _litellm() -> Any:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    litellm.drop_params = True  # a provider that lacks a parameter should not fail the call
+    litellm.custom_provider_map = [{"provider": "lab", "custom_handler": _lab_provider(litellm)}]
+    return litellm
+
+
+def model_price(model: str) -> tuple[float, float] | None:
+    """USD per (input, output) token from litellm's bundled price map; None when unknown
+    (litellm would silently say 0 - we call that unpriced, never free)."""
+    if is_lab(model):
+        return None
+    litellm = _litellm()
+    for name in (model, model.split("/", 1)[-1]):
+        info = litellm.model_cost.get(name)
+        if info and info.get("input_cost_per_token") is not None:
+            return float(info["input_cost_per_token"]), float(info.get("output_cost_per_token") or 0)
+    try:
+        info = litellm.get_model_info(model)
+    except Exception:
+        return None
+    if info.get("input_cost_per_token") is None:
+        return None
+    return float(info["input_cost_per_token"]), float(info.get("output_cost_per_token") or 0)
+
+
+def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> tuple[float, float]:
+    """litellm's own ``cost_per_token`` (used to check our repricing against)."""
+    return _litellm().cost_per_token(
+        model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+    )
+
+
+def max_output_tokens(model: str) -> int | None:
+    if is_lab(model):
+        return None
+    try:
+        info = _litellm().get_model_info(model)
+    except Exception:
+        return None
+    value = info.get("max_output_tokens") or info.get("max_tokens")
+    return int(value) if value else None
+
+
+_ERROR_KINDS = {
+    "RateLimitError": "rate_limit",
+    "AuthenticationError": "auth",
+    "PermissionDeniedError": "auth",
+    "APIConnectionError": "connection",
+    "Timeout": "timeout",
+    "BadRequestError": "bad_request",
+    "NotFoundError": "not_found",
+    "ContextWindowExceededError": "context_window",
+    "ServiceUnavailableError": "unavailable",
+    "InternalServerError": "server",
+}
+
+
+def _model_error(exc: Exception) -> ModelError:
+    kind = _ERROR_KINDS.get(type(exc).__name__, "model")
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return ModelError(f"{type(exc).__name__}: {text}", kind=kind)
+
+
+# --- the call ---------------------------------------------------------------------------------
+
+
+async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmResponse:
+    """Make one chat completion. Streams (calling ``on_delta`` with text) when given a callback."""
+    litellm = _litellm()
+    kwargs: dict[str, Any] = {
+        "model": req.model,
+        "messages": req.messages,
+        "timeout": req.timeout_s,
+    }
+    if req.tools:
+        kwargs["tools"] = req.tools
+    if req.max_tokens is not None:
+        kwargs["max_tokens"] = req.max_tokens
+    if req.api_base:
+        kwargs["api_base"] = req.api_base
+    if is_lab(req.model):
+        lab = dict(req.lab or {})
+        lab["count_as"] = pricing_model(req.model, req.price_as)
+        kwargs["extra_body"] = {"lab": lab}
+    else:
+        kwargs["num_retries"] = req.num_retries
+    try:
+        if on_delta is None:
+            raw = await litellm.acompletion(**kwargs)
+            resp = _from_response(raw)
+        else:
+            stream = await litellm.acompletion(
+                stream=True, stream_options={"include_usage": True}, **kwargs
+            )
+            resp = await _from_stream(stream, on_delta, req)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise _model_error(exc) from None
+    count_model = pricing_model(req.model, req.price_as)
+    if not resp.input_tokens:
+        resp.input_tokens = tokens.count_messages(req.messages, count_model, req.tools or None)
+    if not resp.output_tokens:
+        resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
+    price = req.price or model_price(count_model)
+    if price is not None:
+        resp.cost_usd = resp.input_tokens * price[0] + resp.output_tokens * price[1]
+    resp.model = req.model
+    return resp
+
+
+def _from_response(raw: Any) -> LlmResponse:
+    choice = raw.choices[0]
+    msg = choice.message
+    calls = [
+        {
+            "id": c.id,
+            "type": "function",
+            "function": {"name": c.function.name, "arguments": c.function.arguments or "{}"},
+        }
+        for c in (msg.tool_calls or [])
+    ]
+    usage = getattr(raw, "usage", None)
+    return LlmResponse(
+        content=msg.content or "",
+        tool_calls=calls,
+        finish_reason=choice.finish_reason or "stop",
+        input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+    )
+
+
+async def _from_stream(stream: Any, on_delta: OnDelta, req: LlmRequest) -> LlmResponse:
+    resp = LlmResponse()
+    parts: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    count_model = pricing_model(req.model, req.price_as)
+    streamed_tokens = 0
+    async for chunk in stream:
+        usage = getattr(chunk, "usage", None)
+        if usage is not None and getattr(usage, "prompt_tokens", None):
+            resp.input_tokens = int(usage.prompt_tokens or 0)
+            resp.output_tokens = int(usage.completion_tokens or 0)
+        if not chunk.choices:
+            continue
+        choice = chunk.choices[0]
+        delta = choice.delta
+        if delta is not None and delta.content:
+            parts.append(delta.content)
+            on_delta(delta.content)
+            if req.max_tokens is not None:
+                streamed_tokens += tokens.count_text(delta.content, count_model)
+                if streamed_tokens >= req.max_tokens:  # never stream past the reservation
+                    resp.finish_reason = "length"
+                    break
+        for tc in (delta.tool_calls if delta is not None else None) or []:
+            slot = calls.setdefault(tc.index or 0, {"id": "", "name": "", "arguments": ""})
+            if tc.id:
+                slot["id"] = tc.id
+            if tc.function is not None:
+                slot["name"] += tc.function.name or ""
+                slot["arguments"] += tc.function.arguments or ""
+        if choice.finish_reason:
+            resp.finish_reason = choice.finish_reason
+    resp.content = "".join(parts)
+    resp.tool_calls = [
+        {
+            "id": c["id"] or f"call_{i}",
+            "type": "function",
+            "function": {"name": c["name"], "arguments": c["arguments"] or "{}"},
+        }
+        for i, c in sorted(calls.items())
+    ]
+    if resp.finish_reason == "length":
+        # The stream was cut: usage from the provider (if any) would describe more than we took.
+        resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
+    return resp
+
+
+# --- the lab provider -------------------------------------------------------------------------
+
+
+def _lab_provider(litellm: Any) -> Any:
+    from litellm import CustomLLM
+    from litellm.types.utils import GenericStreamingChunk, ModelResponse
+
+    class LabProvider(CustomLLM):
+        """litellm adapter over :mod:`agentlab.core.labmodels`."""
+
+        def _plan(self, model: str, messages: list, optional_params: dict) -> tuple:
+            lab = dict((optional_params.get("extra_body") or {}).get("lab") or {})
+            cfg = labmodels.LabConfig.from_dict(lab)
+            if cfg.fail:
+                raise litellm.InternalServerError(
+                    message=f"lab model scripted failure: {cfg.fail}",
+                    llm_provider="lab",
+                    model=model,
+                )
+            tools = optional_params.get("tools") or []
+            reply = labmodels.lab_reply("lab/" + model.split("/")[-1], messages, tools, cfg)
+            count_as = lab.get("count_as") or DEFAULT_LAB_PRICE_AS
+            text = reply.text
+            calls = labmodels.as_tool_calls(reply, f"{cfg.agent}_{len(messages)}")
+            finish = "tool_calls" if calls else "stop"
+            max_tokens = optional_params.get("max_tokens")
+            out_tokens = tokens.count_completion(text, calls, count_as)
+            if max_tokens is not None and out_tokens > max_tokens:
+                # Like a real model, a reply that does not fit is cut at max_tokens.
+                text = tokens.truncate_text(text, max_tokens, count_as)
+                calls, finish = [], "length"
+                out_tokens = tokens.count_text(text, count_as)
+            usage = {
+                "prompt_tokens": tokens.count_messages(messages, count_as, tools or None),
+                "completion_tokens": out_tokens,
+            }
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+            return cfg, text, calls, finish, usage
+
+        def _response(self, model: str, messages: list, optional_params: dict) -> Any:
+            _, text, calls, finish, usage = self._plan(model, messages, optional_params)
+            message: dict[str, Any] = {"role": "assistant", "content": text or None}
+            if calls:
+                message["tool_calls"] = calls
+            return ModelResponse(
+                model=model,
+                choices=[{"index": 0, "message": message, "finish_reason": finish}],
+                usage=usage,
+            )
+
+        def completion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+            cfg = labmodels.LabConfig.from_dict((kw["optional_params"].get("extra_body") or {}).get("lab"))
+            resp = self._response(model, messages, kw["optional_params"])
+            time.sleep(_latency_s(cfg, resp.usage.completion_tokens))
+            return resp
+
+        async def acompletion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+            cfg = labmodels.LabConfig.from_dict((kw["optional_params"].get("extra_body") or {}).get("lab"))
+            resp = self._response(model, messages, kw["optional_params"])
+            delay = _latency_s(cfg, resp.usage.completion_tokens)
+            if delay:
+                await asyncio.sleep(delay)
+            return resp
+
+        async def astreaming(
+            self, model: str, messages: list, *args: Any, **kw: Any
+        ) -> AsyncIterator[Any]:
+            cfg, text, calls, finish, usage = self._plan(model, messages, kw["optional_params"])
+            if cfg.ttft_ms:
+                await asyncio.sleep(cfg.ttft_ms / 1000)
+            pieces = _pieces(text)
+            per_piece = 0.0
+            if cfg.tokens_per_s and pieces:
+                per_piece = usage["completion_tokens"] / cfg.tokens_per_s / len(pieces)
+            for piece in pieces:
+                yield GenericStreamingChunk(
+                    text=piece, tool_use=None, is_finished=False, finish_reason="", usage=None, index=0
+                )
+                if per_piece:
+                    await asyncio.sleep(per_piece)
+            for i, call in enumerate(calls):
+                yield GenericStreamingChunk(
+                    text="",
+                    tool_use={"id": call["id"], "type": "function", "function": call["function"], "index": i},
+                    is_finished=False,
+                    finish_reason="",
+                    usage=None,
+                    index=0,
+                )
+            yield GenericStreamingChunk(
+                text="", tool_use=None, is_finished=True, finish_reason=finish, usage=usage, index=0
+            )
+
+        def streaming(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+            raise NotImplementedError("agentlab streams lab models asynchronously only")
+
+    return LabProvider()
+
+
+def _latency_s(cfg: labmodels.LabConfig, output_tokens: int) -> float:
+    delay = cfg.ttft_ms / 1000
+    if cfg.tokens_per_s:
+        delay += output_tokens / cfg.tokens_per_s
+    return delay
+
+
+def _pieces(text: str, size: int = 12) -> list[str]:
+    """Split text into small stream chunks (about a few tokens each), keeping whitespace."""
+    return [text[i : i + size] for i in range(0, len(text), size)] if text else []
+
+
+def dumps_args(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)

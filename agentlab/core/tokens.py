@@ -1,0 +1,113 @@
+"""Token counting with tiktoken, offline.
+
+tiktoken downloads its BPE files on first use. litellm ships the common ones (cl100k_base,
+o200k_base, p50k_base) inside its wheel; we point tiktoken's cache at that folder *without
+importing litellm* (which costs seconds), so counting works with no network from the first call.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+_BUNDLED = ("cl100k_base", "o200k_base", "p50k_base", "p50k_edit", "o200k_harmony")
+
+
+def bundled_encodings_dir() -> Path | None:
+    """The folder of BPE files litellm ships, found without importing litellm."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+    return folder if folder.is_dir() else None
+
+
+def _configure_offline_cache() -> None:
+    if os.environ.get("TIKTOKEN_CACHE_DIR") and os.environ.get("CUSTOM_TIKTOKEN_CACHE_DIR"):
+        return
+    folder = bundled_encodings_dir()
+    if folder is None:
+        return
+    # litellm overwrites TIKTOKEN_CACHE_DIR on import unless CUSTOM_TIKTOKEN_CACHE_DIR is set.
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(folder))
+    os.environ.setdefault("CUSTOM_TIKTOKEN_CACHE_DIR", os.environ["TIKTOKEN_CACHE_DIR"])
+
+
+_configure_offline_cache()
+
+
+@lru_cache(maxsize=16)
+def encoding_name_for(model: str) -> str:
+    """The tiktoken encoding for a model name, falling back to o200k_base (the modern default)
+    for models tiktoken does not know (Claude, Ollama, lab models priced as them)."""
+    import tiktoken
+
+    name = model.split("/")[-1]
+    try:
+        enc = tiktoken.encoding_name_for_model(name)
+    except KeyError:
+        return "o200k_base"
+    return enc if enc in _BUNDLED else "cl100k_base"
+
+
+@lru_cache(maxsize=8)
+def _encoding(name: str) -> Any:
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+def count_text(text: str, model: str = "gpt-4o-mini") -> int:
+    if not text:
+        return 0
+    return len(_encoding(encoding_name_for(model)).encode(text, disallowed_special=()))
+
+
+def truncate_text(text: str, max_tokens: int, model: str = "gpt-4o-mini") -> str:
+    enc = _encoding(encoding_name_for(model))
+    ids = enc.encode(text, disallowed_special=())
+    return text if len(ids) <= max_tokens else enc.decode(ids[: max(0, max_tokens)])
+
+
+def count_messages(
+    messages: list[dict[str, Any]], model: str = "gpt-4o-mini", tools: list[dict] | None = None
+) -> int:
+    """Prompt tokens of a chat request, following OpenAI's published accounting: 3 tokens of
+    framing per message, 1 more for a name, 3 to prime the reply; tool schemas and tool calls
+    are counted as their JSON text."""
+    total = 3
+    for msg in messages:
+        total += 3
+        for key, value in msg.items():
+            if value is None:
+                continue
+            if key == "tool_calls":
+                for call in value:
+                    fn = call.get("function", {})
+                    total += count_text(fn.get("name", ""), model)
+                    total += count_text(fn.get("arguments", ""), model) + 3
+            elif key == "content" and isinstance(value, list):  # multi-part content
+                total += sum(count_text(p.get("text", ""), model) for p in value)
+            elif isinstance(value, str):
+                total += count_text(value, model)
+                if key == "name":
+                    total += 1
+    if tools:
+        total += count_text(json.dumps(tools, separators=(",", ":")), model)
+    return total
+
+
+def count_completion(content: str, tool_calls: list[dict] | None, model: str) -> int:
+    """Output tokens of an assistant reply: its text plus each tool call's name and arguments."""
+    total = count_text(content or "", model)
+    for call in tool_calls or []:
+        fn = call.get("function", call)
+        args = fn.get("arguments", "")
+        if not isinstance(args, str):
+            args = json.dumps(args)
+        total += count_text(fn.get("name", ""), model) + count_text(args, model) + 3
+    return total
