@@ -1,0 +1,385 @@
+"""Tools an agent can call: the ``@tool`` decorator, JSON schemas, ``call_tool`` and the built-ins.
+
+A tool is a plain Python function. ``@tool`` reads its type hints and docstring into the JSON
+schema a model sees (OpenAI/litellm ``tools`` format). ``call_tool`` is the only way the runtime
+runs one: it parses and validates the model's arguments, injects the ``ToolContext``, runs sync
+functions in a worker thread, and turns *every* failure into an error ``ToolResult`` the model can
+read and recover from -- a bad tool call never crashes a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import json
+import re
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, overload
+
+from agentlab.core import docsearch, sandbox
+
+MAX_RESULT_CHARS = 20_000
+_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what OpenAI-compatible APIs accept
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """What a run lets its tools touch."""
+
+    workspace: Path | None = None
+    """Folder the file tools may read; ``None`` makes them return an error result."""
+    docs: Path | None = None
+    """Folder of .txt/.md files ``search_docs`` searches."""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    content: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    """JSON schema of the arguments, ``{"type": "object", "properties": ..., "required": ...}``."""
+    fn: Callable[..., Any]
+    """Sync or async; may declare a ``ctx: ToolContext`` parameter (not part of the schema)."""
+    risky: bool = False
+    """Risky tools need a person's approval before they run."""
+
+    def schema(self) -> dict[str, Any]:
+        """The tool in the OpenAI/litellm ``tools=[...]`` format."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": copy.deepcopy(self.parameters),
+            },
+        }
+
+
+class UnknownToolError(KeyError):
+    """A tool name that is neither built in nor supplied by the caller."""
+
+    def __init__(self, name: str, known: list[str] | None = None) -> None:
+        super().__init__(name)
+        self.name = name
+        self.known = sorted(known or [])
+
+    def __str__(self) -> str:  # KeyError's default str() is the repr of the key
+        return f"unknown tool {self.name!r}; known tools: {', '.join(self.known) or '(none)'}"
+
+
+# --- schema derivation -----------------------------------------------------------------------
+
+_SIMPLE_TYPES: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _is_ctx_param(param: inspect.Parameter) -> bool:
+    return param.name == "ctx" or param.annotation in (ToolContext, "ToolContext")
+
+
+def _type_schema(hint: Any, where: str) -> dict[str, Any]:
+    if hint is Any or hint is inspect.Parameter.empty:
+        return {}
+    if hint in _SIMPLE_TYPES:
+        return {"type": _SIMPLE_TYPES[hint]}
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        kinds = {_SIMPLE_TYPES.get(type(a)) for a in args}
+        schema: dict[str, Any] = {"enum": list(args)}
+        if len(kinds) == 1 and None not in kinds:
+            schema["type"] = kinds.pop()
+        return schema
+    if hint is list or origin is list:
+        schema = {"type": "array"}
+        if args:
+            schema["items"] = _type_schema(args[0], where)
+        return schema
+    if hint is dict or origin is dict:
+        return {"type": "object"}
+    raise TypeError(f"{where}: unsupported type {hint!r} for a tool parameter")
+
+
+def _unwrap_optional(hint: Any) -> tuple[Any, bool]:
+    """``X | None`` -> ``(X, True)``; anything else -> ``(hint, False)``."""
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
+        return hint, False
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if len(args) != 1 or len(typing.get_args(hint)) != 2:
+        raise TypeError(f"unsupported union {hint!r}: use a single type or X | None")
+    return args[0], True
+
+
+_SECTION_RE = re.compile(
+    r"^(Args|Arguments|Parameters|Returns?|Raises|Yields?|Examples?|Notes?):\s*$"
+)
+_ARG_RE = re.compile(r"^\s*\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """The first paragraph (as one line) and the Google-style ``Args:`` descriptions."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    summary: list[str] = []
+    for line in lines:
+        if not line.strip() or _SECTION_RE.match(line.strip()):
+            break
+        summary.append(line.strip())
+    params: dict[str, str] = {}
+    in_args, base_indent, current = False, 0, None
+    for line in lines:
+        stripped = line.strip()
+        header = _SECTION_RE.match(stripped)
+        if header and len(line) - len(line.lstrip()) == 0:
+            in_args, current = header.group(1) in ("Args", "Arguments", "Parameters"), None
+            base_indent = -1
+            continue
+        if not in_args or not stripped:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if base_indent < 0:
+            base_indent = indent
+        match = _ARG_RE.match(line)
+        if indent == base_indent and match:
+            current = match.group(1)
+            params[current] = match.group(2).strip()
+        elif current and indent > base_indent:
+            params[current] = f"{params[current]} {stripped}".strip()
+    return " ".join(summary), params
+
+
+def _build_schema(fn: Callable[..., Any], name: str) -> tuple[str, dict[str, Any]]:
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception as exc:
+        raise TypeError(f"tool {name!r}: cannot read its type hints: {exc}") from exc
+    description, arg_docs = parse_docstring(inspect.getdoc(fn))
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for param in inspect.signature(fn).parameters.values():
+        if _is_ctx_param(param) or hints.get(param.name) is ToolContext:
+            continue
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):
+            raise TypeError(f"tool {name!r}: parameter {param.name!r} must be a named parameter")
+        hint, optional = _unwrap_optional(hints.get(param.name, inspect.Parameter.empty))
+        prop = _type_schema(hint, f"tool {name!r}, parameter {param.name!r}")
+        if param.name in arg_docs:
+            prop["description"] = arg_docs[param.name]
+        if param.default is not param.empty:
+            if param.default is not None:
+                prop["default"] = param.default
+        elif not optional:
+            required.append(param.name)
+        properties[param.name] = prop
+    parameters: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        parameters["required"] = required
+    return description or name.replace("_", " "), parameters
+
+
+@overload
+def tool(fn: Callable[..., Any], *, name: str | None = None, risky: bool = False) -> Tool: ...
+@overload
+def tool(
+    fn: None = None, *, name: str | None = None, risky: bool = False
+) -> Callable[[Callable[..., Any]], Tool]: ...
+def tool(
+    fn: Callable[..., Any] | None = None, *, name: str | None = None, risky: bool = False
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Make a ``Tool`` from a function: ``@tool``, ``@tool(risky=True)`` or ``tool(fn, name=...)``.
+
+    The schema comes from the type hints (str, int, float, bool, list[...], dict, Literal[...],
+    ``X | None``), parameters with defaults are optional, and the docstring's first paragraph and
+    ``Args:`` section give the descriptions. Unsupported hints raise ``TypeError`` right here,
+    not when a model first calls the tool.
+    """
+
+    def wrap(f: Callable[..., Any]) -> Tool:
+        tool_name = name or getattr(f, "__name__", "")
+        if not _NAME_RE.match(tool_name):
+            raise ValueError(f"invalid tool name {tool_name!r}: use letters, digits, _ or -")
+        description, parameters = _build_schema(f, tool_name)
+        return Tool(tool_name, description, parameters, f, risky)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+# --- calling ---------------------------------------------------------------------------------
+
+
+class _ArgumentError(ValueError):
+    pass
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def _check(value: Any, schema: dict[str, Any], where: str) -> Any:
+    """``value`` checked against a (small subset of) JSON schema; ints coerce to floats."""
+    kind = schema.get("type")
+    if kind in _JSON_TYPES:
+        ok = isinstance(value, _JSON_TYPES[kind]) and not (
+            isinstance(value, bool) and kind != "boolean"
+        )
+        if kind == "integer" and isinstance(value, float) and value.is_integer():
+            value, ok = int(value), True  # models sometimes send 3.0 for 3
+        if not ok:
+            got = "null" if value is None else type(value).__name__
+            raise _ArgumentError(f"{where} must be of type {kind}, got {got}")
+        if kind == "number":
+            value = float(value)
+        if kind == "array" and "items" in schema:
+            value = [_check(v, schema["items"], f"{where}[{i}]") for i, v in enumerate(value)]
+    if "enum" in schema and value not in schema["enum"]:
+        raise _ArgumentError(f"{where} must be one of {schema['enum']!r}, got {value!r}")
+    return value
+
+
+def _parse_arguments(t: Tool, arguments: dict[str, Any] | str | None) -> dict[str, Any]:
+    if arguments is None or (isinstance(arguments, str) and not arguments.strip()):
+        arguments = {}
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError as exc:
+            raise _ArgumentError(f"arguments are not valid JSON: {exc}") from None
+    if not isinstance(arguments, dict):
+        raise _ArgumentError("arguments must be a JSON object")
+    properties: dict[str, Any] = t.parameters.get("properties", {})
+    required = set(t.parameters.get("required", []))
+    unknown = sorted(set(arguments) - set(properties))
+    if unknown:
+        allowed = ", ".join(properties) or "none"
+        raise _ArgumentError(f"unknown argument(s) {', '.join(unknown)} (allowed: {allowed})")
+    missing = [p for p in properties if p in required and p not in arguments]
+    if missing:
+        raise _ArgumentError(f"missing required argument(s): {', '.join(missing)}")
+    checked: dict[str, Any] = {}
+    for key, value in arguments.items():
+        if value is None and key not in required:
+            continue  # null for an optional argument means "use the default"
+        checked[key] = _check(value, properties[key], f"argument {key!r}")
+    return checked
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple | bool):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _truncate(text: str) -> str:
+    if len(text) <= MAX_RESULT_CHARS:
+        return text
+    cut = len(text) - MAX_RESULT_CHARS
+    return f"{text[:MAX_RESULT_CHARS]}\n... [truncated: {cut} more characters]"
+
+
+async def call_tool(t: Tool, arguments: dict[str, Any] | str, ctx: ToolContext) -> ToolResult:
+    """Run ``t`` with a model's ``arguments`` (dict or JSON text). Never raises for tool errors."""
+    try:
+        kwargs = _parse_arguments(t, arguments)
+    except _ArgumentError as exc:
+        return ToolResult(f"error: invalid arguments for tool {t.name!r}: {exc}", is_error=True)
+    try:
+        properties = t.parameters.get("properties", {})
+        for param in inspect.signature(t.fn).parameters.values():
+            if _is_ctx_param(param):
+                kwargs[param.name] = ctx
+            elif (
+                param.name in properties
+                and param.name not in kwargs
+                and param.default is param.empty
+            ):
+                kwargs[param.name] = None  # an `X | None` parameter the model left out
+        if inspect.iscoroutinefunction(t.fn):
+            value = await t.fn(**kwargs)
+        else:
+            value = await asyncio.to_thread(t.fn, **kwargs)
+        if inspect.isawaitable(value):
+            value = await value
+    except Exception as exc:
+        return ToolResult(f"error: {type(exc).__name__}: {exc}", is_error=True)
+    if isinstance(value, ToolResult):
+        return ToolResult(_truncate(value.content), value.is_error)
+    return ToolResult(_truncate(_to_text(value)))
+
+
+# --- built-in tools --------------------------------------------------------------------------
+
+
+@tool
+def calculator(expression: str) -> str:
+    """Evaluate an arithmetic expression exactly and return the number.
+
+    Args:
+        expression: Numbers with + - * / // % ** and parentheses; functions sqrt, abs, round,
+            min, max, log, exp, floor, ceil; constants pi and e. Example: "sqrt(2) * (3 + 4)".
+    """
+    return sandbox.evaluate(expression)
+
+
+@tool
+def list_files(path: str = ".", *, ctx: ToolContext) -> str:
+    """List the files and folders in a workspace folder (folders end with "/").
+
+    Args:
+        path: Folder relative to the workspace root; "." is the root.
+    """
+    return sandbox.list_dir(ctx.workspace, path)
+
+
+@tool
+def read_file(path: str, *, ctx: ToolContext) -> str:
+    """Read a text file from the workspace.
+
+    Args:
+        path: File path relative to the workspace root, e.g. "notes/plan.md".
+    """
+    return sandbox.read_text(ctx.workspace, path)
+
+
+@tool
+def search_docs(query: str, limit: int = 3, *, ctx: ToolContext) -> str:
+    """Search the reference documents and return the best-matching passages with their file names.
+
+    Args:
+        query: What to look for, in plain words, e.g. "refund policy for annual plans".
+        limit: How many passages to return (1-20).
+    """
+    return docsearch.search(ctx.docs, query, limit)
+
+
+BUILTIN_TOOLS: dict[str, Tool] = {
+    t.name: t for t in (calculator, list_files, read_file, search_docs)
+}
+
+
+def resolve_tools(names: list[str], extra: dict[str, Tool] | None = None) -> list[Tool]:
+    """The tools for ``names``, in order (duplicates dropped); ``extra`` wins over built-ins."""
+    available = {**BUILTIN_TOOLS, **(extra or {})}
+    resolved: dict[str, Tool] = {}
+    for name in names:
+        if name not in available:
+            raise UnknownToolError(name, list(available))
+        resolved.setdefault(name, available[name])
+    return list(resolved.values())
