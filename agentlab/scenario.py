@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from agentlab.errors import ScenarioError
 
 Pattern = Literal[
-    "single", "orchestrator-worker", "sequential", "parallel", "hierarchical", "supervisor", "handoff"
+    "single",
+    "orchestrator-worker",
+    "sequential",
+    "parallel",
+    "hierarchical",
+    "supervisor",
+    "handoff",
 ]
 PATTERNS: tuple[str, ...] = Pattern.__args__  # type: ignore[attr-defined]
 LIMIT_KINDS = (
@@ -231,7 +237,9 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         line = int(m.group(1)) if m else None
-        raise ScenarioError(path, "invalid TOML: " + re.sub(r"\s*\(at line.*\)", "", msg), line=line) from None
+        raise ScenarioError(
+            path, "invalid TOML: " + re.sub(r"\s*\(at line.*\)", "", msg), line=line
+        ) from None
     data.setdefault("name", path.stem)
     data["path"] = str(path)
     try:
@@ -244,7 +252,9 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
             key = ctx_err.key
             raise ScenarioError(path, str(ctx_err), line=key_line(text, key), key=key) from None
         key = _key(loc)
-        raise ScenarioError(path, _message(err), line=key_line(text, key), key=key or "scenario") from None
+        raise ScenarioError(
+            path, _message(err), line=key_line(text, key), key=key or "scenario"
+        ) from None
     _check_script_tools(scenario, text, path)
     return scenario
 

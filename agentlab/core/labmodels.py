@@ -76,7 +76,9 @@ def expand_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def lab_reply(model: str, messages: list[dict[str, Any]], tools: list[dict], cfg: LabConfig) -> LabReply:
+def lab_reply(
+    model: str, messages: list[dict[str, Any]], tools: list[dict], cfg: LabConfig
+) -> LabReply:
     """What the lab model ``model`` answers to this request."""
     if model.endswith("scripted") and cfg.script:
         turns = expand_script(cfg.script)
@@ -187,7 +189,9 @@ def _auto_reply(messages: list[dict[str, Any]], tools: list[dict]) -> LabReply:
     for spec in tools or []:
         fn = spec.get("function", spec)
         if fn.get("name") not in called:
-            return LabReply(calls=(LabCall(fn["name"], args_from_schema(fn.get("parameters", {}), task)),))
+            return LabReply(
+                calls=(LabCall(fn["name"], args_from_schema(fn.get("parameters", {}), task)),)
+            )
     return LabReply(text=_summary(messages))
 
 

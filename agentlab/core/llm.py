@@ -102,7 +102,9 @@ def model_price(model: str) -> tuple[float, float] | None:
     for name in (model, model.split("/", 1)[-1]):
         info = litellm.model_cost.get(name)
         if info and info.get("input_cost_per_token") is not None:
-            return float(info["input_cost_per_token"]), float(info.get("output_cost_per_token") or 0)
+            return float(info["input_cost_per_token"]), float(
+                info.get("output_cost_per_token") or 0
+            )
     try:
         info = litellm.get_model_info(model)
     except Exception:
@@ -319,13 +321,17 @@ def _lab_provider(litellm: Any) -> Any:
             )
 
         def completion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
-            cfg = labmodels.LabConfig.from_dict((kw["optional_params"].get("extra_body") or {}).get("lab"))
+            cfg = labmodels.LabConfig.from_dict(
+                (kw["optional_params"].get("extra_body") or {}).get("lab")
+            )
             resp = self._response(model, messages, kw["optional_params"])
             time.sleep(_latency_s(cfg, resp.usage.completion_tokens))
             return resp
 
         async def acompletion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
-            cfg = labmodels.LabConfig.from_dict((kw["optional_params"].get("extra_body") or {}).get("lab"))
+            cfg = labmodels.LabConfig.from_dict(
+                (kw["optional_params"].get("extra_body") or {}).get("lab")
+            )
             resp = self._response(model, messages, kw["optional_params"])
             delay = _latency_s(cfg, resp.usage.completion_tokens)
             if delay:
@@ -344,14 +350,24 @@ def _lab_provider(litellm: Any) -> Any:
                 per_piece = usage["completion_tokens"] / cfg.tokens_per_s / len(pieces)
             for piece in pieces:
                 yield GenericStreamingChunk(
-                    text=piece, tool_use=None, is_finished=False, finish_reason="", usage=None, index=0
+                    text=piece,
+                    tool_use=None,
+                    is_finished=False,
+                    finish_reason="",
+                    usage=None,
+                    index=0,
                 )
                 if per_piece:
                     await asyncio.sleep(per_piece)
             for i, call in enumerate(calls):
                 yield GenericStreamingChunk(
                     text="",
-                    tool_use={"id": call["id"], "type": "function", "function": call["function"], "index": i},
+                    tool_use={
+                        "id": call["id"],
+                        "type": "function",
+                        "function": call["function"],
+                        "index": i,
+                    },
                     is_finished=False,
                     finish_reason="",
                     usage=None,

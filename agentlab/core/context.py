@@ -1,0 +1,92 @@
+"""What every agent in a session shares: the event bus, the injected model call, the tools'
+sandbox, the run options and the hooks through which people take part (raise a cap, approve)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentlab.core import llm
+from agentlab.core.events import Event, EventBus
+from agentlab.core.loops import LoopDetector
+from agentlab.core.tools import ToolContext
+from agentlab.errors import LimitExceededError
+from agentlab.scenario import AgentSpec, Scenario
+
+CompleteFn = Callable[[llm.LlmRequest, llm.OnDelta | None], Awaitable[llm.LlmResponse]]
+#: Asked when a cap is hit and the scenario says ``on_exceed = "pause"``: return the new cap to
+#: go on with, or None to stop.
+RaiseCapFn = Callable[[LimitExceededError], Awaitable[float | None]]
+
+
+async def never_raise(_: LimitExceededError) -> float | None:
+    return None
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a scenario (the CLI's flags, the TUI's run form)."""
+
+    model: str | None = None  # overrides every agent's model
+    api_base: str | None = None
+    lab_latency_ms: float | None = None  # added to every lab call (time to first token)
+    stream: bool = True  # stream tokens (someone is watching)
+    caps: dict[str, float] = field(default_factory=dict)  # CLI cap overrides (session-wide)
+
+
+@dataclass
+class RunContext:
+    session_id: str
+    scenario: Scenario
+    bus: EventBus
+    options: RunOptions = field(default_factory=RunOptions)
+    complete: CompleteFn = llm.complete
+    tool_ctx: ToolContext = field(default_factory=ToolContext)
+    raise_cap: RaiseCapFn = never_raise
+    semaphore: asyncio.Semaphore | None = None
+
+    def emit(self, event: Event) -> None:
+        self.bus.emit(event)
+
+    def model_for(self, spec: AgentSpec) -> str:
+        return self.options.model or spec.model
+
+    def price_as(self, spec: AgentSpec) -> str | None:
+        return spec.price_as or self.scenario.price_as
+
+    def price_for(self, spec: AgentSpec) -> tuple[float, float] | None:
+        """USD per (input, output) token for this agent's calls; None when unpriced."""
+        model = self.model_for(spec)
+        counted = llm.pricing_model(model, self.price_as(spec))
+        for name in (model, counted):
+            p = self.scenario.prices.get(name)
+            if p is not None:
+                return p.input / 1e6, p.output / 1e6
+        return llm.model_price(counted)
+
+    def lab_config(self, spec: AgentSpec) -> dict[str, Any]:
+        ttft = self.scenario.lab.ttft_ms + (self.options.lab_latency_ms or 0.0)
+        return {
+            "agent": spec.name,
+            "script": [t.model_dump(exclude_defaults=True) for t in spec.script],
+            "ttft_ms": ttft,
+            "tokens_per_s": self.scenario.lab.tokens_per_s,
+            "fail": spec.fail,
+        }
+
+    def loop_detector(self) -> LoopDetector:
+        s = self.scenario.loops
+        return LoopDetector(
+            repeat=s.repeat,
+            exempt=frozenset(s.exempt),
+            nudge_after=s.nudge_after,
+            stop_after=s.stop_after,
+            enabled=s.enabled,
+        )
+
+    def limiter(self) -> asyncio.Semaphore:
+        if self.semaphore is None:
+            self.semaphore = asyncio.Semaphore(self.scenario.max_concurrency)
+        return self.semaphore

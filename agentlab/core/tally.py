@@ -1,0 +1,114 @@
+"""Per-agent and session totals computed from the event stream.
+
+The same code tallies a live run and a recorded one (events read back from SQLite), so the run
+summary, ``sessions show`` and the TUI always agree, and per-agent numbers sum exactly to the
+session's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentlab.core.events import (
+    AgentEnded,
+    AgentStarted,
+    Event,
+    LlmCallEnded,
+    ToolCallEnded,
+)
+
+
+@dataclass
+class AgentTally:
+    name: str
+    model: str = ""
+    role: str = "agent"
+    parent: str | None = None
+    steps: int = 0
+    tool_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced_calls: int = 0
+    status: str = "running"
+    runs: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "model": self.model,
+            "role": self.role,
+            "parent": self.parent,
+            "steps": self.steps,
+            "tool_calls": self.tool_calls,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": round(self.cost_usd, 10),
+            "unpriced_calls": self.unpriced_calls,
+            "status": self.status,
+        }
+
+
+_RANK = {"running": 0, "completed": 1, "interrupted": 2, "stopped": 3, "error": 4}
+
+
+@dataclass
+class Tally:
+    """Feed it events (it is an EventBus subscriber); read ``agents`` and ``totals()``."""
+
+    agents: dict[str, AgentTally] = field(default_factory=dict)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, AgentStarted):
+            a = self._get(event.agent)
+            a.model, a.role, a.parent = event.model, event.role, event.parent_agent
+            a.runs += 1
+            a.status = "running" if a.status in ("running", "completed") else a.status
+        elif isinstance(event, AgentEnded):
+            a = self._get(event.agent)
+            # An agent that ran several times reports its worst outcome.
+            if a.status == "running" or _RANK[event.status] > _RANK.get(a.status, 0):
+                a.status = event.status
+        elif isinstance(event, LlmCallEnded):
+            a = self._get(event.agent)
+            a.input_tokens += event.input_tokens
+            a.output_tokens += event.output_tokens
+            if event.status == "completed":
+                a.steps += 1
+            if event.cost_usd is None:
+                if event.status == "completed":
+                    a.unpriced_calls += 1
+            else:
+                a.cost_usd += event.cost_usd
+        elif isinstance(event, ToolCallEnded):
+            self._get(event.agent).tool_calls += 1
+
+    def _get(self, name: str) -> AgentTally:
+        if name not in self.agents:
+            self.agents[name] = AgentTally(name=name)
+        return self.agents[name]
+
+    def totals(self) -> dict[str, Any]:
+        ags = self.agents.values()
+        inp = sum(a.input_tokens for a in ags)
+        out = sum(a.output_tokens for a in ags)
+        return {
+            "input_tokens": inp,
+            "output_tokens": out,
+            "total_tokens": inp + out,
+            "cost_usd": round(sum(a.cost_usd for a in ags), 10),
+            "unpriced_calls": sum(a.unpriced_calls for a in ags),
+            "steps": sum(a.steps for a in ags),
+            "tool_calls": sum(a.tool_calls for a in ags),
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [a.to_dict() for a in self.agents.values()]
+
+
+def tally_events(events: list[Event]) -> Tally:
+    t = Tally()
+    for e in events:
+        t(e)
+    return t
