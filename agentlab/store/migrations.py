@@ -1,0 +1,138 @@
+"""Append-only, named schema migrations, run on every open.
+
+Add a new ``@migration`` function at the end to change the schema; never edit or reorder one
+that has shipped (a database records the names it has applied in ``_migrations``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from agentlab.store.txn import write_txn
+
+Migration = Callable[[Database], None]
+
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration, under its function name."""
+    name = fn.__name__
+    if any(existing == name for existing, _ in MIGRATIONS):
+        raise ValueError(f"duplicate migration name: {name}")
+    MIGRATIONS.append((name, fn))
+    return fn
+
+
+def _applied(db: Database) -> set[str]:
+    if not db["_migrations"].exists():
+        return set()
+    return {row[0] for row in db.execute("SELECT name FROM _migrations")}
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply the migrations this database has not seen, in order. Returns their names."""
+    if not {name for name, _ in MIGRATIONS} - _applied(db):
+        return []  # the common case: no write lock taken
+    done: list[str] = []
+    # One transaction holding the write lock: two processes opening a fresh database at the
+    # same moment cannot both run a migration (the second re-reads and finds nothing to do).
+    with write_txn(db):
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)"
+        )
+        applied = _applied(db)
+        for name, fn in MIGRATIONS:
+            if name in applied:
+                continue
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, time.time()]
+            )
+            done.append(name)
+    return done
+
+
+# --- the migrations ------------------------------------------------------------------------
+
+
+@migration
+def m001_initial(db: Database) -> None:
+    db["sessions"].create(
+        {
+            "id": str,
+            "scenario": str,
+            "scenario_path": str,
+            "pattern": str,
+            "task": str,
+            "status": str,
+            "stop_reason": str,
+            "final_output": str,
+            "error": str,
+            "started_at": float,
+            "ended_at": float,
+            "input_tokens": int,
+            "output_tokens": int,
+            "total_tokens": int,
+            # NULL once any call was unpriced (the total is unknown); ``unpriced`` says why, and
+            # ``priced_cost_usd`` keeps the known part so a view can show "at least $x".
+            "cost_usd": float,
+            "priced_cost_usd": float,
+            "unpriced": int,
+            "steps": int,
+            "tool_calls": int,
+            "pid": int,
+            "host": str,
+            "config": str,  # JSON
+            "limits": str,  # JSON
+        },
+        pk="id",
+        defaults={
+            "status": "running",
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "total_tokens": 0,
+            "cost_usd": 0.0,
+            "priced_cost_usd": 0.0,
+            "unpriced": 0,
+            "steps": 0,
+            "tool_calls": 0,
+        },
+    )
+    db["sessions"].create_index(["started_at"])
+    db["spans"].create(
+        {
+            "id": str,
+            "session_id": str,
+            "parent_id": str,
+            "kind": str,
+            "name": str,
+            "agent": str,
+            "status": str,
+            "start_ts": float,
+            "end_ts": float,
+            "start_mono": float,
+            "end_mono": float,
+            "attributes": str,  # JSON
+        },
+        pk="id",
+        defaults={"status": "running", "attributes": "{}"},
+    )
+    db["spans"].create_index(["session_id"])
+    db["events"].create(
+        {
+            "id": str,
+            "session_id": str,
+            "span_id": str,
+            "seq": int,
+            "kind": str,
+            "ts": float,
+            "data": str,  # JSON: Event.to_dict()
+        },
+        pk="id",
+    )
+    db["events"].create_index(["session_id", "seq"], unique=True)
+    db["events"].create_index(["session_id", "kind"])
