@@ -1,0 +1,112 @@
+"""`agentlab advise`: the selection advisor on the command line.
+
+Register with ``app.command("advise")(advise)``. Heavy imports (questionary, the engine,
+Rich rendering) happen inside the command so the main CLI's start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+class _Fail(Exception):
+    """A one-line error for the edge to print."""
+
+
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
+def _prompt_io() -> dict[str, Any]:
+    """prompt_toolkit input/output for the questionnaire; the terminal by default (tests patch)."""
+    return {}
+
+
+def _read_profile_file(path: Path) -> Any:
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise _Fail(f"{path}: expected a .toml or .json profile file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _Fail(f"cannot read profile {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _Fail(f"{path}: not UTF-8 text") from None
+    try:
+        data: Any = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _Fail(f"{path}: invalid TOML: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise _Fail(f"{path}: invalid JSON: {exc}") from None
+    # Accept the answers at the top level or under a [profile] table.
+    if isinstance(data, dict) and set(data) == {"profile"} and isinstance(data["profile"], dict):
+        data = data["profile"]
+    return data
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def advise(
+    profile: Path | None = typer.Option(
+        None,
+        "--profile",
+        metavar="FILE",
+        dir_okay=False,
+        help="Answers from a .toml or .json file instead of the questionnaire.",
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    matrix: bool = typer.Option(
+        False, "--matrix", help="Print the framework matrix, monitoring and pattern tables."
+    ),
+) -> None:
+    """Recommend a framework, a monitoring tool and an orchestration pattern for your team."""
+    from rich.console import Console
+
+    from agentlab.advisor import render
+    from agentlab.advisor.engine import recommend
+    from agentlab.advisor.profile import Profile, ProfileError
+
+    console = Console()
+    if matrix:
+        if json_:
+            typer.echo(json.dumps(render.matrix_to_dict(), indent=2, ensure_ascii=False))
+        else:
+            for table in render.matrix_tables():
+                console.print(table)
+        return
+
+    if profile is not None:
+        try:
+            prof = Profile.from_mapping(_read_profile_file(profile))
+        except _Fail as exc:
+            raise _fail(str(exc)) from None
+        except ProfileError as exc:
+            raise _fail(f"{profile}: {exc}") from None
+    else:
+        if not _stdin_is_tty():
+            raise _fail(
+                "agentlab advise asks questions and needs a terminal; "
+                "pass --profile FILE.toml (or .json) to run without one"
+            )
+        from agentlab.advisor.interactive import run_questionnaire
+        from agentlab.advisor.questions import to_profile
+
+        try:
+            prof = to_profile(run_questionnaire(**_prompt_io()))
+        except (KeyboardInterrupt, EOFError):
+            raise _fail("cancelled", code=130) from None
+
+    rec = recommend(prof)
+    if json_:
+        typer.echo(json.dumps(render.recommendation_to_dict(rec), indent=2, ensure_ascii=False))
+    else:
+        console.print(render.render_recommendation(rec))
