@@ -99,7 +99,7 @@ class Profile:
             )
 
     @classmethod
-    def keys(cls) -> tuple[str, ...]:
+    def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
     @classmethod
@@ -109,7 +109,7 @@ class Profile:
             raise ProfileError(
                 f"profile: expected a table of answers (key = value), got {type(data).__name__}"
             )
-        allowed = cls.keys()
+        allowed = cls.field_names()
         for key in data:
             if key not in allowed:
                 raise ProfileError(
