@@ -149,17 +149,18 @@ async def run_agent(
                 if det.action == "nudge":
                     messages.append({"role": "user", "content": NUDGE.format(detail=det.detail)})
     except LimitExceededError as exc:
-        ctx.emit(
-            LimitExceeded(
-                session_id=sid,
-                span_id=span,
-                agent=exc.agent or spec.name,
-                limit=exc.kind,
-                value=exc.value,
-                cap=exc.limit,
-                scope=exc.scope,
+        if exc.agent in ("", spec.name):  # a worker's limit was reported by the worker
+            ctx.emit(
+                LimitExceeded(
+                    session_id=sid,
+                    span_id=span,
+                    agent=exc.agent or spec.name,
+                    limit=exc.kind,
+                    value=exc.value,
+                    cap=exc.limit,
+                    scope=exc.scope,
+                )
             )
-        )
         result.status, result.stop_reason, result.error = "stopped", f"limit:{exc.kind}", str(exc)
         if exc.scope != f"agent:{budget.name}":
             result.escalate = exc  # a cap above this agent: the whole session stops
@@ -218,6 +219,7 @@ async def _run_tool(
             arguments=args if isinstance(args, dict) else {"_raw": args},
         )
     )
+    escalate: LimitExceededError | None = None
     try:
         if name in extras.handlers:
             outcome = await extras.handlers[name](args, span)
@@ -228,6 +230,8 @@ async def _run_tool(
             outcome = ToolResult(
                 f"error: tool {name!r} is not available to you (you have: {have})", True
             )
+    except LimitExceededError as exc:  # a pattern's handler stopping the run: close the span
+        outcome, escalate = ToolResult(f"error: {exc}", True), exc
     finally:
         crossings = budget.commit_tool()
     ctx.emit(
@@ -242,4 +246,6 @@ async def _run_tool(
         )
     )
     gateway.report(ctx, budget, spec.name, span, crossings)
+    if escalate is not None:
+        raise escalate
     return outcome
