@@ -51,13 +51,21 @@ class LimitExceededError(AgentlabError):
     exit_code = 3
 
     def __init__(
-        self, kind: str, value: float, limit: float, agent: str = "", scope: str = "session"
+        self,
+        kind: str,
+        value: float,
+        limit: float,
+        agent: str = "",
+        scope: str = "session",
+        requested: float = 0.0,
     ) -> None:
         self.kind = kind
         self.value = value
         self.limit = limit
         self.agent = agent
         self.scope = scope
+        #: What the refused call or tool call needed on top of ``value`` (it did not fit).
+        self.requested = requested
         who = f" (agent {agent})" if agent else ""
         super().__init__(f"limit reached: {kind} {value:g} of {limit:g}{who}")
 

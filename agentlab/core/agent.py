@@ -107,6 +107,9 @@ async def run_agent(
             step += 1
             resp = await gateway.call_model(ctx, spec, budget, span, messages, schemas, step)
             messages.append(resp.message(spec.name))
+            if resp.limit_error is not None:  # the reply was cut short by a cap
+                result.output = resp.content
+                raise resp.limit_error
             if not resp.tool_calls:
                 result.output = resp.content
                 break
@@ -159,6 +162,7 @@ async def run_agent(
                     value=exc.value,
                     cap=exc.limit,
                     scope=exc.scope,
+                    requested=exc.requested,
                 )
             )
         result.status, result.stop_reason, result.error = "stopped", f"limit:{exc.kind}", str(exc)

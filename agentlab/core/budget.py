@@ -36,6 +36,9 @@ class Reservation:
     max_tokens: int | None
     cost: float
     open: bool = True
+    #: The cap that shrank ``max_tokens`` below what the agent wanted (None: not shrunk).
+    shrunk_by: str | None = None
+    wanted: int = 0
 
 
 @dataclass
@@ -100,7 +103,7 @@ class Budget:
 
     # --- checks ---------------------------------------------------------------------------
 
-    def _fail(self, kind: str, agent: str) -> LimitExceededError:
+    def _fail(self, kind: str, agent: str, requested: float) -> LimitExceededError:
         node = self._binding_node(kind)
         return LimitExceededError(
             kind,
@@ -108,6 +111,7 @@ class Budget:
             node.caps[kind],
             agent=agent,
             scope="session" if node.parent is None else f"agent:{node.name}",
+            requested=requested,
         )
 
     def _binding_node(self, kind: str) -> Budget:
@@ -152,35 +156,38 @@ class Budget:
         """Reserve one model call or raise LimitExceededError. The reservation's ``max_tokens``
         is what the call may produce (None: no output cap needed)."""
         self.check_time(agent)
+        wanted = want_max_tokens or DEFAULT_MAX_OUTPUT
+        minimum = min(wanted, MIN_USEFUL_OUTPUT)
         if self.remaining("steps") < 1:
-            raise self._fail("steps", agent)
+            raise self._fail("steps", agent, 1)
         if self.remaining("input_tokens") < prompt_tokens:
-            raise self._fail("input_tokens", agent)
-        if self.remaining("total_tokens") < prompt_tokens + MIN_USEFUL_OUTPUT:
-            raise self._fail("total_tokens", agent)
+            raise self._fail("input_tokens", agent, prompt_tokens)
+        if self.remaining("total_tokens") < prompt_tokens + minimum:
+            raise self._fail("total_tokens", agent, prompt_tokens + minimum)
         limits: dict[str, float] = {
             "output_tokens": self.remaining("output_tokens"),
             "total_tokens": self.remaining("total_tokens") - prompt_tokens,
         }
         if self.capped("cost_usd"):
             if price is None:  # refused up front by the runtime; this is the last line of defence
-                raise self._fail("cost_usd", agent)
+                raise self._fail("cost_usd", agent, math.inf)
             left = self.remaining("cost_usd") - prompt_tokens * price[0]
-            if left < 0:
-                raise self._fail("cost_usd", agent)
+            if left < minimum * price[1]:
+                raise self._fail("cost_usd", agent, prompt_tokens * price[0] + minimum * price[1])
             limits["cost_usd"] = left / price[1] if price[1] > 0 else math.inf
         binding = min(limits, key=lambda k: limits[k])
         room = limits[binding]
         max_tokens = want_max_tokens
         if room != math.inf:
-            wanted = want_max_tokens or DEFAULT_MAX_OUTPUT
-            if room < min(wanted, MIN_USEFUL_OUTPUT):
-                raise self._fail(binding, agent)
+            if room < minimum:
+                need = {"output_tokens": minimum, "total_tokens": prompt_tokens + minimum}
+                raise self._fail(binding, agent, need.get(binding, minimum))
             max_tokens = int(min(wanted, math.floor(room)))
         cost = 0.0
         if price is not None:
             cost = prompt_tokens * price[0] + (max_tokens or 0) * price[1]
-        res = Reservation(self, agent, prompt_tokens, max_tokens, cost)
+        shrunk_by = binding if max_tokens is not None and max_tokens < wanted else None
+        res = Reservation(self, agent, prompt_tokens, max_tokens, cost, True, shrunk_by, wanted)
         self._hold(res, +1)
         return res
 
@@ -208,6 +215,12 @@ class Budget:
             node.used["cost_usd"] += cost or 0.0
         return self._crossings()
 
+    def cut_short(self, res: Reservation, output_tokens: int) -> LimitExceededError | None:
+        """A reply cut at a reservation that a cap had shrunk: the cap is what ended it."""
+        if res.shrunk_by is None:
+            return None
+        return self._fail(res.shrunk_by, res.agent, max(1, res.wanted - output_tokens))
+
     def release(self, res: Reservation) -> None:
         """Drop a reservation whose call failed before producing anything."""
         if res.open:
@@ -217,7 +230,7 @@ class Budget:
     def reserve_tool(self, agent: str) -> None:
         self.check_time(agent)
         if self.remaining("tool_calls") < 1:
-            raise self._fail("tool_calls", agent)
+            raise self._fail("tool_calls", agent, 1)
         for node in self.chain():
             node.reserved["tool_calls"] += 1
 

@@ -26,6 +26,16 @@ _counter = itertools.count()
 _prefix = os.urandom(4).hex()
 
 
+def _reseed() -> None:
+    """A forked child must not repeat its parent's ids (they are primary keys in the store)."""
+    global _counter, _prefix
+    _counter = itertools.count()
+    _prefix = os.urandom(4).hex()
+
+
+os.register_at_fork(after_in_child=_reseed)
+
+
 def new_id() -> str:
     """A short unique id: random per process, monotonic within it (cheap on the hot path)."""
     return f"{_prefix}{next(_counter):08x}"
@@ -192,7 +202,8 @@ class LimitExceeded(Event):
     limit: str
     value: float
     cap: float
-    scope: str = "session"  # session | agent
+    scope: str = "session"  # session | agent:<name>
+    requested: float = 0.0  # what the refused call needed on top of value
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -134,6 +134,8 @@ async def call_model(
         )
     )
     report(ctx, budget, spec.name, span, crossings)
+    if resp.finish_reason == "length":
+        resp.limit_error = budget.cut_short(res, resp.output_tokens)
     return resp
 
 

@@ -52,6 +52,8 @@ class LlmResponse:
     output_tokens: int = 0
     cost_usd: float | None = None  # None: no known price for this model
     model: str = ""
+    #: Set by the gateway when a cap shrank max_tokens and the reply was cut there.
+    limit_error: Exception | None = None
 
     def message(self, name: str | None = None) -> dict[str, Any]:
         """The assistant message to append to the conversation."""
@@ -94,24 +96,30 @@ def _litellm() -> Any:
 
 
 def model_price(model: str) -> tuple[float, float] | None:
-    """USD per (input, output) token from litellm's bundled price map; None when unknown
-    (litellm would silently say 0 - we call that unpriced, never free)."""
+    """USD per (input, output) token from litellm's bundled price map; None when unknown.
+
+    litellm answers 0 for models it does not price (and lists local providers such as Ollama at
+    0): we call both unpriced, never free. A scenario's ``[prices]`` table gives real prices,
+    including an explicit 0 for a local model."""
     if is_lab(model):
         return None
     litellm = _litellm()
+    info = None
     for name in (model, model.split("/", 1)[-1]):
         info = litellm.model_cost.get(name)
         if info and info.get("input_cost_per_token") is not None:
-            return float(info["input_cost_per_token"]), float(
-                info.get("output_cost_per_token") or 0
-            )
-    try:
-        info = litellm.get_model_info(model)
-    except Exception:
-        return None
-    if info.get("input_cost_per_token") is None:
-        return None
-    return float(info["input_cost_per_token"]), float(info.get("output_cost_per_token") or 0)
+            break
+        info = None
+    if info is None:
+        try:
+            info = litellm.get_model_info(model)
+        except Exception:
+            return None
+    price = (
+        float(info.get("input_cost_per_token") or 0.0),
+        float(info.get("output_cost_per_token") or 0.0),
+    )
+    return None if price == (0.0, 0.0) else price
 
 
 def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> tuple[float, float]:

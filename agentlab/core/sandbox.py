@@ -138,10 +138,13 @@ def _call(node: ast.Call) -> Number:
 
 
 def format_number(value: Number) -> str:
-    """Integers without ``.0``; other floats at full precision (``0.30000000000000004``)."""
+    """Integers without ``.0``; other floats to 12 significant digits."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        # 12 significant digits hide binary noise (129.60000000000002 -> 129.6).
+        return format(value, ".12g")
+    return str(value)
 
 
 def evaluate(expression: str) -> str:

@@ -1,0 +1,249 @@
+"""Hard caps: never overshot, exact stop reasons, per-agent slices, pause, loops, repricing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from helpers import run_collect, scenario
+
+from agentlab.core.budget import MIN_USEFUL_OUTPUT, Budget
+from agentlab.core.context import RunOptions
+from agentlab.core.events import LimitExceeded, LimitWarning, LoopDetected
+from agentlab.errors import LimitExceededError, UsageError
+
+LONG = """
+task = "Research the topic thoroughly."
+price_as = "gpt-4o-mini"
+[loops]
+enabled = false
+[[agents]]
+name = "worker"
+model = "lab/scripted"
+tools = ["calculator"]
+  [[agents.script]]
+  text = "Let me think about this step by step. {input}"
+  tool = "calculator"
+  args = { expression = "2 ** 10" }
+  repeat = 30
+"""
+
+CAPS = {
+    "total_tokens": [150, 400, 1000, 2500],
+    "input_tokens": [120, 700, 2000],
+    "output_tokens": [20, 60, 200],
+    "cost_usd": [0.00003, 0.0001, 0.0004],
+    "steps": [1, 2, 5],
+    "tool_calls": [0, 1, 4],
+}
+
+
+@pytest.mark.parametrize(("kind", "cap"), [(k, c) for k, caps in CAPS.items() for c in caps])
+async def test_cap_is_never_overshot_and_not_stopped_early(kind: str, cap: float) -> None:
+    result, events = await run_collect(scenario(LONG), RunOptions(stream=False, caps={kind: cap}))
+    summary = result.summary()
+    used = {
+        **summary["usage"],
+        "steps": summary["steps"],
+        "tool_calls": summary["tool_calls"],
+    }
+    assert used[kind] <= cap, f"{kind} overshot: {used[kind]} > {cap}"
+    assert result.status == "stopped"
+    assert result.stop_reason == f"limit:{kind}"
+    hit = next(e for e in events if isinstance(e, LimitExceeded))
+    assert hit.limit == kind and hit.cap == cap and hit.agent == "worker"
+    # It stopped because the next call really did not fit, not absurdly early.
+    assert hit.value + hit.requested > cap
+    assert summary["limits"][kind]["cap"] == cap
+    assert summary["limits"][kind]["used"] <= cap
+
+
+async def test_wall_time_cap_stops_the_run() -> None:
+    result, _ = await run_collect(
+        scenario(LONG), RunOptions(stream=False, lab_latency_ms=40, caps={"wall_time_s": 0.2})
+    )
+    assert (result.status, result.stop_reason) == ("stopped", "limit:wall_time_s")
+    assert result.duration_s < 2
+
+
+async def test_streamed_output_stops_at_the_reservation() -> None:
+    s = scenario(
+        """
+task = "write"
+[[agents]]
+name = "a"
+model = "lab/scripted"
+  [[agents.script]]
+  text = "word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word"
+"""
+    )
+    result, _ = await run_collect(s, RunOptions(stream=True, caps={"output_tokens": 20}))
+    assert result.summary()["usage"]["output_tokens"] <= 20
+    assert result.final_output.startswith("word word")
+
+
+async def test_warning_event_at_fraction_of_cap() -> None:
+    _, events = await run_collect(scenario(LONG), RunOptions(stream=False, caps={"steps": 5}))
+    warns = [e for e in events if isinstance(e, LimitWarning) and e.limit == "steps"]
+    assert len(warns) == 1 and warns[0].value == 4 and warns[0].fraction == pytest.approx(0.8)
+
+
+async def test_pause_asks_to_raise_the_cap_and_continues() -> None:
+    s = scenario(LONG.replace("[loops]", '[limits]\nsteps = 2\non_exceed = "pause"\n[loops]'))
+    asked = []
+
+    async def raise_cap(exc: LimitExceededError) -> float | None:
+        asked.append((exc.kind, exc.limit))
+        return exc.limit + 2 if len(asked) == 1 else None
+
+    result, _ = await run_collect(s, raise_cap=raise_cap)
+    assert asked == [("steps", 2.0), ("steps", 4.0)]
+    assert result.summary()["steps"] == 4
+    assert result.stop_reason == "limit:steps"
+
+
+async def test_pause_without_a_person_stops() -> None:
+    s = scenario(LONG.replace("[loops]", '[limits]\nsteps = 2\non_exceed = "pause"\n[loops]'))
+    result, _ = await run_collect(s)  # default: nobody to ask
+    assert result.stop_reason == "limit:steps" and result.summary()["steps"] == 2
+
+
+async def test_cost_cap_with_unpriced_model_is_refused_up_front() -> None:
+    s = scenario(
+        'task = "t"\n[limits]\ncost_usd = 1\n[[agents]]\nname = "a"\nmodel = "ollama/llama3.2"\n'
+    )
+    with pytest.raises(UsageError, match="no known price"):
+        await run_collect(s)
+
+
+async def test_scenario_price_makes_a_local_model_cappable() -> None:
+    s = scenario(
+        """
+task = "t"
+[limits]
+cost_usd = 1
+[prices."lab/scripted"]
+input = 0
+output = 0
+[[agents]]
+name = "a"
+model = "lab/scripted"
+  [[agents.script]]
+  text = "done"
+"""
+    )
+    result, _ = await run_collect(s)
+    assert result.status == "completed" and result.summary()["usage"]["cost_usd"] == 0
+
+
+async def test_unpriced_usage_is_reported_not_zeroed() -> None:
+    from agentlab.core.llm import LlmResponse
+
+    s = scenario('task = "t"\n[[agents]]\nname = "a"\nmodel = "ollama/llama3.2"\n')
+
+    async def fake(req, on_delta):
+        return LlmResponse(content="hi", input_tokens=10, output_tokens=2, cost_usd=None)
+
+    result, _ = await run_collect(s, complete=fake)
+    assert result.summary()["usage"]["unpriced_calls"] == 1
+
+
+def test_concurrent_reservations_cannot_jointly_overshoot() -> None:
+    root = Budget(caps={"total_tokens": 1000})
+    a, b = root.child("a"), root.child("b")
+    ra = a.reserve_call("a", 300, 400, None)
+    assert ra.max_tokens == 400
+    rb = b.reserve_call("b", 200, 400, None)
+    assert rb.max_tokens == 100  # shrunk to what the reservation of a left
+    with pytest.raises(LimitExceededError) as hit:
+        b.reserve_call("b", 50, 400, None)
+    assert hit.value.kind == "total_tokens"
+    a.commit_call(ra, 300, 50, None)
+    b.commit_call(rb, 200, 100, None)
+    assert root.used["total_tokens"] == 650 <= 1000
+
+
+def test_worker_slice_binds_before_the_session() -> None:
+    root = Budget(caps={"total_tokens": 10_000})
+    lead = root.child("lead")
+    worker = lead.child("w1", {"total_tokens": 100})
+    worker.commit_call(worker.reserve_call("w1", 50, 30, None), 50, 30, None)
+    with pytest.raises(LimitExceededError) as hit:
+        worker.reserve_call("w1", 50, 30, None)
+    assert hit.value.scope == "agent:w1"
+    assert root.used["total_tokens"] == 80 and lead.used["total_tokens"] == 80
+
+
+def test_equal_split_shares_what_is_left() -> None:
+    root = Budget(caps={"total_tokens": 900, "cost_usd": 0.3})
+    share = root.share(3)
+    assert share == {"total_tokens": 300, "cost_usd": pytest.approx(0.1)}
+    assert math.isinf(Budget().remaining("steps"))
+
+
+def test_min_useful_output_is_small() -> None:
+    assert MIN_USEFUL_OUTPUT <= 32
+
+
+LOOPING = """
+task = "find it"
+[loops]
+repeat = 3
+[[agents]]
+name = "poller"
+model = "lab/scripted"
+tools = ["calculator"]
+  [[agents.script]]
+  tool = "calculator"
+  args = { expression = "1 + 1" }
+  repeat = 20
+"""
+
+
+async def test_loop_escalates_warn_nudge_stop() -> None:
+    result, events = await run_collect(scenario(LOOPING))
+    loops = [e for e in events if isinstance(e, LoopDetected)]
+    assert [e.action for e in loops] == ["warn", "nudge", "stop"]
+    assert loops[0].pattern == "repeat"
+    assert (result.status, result.stop_reason) == ("stopped", "loop")
+    # The nudge reached the model as a message.
+    llm_starts = [e for e in events if e.kind == "llm_call_started"]
+    assert any("repeating yourself" in str(m.get("content")) for m in llm_starts[-1].messages)
+
+
+async def test_exempt_tools_are_not_loops() -> None:
+    s = scenario(LOOPING.replace("repeat = 3\n", 'repeat = 3\nexempt = ["calculator"]\n'))
+    result, events = await run_collect(s, RunOptions(stream=False, caps={"steps": 8}))
+    assert not [e for e in events if isinstance(e, LoopDetected)]
+    assert result.stop_reason == "limit:steps"
+
+
+async def test_ab_cycle_is_detected() -> None:
+    s = scenario(
+        """
+task = "t"
+[[agents]]
+name = "a"
+model = "lab/scripted"
+tools = ["calculator"]
+"""
+        + "".join(
+            f'  [[agents.script]]\n  tool = "calculator"\n  args = {{ expression = "{x}" }}\n'
+            for x in ["1+1", "2+2"] * 6
+        )
+    )
+    result, events = await run_collect(s)
+    loops = [e for e in events if isinstance(e, LoopDetected)]
+    assert loops and loops[0].pattern == "cycle"
+    assert result.stop_reason == "loop"
+
+
+def test_similar_replies_are_detected() -> None:
+    from agentlab.core.loops import LoopDetector
+
+    d = LoopDetector()
+    text = "I am still looking into the billing question and will check again shortly."
+    assert d.observe(text, []) is None
+    assert d.observe(text + " ", []) is None
+    det = d.observe(text.replace("shortly", "soon"), [])
+    assert det is not None and det.pattern == "similar"
