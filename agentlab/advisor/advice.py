@@ -1,0 +1,148 @@
+"""Everything around the three picks: guardrails, cautions, next steps and the try-it scenario."""
+
+from __future__ import annotations
+
+from agentlab.advisor.knowledge import Knowledge
+from agentlab.advisor.profile import Profile
+from agentlab.advisor.recommendation import Guardrails, TryIt
+
+
+def guardrails(p: Profile, kb: Knowledge) -> tuple[Guardrails, str]:
+    if p.compliance:
+        return (
+            Guardrails(True, kb.guardrail_layers),
+            "Regulated data or an audit trail calls for the Guardrail Sandwich: an input layer "
+            "(sanitise, label trust), a reasoning layer (tool allowlist, step limits) and an "
+            "output layer (validate, mask PII), with human approval gates at high-risk points.",
+        )
+    return (
+        Guardrails(False, kb.guardrail_baseline),
+        "No regulated data or audit trail, so the full sandwich is not called for. Start with "
+        "the reasoning layer every agent needs: least-privilege tools and step limits.",
+    )
+
+
+def cautions(p: Profile, framework: str, monitoring: str, kb: Knowledge) -> list[str]:
+    out: list[str] = []
+    if framework == "openai-swarm":
+        out.append(
+            "OpenAI Swarm is experimental and officially not for production: no tracing, no "
+            "monitoring, no checkpoint or replay. Move to the OpenAI Agents SDK or LangGraph "
+            "before anything ships."
+        )
+    if framework == "autogen":
+        out.append(
+            "AutoGen's turn count and cost are unpredictable (cost controllability: low): cap "
+            "turns, tokens and cost per session before the first real run."
+        )
+    if framework == "anthropic-orchestrator-worker":
+        out.append(
+            "Orchestrator-worker is token-heavy (cost controllability: low): use smaller models "
+            "for the workers and a large one only for the lead."
+        )
+    if framework == "crewai":
+        out.append(
+            "CrewAI has limited complex routing and few large-scale production cases; plan for "
+            "a LangGraph rewrite if the prototype heads to production."
+        )
+    if framework == "langgraph":
+        out.append(
+            "LangGraph has a steep learning curve and is over-engineered for simple cases; "
+            "budget time to learn it and keep the first graph small."
+        )
+    if p.agents == "multi":
+        out.append(
+            "Multi-agent systems use about 15x the tokens of a chat interaction (a single agent "
+            "about 4x). Set hard token and cost caps per agent and per session."
+        )
+        out.append(
+            "Multi-agent from day one is the most common mistake: prove the flow with a single "
+            "agent + solid observability, and add agents only where evaluation shows one falls "
+            "short."
+        )
+    elif p.agents == "single":
+        out.append(
+            "Starting with a single agent + observability is the article's advice: an agent "
+            "already uses about 4x the tokens of chat, and multi-agent about 15x."
+        )
+    if p.workflow == "high-value-research" and p.agents == "multi":
+        out.append(
+            "Research agents read untrusted documents. If they can also reach private data and "
+            "send data out, that is the lethal trifecta; remove at least one of the three."
+        )
+    if p.compliance:
+        out.append(
+            "Indirect prompt injection through documents and tool results beats direct "
+            "injection; treat every tool output and retrieved document as untrusted input."
+        )
+    if p.org == "large-enterprise":
+        cancelled, washing = kb.figure("gartner-cancelled"), kb.figure("agent-washing")
+        out.append(
+            f"{cancelled.text} ({cancelled.source}.) Beware 'agent washing': "
+            f"{washing.text[0].lower()}{washing.text[1:]}"
+        )
+    tool = kb.monitoring[monitoring]
+    if tool.overhead[:1].isdigit():  # only the tools the article gives a real overhead for
+        out.append(f"{tool.name}'s overhead is {tool.overhead}: measure latency with it on.")
+    return out
+
+
+_EVAL_HINT = {
+    "single": "the core tasks the agent must get right",
+    "learning": "small tasks, then compare runs as you change the agents",
+    "complex-branching": "one per major branch of the workflow",
+    "multi-role-prototype": "one per role and one end to end",
+    "conversational": "include conversations that should end early",
+    "high-value-research": "questions with known good answers and sources",
+}
+
+
+def next_steps(p: Profile, monitoring: str, kb: Knowledge) -> list[str]:
+    tool = kb.monitoring[monitoring].name
+    step1, step2, step3, step4 = kb.start_today
+    scope = "every agent, LLM call and tool call" if p.agents == "multi" else "every step"
+    hint = _EVAL_HINT[p.workflow if p.agents == "multi" and p.workflow else p.agents]
+    caps = "per agent and per session" if p.agents == "multi" else "per session"
+    tight = p.agents == "multi" and p.budget == "limited"  # budget is only asked for teams
+    steps = [
+        f"{step1.rstrip('.')}: send {scope} to {tool} from the first run.",
+        f"{step2.rstrip('.')} ({hint}) and run them as regression tests in CI.",
+        f"{step3.rstrip('.')}: caps {caps}"
+        + ("; start tight, your budget is limited." if tight else ".")
+        + (" Cap conversation turns too." if p.workflow == "conversational" else ""),
+        f"{step4.rstrip('.')}"
+        + ("; log every tool call for the audit trail." if p.compliance else ": least privilege."),
+    ]
+    if p.compliance:
+        steps.append(
+            "Add human approval gates at high-risk points (payments, customer-data changes), a "
+            "confidence threshold below which the agent hands over to a person, and PII-leak "
+            "detection on what is stored."
+        )
+    if p.org == "large-enterprise":
+        steps.append(
+            "Set a go/stop date: from proof of concept to scalable production within 90 days, "
+            "or stop."
+        )
+    return steps
+
+
+def try_it(p: Profile, framework: str, pattern: str, kb: Knowledge) -> TryIt:
+    if p.agents == "single":
+        key, about = "single-agent", "one agent with tools answering a question"
+    elif pattern == "parallel" and framework == "anthropic-orchestrator-worker":
+        key, about = "orchestrator-worker", "a lead agent delegating to parallel workers"
+    else:
+        key, about = pattern, kb.patterns[pattern].summary
+    path = kb.try_it[key]
+    return TryIt(scenario=path, command=f"agentlab run {path}", about=about)
+
+
+def summary_row(framework: str, monitoring: str, pattern: str, kb: Knowledge) -> str | None:
+    for row in kb.summary:
+        if (row.framework, row.pattern) == (framework, pattern) and row.monitoring in (
+            "",
+            monitoring,
+        ):
+            return row.id
+    return None

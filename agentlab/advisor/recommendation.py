@@ -1,0 +1,67 @@
+"""The advisor's output: a `Recommendation` and its parts (plain frozen dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agentlab.advisor.profile import Profile
+
+AltKind = Literal["framework", "monitoring", "pattern", "scenario"]
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    needed: bool
+    """True when the answers call for the full Guardrail Sandwich (compliance / audit trail)."""
+    layers: tuple[str, ...]
+    """The layers to start with: all three when needed, else the reasoning layer every agent needs."""
+
+
+@dataclass(frozen=True)
+class Rationale:
+    """Why each pick, in plain words, naming the rule or tree branch that decided it."""
+
+    framework: str
+    monitoring: str
+    pattern: str
+    guardrails: str
+
+
+@dataclass(frozen=True)
+class Alternative:
+    id: str
+    kind: AltKind
+    when: str
+    """When you would pick this instead."""
+
+
+@dataclass(frozen=True)
+class TryIt:
+    scenario: str
+    command: str
+    about: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    profile: Profile
+    framework: str
+    monitoring: str
+    pattern: str
+    guardrails: Guardrails
+    rationale: Rationale
+    alternatives: tuple[Alternative, ...]
+    cautions: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    try_it: TryIt
+    decided_by: dict[str, str] = field(default_factory=dict)
+    """Rule id per pick, e.g. {"framework": "tree:multi-research", "monitoring": "infer:research"}."""
+    summary_row: str | None = None
+    """The id of the article's one-table summary row these picks match, if any."""
+
+    @property
+    def frameworks_in_play(self) -> tuple[str, ...]:
+        """The pick first, then framework alternatives (for the comparison-matrix rows)."""
+        alts = tuple(a.id for a in self.alternatives if a.kind == "framework")
+        return (self.framework, *(a for a in alts if a != self.framework))
