@@ -324,7 +324,7 @@ def test_engine_is_pure() -> None:
     code = (
         "import sys, agentlab.advisor.engine as e; "
         "e.recommend(e.Profile(agents='single')); "
-        "bad = {'textual', 'sqlite_utils', 'questionary', 'litellm', 'typer'} & set(sys.modules); "
+        "bad = {'textual', 'rich', 'sqlite_utils', 'questionary', 'litellm', 'typer'} & set(sys.modules); "
         "print(sorted(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -24,8 +24,16 @@ def _stdin_is_tty() -> bool:
 
 
 def _prompt_io() -> dict[str, Any]:
-    """prompt_toolkit input/output for the questionnaire; the terminal by default (tests patch)."""
-    return {}
+    """prompt_toolkit input/output for the questionnaire (tests patch this).
+
+    With stdout redirected (`agentlab advise --json > answer.json`) the prompts go to the
+    terminal on stderr, so the file gets only the JSON.
+    """
+    if sys.stdout.isatty():
+        return {}
+    from prompt_toolkit.output import create_output
+
+    return {"output": create_output(always_prefer_tty=True)}
 
 
 def _read_profile_file(path: Path) -> Any:
