@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -30,15 +29,21 @@ class _Group(TyperGroup):
         try:
             rv = super().main(args, prog_name, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
-        except click.exceptions.Abort:
+        except typer.Abort:
             typer.echo("error: aborted", err=True)
             code = 130
-        except click.ClickException as exc:  # usage errors: one line naming the option
-            msg = exc.format_message().replace("\n", " ")
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except typer.TyperException as exc:  # usage errors: one line naming the option
             ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                typer.echo(ctx.get_help())
+                sys.exit(0)
+            fmt = getattr(exc, "format_message", None)
+            msg = (fmt() if fmt else str(exc)).replace("\n", " ")
             where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
             typer.echo(f"error: {msg}{where}", err=True)
-            code = exc.exit_code
+            code = getattr(exc, "exit_code", 2)
         except AgentlabError as exc:
             typer.echo(f"error: {exc}", err=True)
             code = exc.exit_code
