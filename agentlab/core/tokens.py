@@ -64,7 +64,14 @@ def _encoding(name: str) -> Any:
 def count_text(text: str, model: str = "gpt-4o-mini") -> int:
     if not text:
         return 0
-    return len(_encoding(encoding_name_for(model)).encode(text, disallowed_special=()))
+    return _count(text, encoding_name_for(model))
+
+
+@lru_cache(maxsize=8192)
+def _count(text: str, encoding: str) -> int:
+    # Conversations grow by appending: every earlier message is counted again on each call
+    # (by the gateway and by the lab provider), so remembering counts makes that near free.
+    return len(_encoding(encoding).encode(text, disallowed_special=()))
 
 
 def truncate_text(text: str, max_tokens: int, model: str = "gpt-4o-mini") -> str:

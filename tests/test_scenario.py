@@ -1,0 +1,96 @@
+"""Scenario files: validation errors name the file, the line and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS
+
+from agentlab.errors import ScenarioError
+from agentlab.scenario import key_line, load_scenario, parse_scenario
+
+GOOD = """
+name = "demo"
+task = "t"
+[limits]
+steps = 4
+[[agents]]
+name = "a"
+model = "lab/scripted"
+tools = ["calculator"]
+  [[agents.script]]
+  tool = "calculator"
+  args = { expression = "1+1" }
+"""
+
+
+def test_good_scenario_loads() -> None:
+    s = parse_scenario(GOOD, "x.toml")
+    assert s.name == "demo" and s.limits.steps == 4 and s.agents[0].script[0].tool == "calculator"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'task = "t"\n[[agents]]\nname = "a"\nmodel = 3\n',
+            "x.toml:4: agents[0].model: expected a string, got int",
+        ),
+        ('task = "t"\ncolour = "red"\n[[agents]]\nname = "a"\n', "x.toml:2: colour: unknown key"),
+        ('[[agents]]\nname = "a"\n', "x.toml: task: required key is missing"),
+        ('task = "t"\n', "x.toml: agents: required key is missing"),
+        (
+            'task = "t"\n[limits]\nsteps = "ten"\n[[agents]]\nname = "a"\n',
+            "x.toml:3: limits.steps: expected an integer, got str",
+        ),
+        (
+            'task = "t"\n[limits]\nsteps = 0\n[[agents]]\nname = "a"\n',
+            "x.toml:3: limits.steps: Input should be greater than or equal to 1",
+        ),
+        (
+            'task = "t"\n[[agents]]\nname = "a b"\n',
+            "x.toml:3: agents[0].name: use letters, digits, '-' and '_' only (1-64 characters)",
+        ),
+        (
+            'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "b"\nworkers = ["c"]\n',
+            "x.toml:6: agents[1].workers: no agent named 'c'",
+        ),
+        (
+            'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "a"\n',
+            "x.toml: scenario: agent names must be unique: a",
+        ),
+        ('task = "t\n', "x.toml:1: invalid TOML: Illegal character '\\n'"),
+        (
+            'task = "t"\n[[agents]]\nname = "a"\n  [[agents.script]]\n  text = "hi"\n  [[agents.script]]\n  tool = "rm"\n',
+            "x.toml:7: agents[0].script[1]: calls tool 'rm', which agent 'a' does not have (has: none)",
+        ),
+        (
+            'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "b"\nmodel = "lab/auto"\n  [[agents.script]]\n  nothing = 1\n',
+            "x.toml:8: agents[1].script[0].nothing: unknown key",
+        ),
+    ],
+)
+def test_errors_point_at_file_line_and_key(text: str, expected: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, "x.toml")
+    assert str(err.value) == expected
+
+
+def test_key_lines_skip_multiline_strings() -> None:
+    text = 'task = """\nmodel = "not a key"\n"""\n[[agents]]\nname = "a"\nmodel = "m"\n'
+    assert key_line(text, "agents[0].model") == 6
+    assert key_line(text, "model") is None
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "none.toml")
+
+
+def test_every_shipped_scenario_is_valid() -> None:
+    files = sorted(SCENARIOS.glob("*.toml"))
+    assert len(files) >= 3
+    for f in files:
+        s = load_scenario(f)
+        assert s.description.strip(), f"{f.name} should say what it teaches"
