@@ -1,0 +1,104 @@
+"""The agentlab TUI: home (sessions and scenarios), live runs, replays and the advisor.
+
+``make_app()`` is shared by the CLI (bare ``agentlab``) and the tests. Nothing here imports
+litellm: the model layer loads when the first run starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from agentlab.core.context import RunOptions
+from agentlab.errors import AgentlabError
+from agentlab.paths import default_db_path
+from agentlab.tui.formats import Formats
+from agentlab.tui.screens.home import HomeScreen
+from agentlab.tui.screens.replay import ReplayScreen
+from agentlab.tui.screens.run import RunScreen
+
+
+class AgentlabApp(App[None]):
+    CSS_PATH = "agentlab.tcss"
+    TITLE = "agentlab"
+    SUB_TITLE = "a local lab for AI agents"
+    BINDINGS = [Binding("q", "quit", "Quit")]
+
+    def __init__(
+        self,
+        *,
+        db_path: Path | str | None = None,
+        scenarios_dir: Path | str | None = None,
+        formats: Formats | None = None,
+        run_options: RunOptions | None = None,
+    ) -> None:
+        super().__init__()
+        #: The SQLite file every screen reads and every run records into.
+        self.db_path = Path(db_path) if db_path is not None else default_db_path()
+        #: Where the home screen lists scenarios from.
+        self.scenarios_dir = Path(scenarios_dir) if scenarios_dir is not None else Path("scenarios")
+        #: How times and session ids are shown (tests pin them for snapshots).
+        self.formats = formats or Formats()
+        #: Options for runs started here (tests turn streaming off or add latency).
+        self.run_options = run_options or RunOptions()
+
+    def get_default_screen(self) -> Screen:
+        return HomeScreen()
+
+    # --- navigation (called by screens) -------------------------------------------------------
+
+    def run_scenario(self, path: Path | str) -> None:
+        found = self._resolve(Path(path))
+        if found is None:
+            self.notify(f"no such scenario: {path}", severity="error")
+            return
+        self.push_screen(RunScreen(found, self.run_options))
+
+    def replay_session(self, session_id: str) -> None:
+        from agentlab.services import find_session
+        from agentlab.store import get_events, open_db
+
+        db = open_db(self.db_path)
+        try:
+            session = find_session(db, session_id)
+            events = get_events(db, session["id"])
+        except AgentlabError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        finally:
+            db.close()
+        self.push_screen(ReplayScreen(session, events))
+
+    def open_advisor(self) -> None:
+        try:
+            from agentlab.tui.screens.advisor import AdvisorScreen
+        except ImportError as exc:  # the advisor is optional while it is being built
+            self.notify(f"the advisor is not available: {exc}", severity="error")
+            return
+        self.push_screen(AdvisorScreen())
+
+    def on_advisor_screen_run_scenario(self, message: object) -> None:
+        """ "Try it now" on the advisor's card: run that scenario (the card stays underneath)."""
+        self.run_scenario(message.path)  # type: ignore[attr-defined]
+
+    def _resolve(self, path: Path) -> Path | None:
+        for candidate in (path, self.scenarios_dir / path.name):
+            if candidate.is_file():
+                return candidate
+        return None
+
+
+def make_app(
+    db_path: Path | str | None = None,
+    scenarios_dir: Path | str | None = None,
+    *,
+    formats: Formats | None = None,
+    run_options: RunOptions | None = None,
+) -> AgentlabApp:
+    """The app as the CLI runs it; tests pass a temp database, a scenarios folder and formats."""
+    return AgentlabApp(
+        db_path=db_path, scenarios_dir=scenarios_dir, formats=formats, run_options=run_options
+    )

@@ -1,0 +1,24 @@
+"""How the TUI shows values that differ from run to run (times, session ids).
+
+The app takes a ``Formats`` so tests can pin them and keep snapshots stable; everything else on
+screen is derived from recorded events, which are deterministic for the offline lab models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agentlab.console.tables import fmt_time
+
+
+def _same(session_id: str) -> str:
+    return session_id
+
+
+@dataclass(frozen=True)
+class Formats:
+    #: Wall-clock timestamp (seconds since the epoch, or None) as shown in tables.
+    time: Callable[[float | None], str] = fmt_time
+    #: A session id as shown on screen (ids embed their start time).
+    session_id: Callable[[str], str] = _same

@@ -1,0 +1,139 @@
+"""Home: recorded sessions (newest first) and the scenarios that can be run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from agentlab.console.tables import session_json
+from agentlab.errors import ScenarioError
+from agentlab.scenario import list_scenarios
+from agentlab.store import list_sessions, open_db
+from agentlab.tui.render import cost_text, status_style
+
+SESSION_COLUMNS = ("session", "scenario", "pattern", "status", "started", "tokens", "cost", "steps")
+SCENARIO_COLUMNS = ("scenario", "pattern", "agents", "about")
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("r", "run", "Run scenario"),
+        Binding("enter", "open", "Replay session", show=True),
+        Binding("a", "advisor", "Advisor"),
+        Binding("f5", "refresh", "Refresh"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="sessions-box"):
+            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            yield Static(id="sessions-empty")
+        with Vertical(id="scenarios-box"):
+            yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sessions-box").border_title = "Sessions"
+        self.query_one("#scenarios-box").border_title = "Scenarios"
+        self.query_one("#sessions", DataTable).add_columns(*SESSION_COLUMNS)
+        self.query_one("#scenarios", DataTable).add_columns(*SCENARIO_COLUMNS)
+        self.load_scenarios()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    # --- data ------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        fmt = self.app.formats  # type: ignore[attr-defined]
+        db = open_db(self.app.db_path)  # type: ignore[attr-defined]
+        try:
+            rows = [session_json(r) for r in list_sessions(db, limit=200)]
+        finally:
+            db.close()
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(*_session_cells(r, fmt), key=r["session_id"])
+        empty = self.query_one("#sessions-empty", Static)
+        empty.update(
+            "" if rows else "No sessions yet: pick a scenario below and press r to run it."
+        )
+        empty.display = not rows
+        if rows and self.focused is None:
+            table.focus()
+
+    def load_scenarios(self) -> None:
+        folder: Path = self.app.scenarios_dir  # type: ignore[attr-defined]
+        table = self.query_one("#scenarios", DataTable)
+        table.clear()
+        found = list_scenarios(folder) if folder.is_dir() else []
+        for path, s in found:
+            if isinstance(s, ScenarioError):
+                cells = (path.stem, "-", "-", Text(f"invalid: {s.message}", style="red"))
+            else:
+                about = (s.description.strip().splitlines() or [""])[0]
+                cells = (s.name, s.pattern, str(len(s.agents)), about)
+            table.add_row(*cells, key=str(path))
+        if not found:
+            table.add_row("(none)", "", "", f"no scenario files in {folder}", key="")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        table = self.query_one("#scenarios", DataTable)
+        path = _key_at_cursor(table)
+        if not path:
+            self.notify("No scenario to run.", severity="warning")
+            return
+        self.app.run_scenario(path)  # type: ignore[attr-defined]
+
+    def action_open(self) -> None:
+        if self.focused is self.query_one("#scenarios"):
+            self.action_run()
+            return
+        sid = _key_at_cursor(self.query_one("#sessions", DataTable))
+        if sid:
+            self.app.replay_session(sid)  # type: ignore[attr-defined]
+
+    def action_advisor(self) -> None:
+        self.app.open_advisor()  # type: ignore[attr-defined]
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+
+def _key_at_cursor(table: DataTable) -> str | None:
+    if table.row_count == 0:
+        return None
+    key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    return key or None
+
+
+def _session_cells(r: dict[str, Any], fmt: Any) -> tuple[Any, ...]:
+    status = r["status"] or "?"
+    label = status
+    if r.get("stop_reason") and r["stop_reason"] not in (status, "completed"):
+        label += f" ({r['stop_reason']})"
+    return (
+        fmt.session_id(r["session_id"]),
+        r["scenario"] or "",
+        r["pattern"] or "",
+        Text(label, style=status_style(status)),
+        fmt.time(r["started_at"]),
+        Text(f"{r['total_tokens']:,}", justify="right"),
+        Text(cost_text(r["cost_usd"], int(r["unpriced"])), justify="right"),
+        Text(str(r["steps"]), justify="right"),
+    )

@@ -1,0 +1,96 @@
+"""The run screen: runs a scenario in an async worker and shows its events as they happen.
+
+The run is recorded (``run_recorded``) and happens on the app's event loop, so the event-bus
+subscriber feeds the view directly. ``escape`` cancels a run still going: the session is then
+recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from agentlab.console.printer import fmt_value
+from agentlab.core.context import RunOptions
+from agentlab.errors import AgentlabError, LimitExceededError
+from agentlab.tui.screens.raise_cap import RaiseCapModal
+from agentlab.tui.widgets.event_view import EventView
+
+
+def _preload_model_layer() -> None:
+    """Import litellm (seconds of CPU) off the event loop, so the screen stays live meanwhile."""
+    from agentlab.core import llm
+
+    llm._litellm()
+
+
+class RunScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "back", "Back (stops a run)")]
+
+    def __init__(self, scenario_path: Path | str, options: RunOptions | None = None) -> None:
+        super().__init__()
+        self.scenario_path = Path(scenario_path)
+        self.options = options or RunOptions()
+        #: ``SessionResult.summary()`` once the run has finished.
+        self.summary: dict[str, Any] | None = None
+        self.worker: Worker[None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield EventView(format_id=self.app.formats.session_id)  # type: ignore[attr-defined]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Run · {self.scenario_path.stem}"
+        self.worker = self.run_scenario()
+
+    @property
+    def view(self) -> EventView:
+        return self.query_one(EventView)
+
+    @work(exclusive=True, group="run")
+    async def run_scenario(self) -> None:
+        from agentlab.services import run_recorded
+
+        view = self.view
+        view.set_status("loading the model layer…")
+        await asyncio.to_thread(_preload_model_layer)
+        view.set_status(Text("running…", style="cyan"))
+        try:
+            result = await run_recorded(
+                self.scenario_path,
+                options=self.options,
+                db_path=self.app.db_path,  # type: ignore[attr-defined]
+                subscribers=[view.feed],
+                raise_cap=self.ask_raise_cap,
+            )
+        except AgentlabError as exc:  # a bad scenario, a cost cap with no price, ...
+            view.set_status(Text.assemble(("could not run: ", "bold red"), str(exc)))
+            self.notify(str(exc), title="Run failed", severity="error", timeout=10)
+            return
+        self.summary = result.summary()
+
+    async def ask_raise_cap(self, exc: LimitExceededError) -> float | None:
+        new = exc.limit * 2
+        question = f"Raise the {exc.kind} cap to {fmt_value(exc.kind, new)} and continue?"
+        yes = await self.app.push_screen_wait(RaiseCapModal(question, str(exc)))
+        return new if yes else None
+
+    async def action_back(self) -> None:
+        worker = self.worker
+        if worker is not None and worker.is_running:
+            worker.cancel()
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+        self.dismiss(None)

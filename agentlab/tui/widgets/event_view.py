@@ -1,0 +1,211 @@
+"""One view of a session, fed one event at a time: the span tree, the transcript, the gauges
+against the caps, per-agent spend and the summary.
+
+The run screen feeds it from the live event bus, the replay screen from events read back from
+SQLite: the same widgets, the same code path. Cheap per event: deltas and budget updates only
+mark the view dirty, and the dirty parts are redrawn at most ``REFRESH_HZ`` times a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Static
+
+from agentlab.core.events import (
+    AgentStarted,
+    BudgetUpdate,
+    Event,
+    LlmCallEnded,
+    LlmCallStarted,
+    LlmDelta,
+    SessionEnded,
+    SessionStarted,
+    ToolCallStarted,
+)
+from agentlab.core.tally import Tally
+from agentlab.tui import render
+from agentlab.tui.widgets.agents_table import AgentsTable
+from agentlab.tui.widgets.gauges import Gauges
+from agentlab.tui.widgets.span_tree import SpanTree
+from agentlab.tui.widgets.transcript import Transcript
+
+REFRESH_HZ = 15
+
+
+class EventView(Vertical):
+    DEFAULT_CSS = """
+    EventView {
+        height: 1fr;
+    }
+    EventView #main {
+        height: 1fr;
+    }
+    EventView #spans {
+        width: 40%;
+        border: round $primary 50%;
+    }
+    EventView #transcript {
+        border: round $primary 50%;
+    }
+    EventView #spend {
+        height: 9;
+    }
+    EventView #gauges {
+        width: 50;
+        border: round $primary 50%;
+    }
+    EventView #agents {
+        border: round $primary 50%;
+    }
+    EventView #summary {
+        height: auto;
+        min-height: 2;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(
+        self,
+        *,
+        format_id: Callable[[str], str] = str,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.format_id = format_id
+        self._timer: Timer | None = None
+        self._clear_state()
+
+    def _clear_state(self) -> None:
+        self.tally = Tally()
+        self.ended: SessionEnded | None = None
+        self.multi_agent = False
+        self.level: dict[str, int] = {}  # span id -> agent nesting depth (indentation)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield SpanTree(id="spans")
+            yield Transcript(id="transcript")
+        with Horizontal(id="spend"):
+            yield Gauges(id="gauges")
+            yield AgentsTable(id="agents")
+        yield Static("starting…", id="summary")
+
+    def on_mount(self) -> None:
+        for wid, title in (
+            ("#spans", "Spans"),
+            ("#transcript", "Transcript"),
+            ("#gauges", "Caps"),
+            ("#agents", "Agents"),
+        ):
+            self.query_one(wid).border_title = title
+
+    @property
+    def span_tree(self) -> SpanTree:
+        return self.query_one(SpanTree)
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    @property
+    def gauges(self) -> Gauges:
+        return self.query_one(Gauges)
+
+    # --- feeding -----------------------------------------------------------------------------
+
+    def feed(self, e: Event) -> None:
+        """Take one event (an EventBus subscriber: keep it quick)."""
+        self.tally(e)
+        if isinstance(e, LlmDelta):
+            self.transcript.stream(e.span_id, e.agent, e.text)
+            self._dirty()
+            return
+        if isinstance(e, BudgetUpdate):
+            self.gauges.used, self.gauges.caps = dict(e.used), dict(e.caps)
+            self._dirty()
+            return
+        self._index(e)
+        if isinstance(e, LlmCallEnded):
+            self.transcript.end_stream(e.span_id)
+        self.span_tree.add_event(e)
+        indent = "  " * max(0, self.level.get(e.span_id, 0))
+        who = getattr(e, "agent", "") if self.multi_agent else ""
+        if isinstance(e, AgentStarted):
+            who = ""
+        self.transcript.write(render.transcript(e, indent, who))
+        if isinstance(e, SessionEnded):
+            self._ended(e)
+        else:
+            self._dirty()
+
+    def feed_all(self, events: list[Event]) -> None:
+        for e in events:
+            self.feed(e)
+        self.flush()
+
+    def _index(self, e: Event) -> None:
+        if isinstance(e, SessionStarted):
+            self.level[e.span_id] = -1
+            self.multi_agent = e.pattern != "single"
+            self.gauges.caps = dict(e.config.get("caps") or {})
+        elif isinstance(e, AgentStarted):
+            self.level[e.span_id] = self.level.get(e.parent_id or "", -1) + 1
+        elif isinstance(e, LlmCallStarted | ToolCallStarted):
+            self.level[e.span_id] = self.level.get(e.parent_id or "", 0)
+
+    def _ended(self, e: SessionEnded) -> None:
+        self.ended = e
+        self.transcript.streaming.clear()
+        limits = (e.usage or {}).get("limits") or {}
+        self.gauges.caps.update({k: v["cap"] for k, v in limits.items()})
+        totals = self.tally.totals()
+        self.gauges.used.update(
+            {k: totals[k] for k in ("total_tokens", "cost_usd", "steps", "tool_calls")}
+        )
+        self.flush()
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _dirty(self) -> None:
+        if self._timer is None:
+            self._timer = self.set_timer(1 / REFRESH_HZ, self.flush)
+
+    def flush(self) -> None:
+        """Redraw the parts that change with every delta or budget update."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        totals = self.tally.totals()
+        self.transcript.show_streaming()
+        self.gauges.unpriced_calls = totals["unpriced_calls"]
+        self.gauges.refresh()
+        self.query_one(AgentsTable).show(self.tally)
+        if self.ended is not None:
+            e = self.ended
+            self.set_status(
+                render.summary(totals, e.status, e.stop_reason, self.format_id(e.session_id))
+            )
+        elif self.tally.agents:
+            self.set_status(Text("running…", style="cyan"))
+
+    def set_status(self, text: Text | str) -> None:
+        self.query_one("#summary", Static).update(text)
+
+    def clear_view(self) -> None:
+        """Empty the view (replay step-through starts over)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._clear_state()
+        self.span_tree.clear_view()
+        self.transcript.clear_view()
+        self.gauges.clear_view()
+        self.query_one(AgentsTable).clear_view()
+        self.set_status("")

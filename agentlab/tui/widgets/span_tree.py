@@ -1,0 +1,78 @@
+"""The span tree: session → agents → model and tool calls, nested by parent span ids.
+
+A worker agent's parent is the lead's ``delegate`` tool call, so teams read as a tree.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from agentlab.core.events import (
+    SPAN_START,
+    AgentEnded,
+    AgentStarted,
+    Event,
+    LlmCallEnded,
+    LlmCallStarted,
+    SessionEnded,
+    SessionStarted,
+    ToolCallEnded,
+)
+from agentlab.tui.render import llm_extra, span_label
+
+
+class SpanTree(Tree[str]):
+    """Fed with events by ``EventView``; node data is the span id."""
+
+    DEFAULT_CSS = """
+    SpanTree {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("(waiting for the session)", id=id, classes=classes)
+        self.show_root = True
+        self.nodes_by_span: dict[str, TreeNode[str]] = {}
+        self.starts: dict[str, Event] = {}  # span id -> its start event (to relabel on end)
+
+    def clear_view(self) -> None:
+        self.clear()
+        self.root.set_label("(waiting for the session)")
+        self.nodes_by_span.clear()
+        self.starts.clear()
+
+    def add_event(self, e: Event) -> None:
+        if e.kind in SPAN_START:
+            self._open(e)
+        elif isinstance(e, SessionEnded | AgentEnded):
+            self._close(e.span_id, e.status)
+        elif isinstance(e, LlmCallEnded):
+            status = "completed" if e.status == "completed" else "error"
+            self._close(e.span_id, status, llm_extra(e) if status == "completed" else e.error)
+        elif isinstance(e, ToolCallEnded):
+            self._close(e.span_id, "error" if e.is_error else "completed")
+
+    def _open(self, e: Event) -> None:
+        self.starts[e.span_id] = e
+        if isinstance(e, SessionStarted):
+            node = self.root
+            node.data = e.span_id
+            node.set_label(span_label(e))
+            node.expand()
+        else:
+            parent = self.nodes_by_span.get(getattr(e, "parent_id", None) or "", self.root)
+            if not parent.allow_expand:  # a tool call that turns out to run an agent
+                parent.allow_expand = True
+            leaf = isinstance(e, LlmCallStarted)
+            node = parent.add(span_label(e), data=e.span_id, expand=True, allow_expand=not leaf)
+            if not isinstance(e, AgentStarted) and not leaf:
+                node.allow_expand = False
+            parent.expand()
+        self.nodes_by_span[e.span_id] = node
+
+    def _close(self, span_id: str, status: str, extra: str = "") -> None:
+        node, start = self.nodes_by_span.get(span_id), self.starts.get(span_id)
+        if node is not None and start is not None:
+            node.set_label(span_label(start, status, extra))
