@@ -31,6 +31,7 @@ from agentlab.core.events import (
     ToolCallEnded,
     ToolCallStarted,
 )
+from agentlab.core.tally import Tally
 
 GAUGE_KINDS = (
     ("total_tokens", "tokens"),
@@ -90,6 +91,9 @@ class Printer:
         self.parent: dict[str, str | None] = {}
         self.streaming: dict[str, str] = {}  # llm span -> text so far
         self.budget: BudgetUpdate | None = None
+        self.last_text = ""  # the last assistant text printed (the summary does not repeat it)
+        self.started = False
+        self.tally = Tally()  # per-agent spend for the live line
         self.live: Live | None = None
         if live:
             self.live = Live(self._status(), console=console, refresh_per_second=12, transient=True)
@@ -114,6 +118,10 @@ class Printer:
 
     def _status(self) -> Group:
         parts: list[Any] = []
+        if not self.started:
+            from rich.spinner import Spinner
+
+            parts.append(Spinner("dots", text="starting: loading the model gateway (litellm)…"))
         for span, text in self.streaming.items():
             if text:
                 line = text.splitlines()[-1] if text.splitlines() else ""
@@ -127,6 +135,14 @@ class Printer:
                 line.append_text(gauge(kind, label, b.used.get(kind, 0.0), b.caps.get(kind)))
             line.append(f"  {b.used.get('wall_time_s', 0.0):.1f}s", style="dim")
             parts.append(line)
+        if len(self.tally.agents) > 1:
+            per = Text("per agent: ", style="dim")
+            for i, a in enumerate(self.tally.agents.values()):
+                if i:
+                    per.append(" · ", style="dim")
+                per.append(a.name, style="magenta")
+                per.append(f" {a.input_tokens + a.output_tokens:,} tok {fmt_cost(a.cost_usd)}")
+            parts.append(per)
         return Group(*parts)
 
     def _refresh(self) -> None:
@@ -135,7 +151,11 @@ class Printer:
 
     # --- events ----------------------------------------------------------------------------
 
-    def __call__(self, e: Event) -> None:
+    def __call__(self, e: Event) -> None:  # one branch per event kind reads best
+        if not self.started:
+            self.started = True
+            self._refresh()
+        self.tally(e)
         if isinstance(e, SessionStarted):
             self._open(e.span_id, None)
             self.out(
@@ -172,6 +192,7 @@ class Printer:
             if e.status == "error":
                 self.out(Text(f"{ind}✗ model error: {e.error}", style="red"))
             elif e.content:
+                self.last_text = e.content
                 for i, line in enumerate(e.content.splitlines() or [""]):
                     lead = "💬 " if i == 0 else "   "
                     self.out(Text(f"{ind}{lead}{line}"))
@@ -229,14 +250,14 @@ class Printer:
             self.out(Text(f"ℹ {escape(e.message)}", style=style))
         elif isinstance(e, SessionEnded):
             self.close()
-            print_summary(self.console, e)
+            print_summary(self.console, e, show_output=e.final_output != self.last_text)
 
 
-def print_summary(console: Console, e: SessionEnded) -> None:
+def print_summary(console: Console, e: SessionEnded, *, show_output: bool = True) -> None:
     usage = e.usage or {}
     style = {"completed": "bold green", "stopped": "bold yellow"}.get(e.status, "bold red")
     console.print(Text(f"── {e.status} ({e.stop_reason}) ──", style=style))
-    if e.final_output:
+    if e.final_output and show_output:
         console.print(Text(e.final_output))
     if e.error and e.status != "completed":
         console.print(Text(e.error, style="red"))
