@@ -25,3 +25,9 @@ def agentlab_home() -> Path:
 def default_db_path() -> Path:
     """The SQLite file used when no ``--db PATH`` is given."""
     return agentlab_home() / DB_FILENAME
+
+
+def models_file() -> Path:
+    """Prices for models litellm does not price (e.g. local Ollama models), shared by all
+    scenarios: ``[prices."ollama/llama3.2"] input = 0, output = 0`` (USD per 1M tokens)."""
+    return agentlab_home() / "models.toml"

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from agentlab.config import with_user_prices
 from agentlab.core.context import CompleteFn, RaiseCapFn, RunOptions, never_raise
 from agentlab.core.events import EventBus, Subscriber
 from agentlab.core.session import SessionResult, run_session
@@ -37,6 +38,7 @@ async def run_recorded(
     """Run a scenario with the recorder attached: the session is in SQLite as it happens."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    scenario = with_user_prices(scenario)
     db = open_db(db_path)
     bus = EventBus()
     recorder = Recorder(db)

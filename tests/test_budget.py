@@ -247,3 +247,28 @@ def test_similar_replies_are_detected() -> None:
     assert d.observe(text + " ", []) is None
     det = d.observe(text.replace("shortly", "soon"), [])
     assert det is not None and det.pattern == "similar"
+
+
+async def test_models_file_prices_a_local_model(agentlab_home) -> None:
+    from agentlab.services import run_recorded
+
+    agentlab_home.mkdir(parents=True, exist_ok=True)
+    (agentlab_home / "models.toml").write_text(
+        '[prices."lab/scripted"]\ninput = 1.0\noutput = 2.0\n'
+    )
+    s = scenario(
+        'task = "t"\n[limits]\ncost_usd = 1\n[[agents]]\nname = "a"\nmodel = "lab/scripted"\n'
+        '  [[agents.script]]\n  text = "done"\n'
+    )
+    result = await run_recorded(s, options=RunOptions(stream=False))
+    u = result.summary()["usage"]
+    assert u["cost_usd"] == pytest.approx(u["input_tokens"] * 1e-6 + u["output_tokens"] * 2e-6)
+
+
+def test_bad_models_file_is_one_clear_error(agentlab_home) -> None:
+    from agentlab.config import load_prices
+
+    agentlab_home.mkdir(parents=True, exist_ok=True)
+    (agentlab_home / "models.toml").write_text('[prices."x"]\ninput = "cheap"\noutput = 0\n')
+    with pytest.raises(UsageError, match=r'prices."x".input'):
+        load_prices()
