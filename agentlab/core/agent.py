@@ -223,7 +223,7 @@ async def _run_tool(
             arguments=args if isinstance(args, dict) else {"_raw": args},
         )
     )
-    escalate: LimitExceededError | None = None
+    escalate: BaseException | None = None
     try:
         if name in extras.handlers:
             outcome = await extras.handlers[name](args, span)
@@ -234,8 +234,8 @@ async def _run_tool(
             outcome = ToolResult(
                 f"error: tool {name!r} is not available to you (you have: {have})", True
             )
-    except LimitExceededError as exc:  # a pattern's handler stopping the run: close the span
-        outcome, escalate = ToolResult(f"error: {exc}", True), exc
+    except (LimitExceededError, asyncio.CancelledError) as exc:  # close the span, then re-raise
+        outcome, escalate = ToolResult(f"error: {exc or 'cancelled'}", True), exc
     finally:
         crossings = budget.commit_tool()
     ctx.emit(

@@ -8,6 +8,7 @@ stream deltas and budget updates, and turns crossed soft thresholds into warning
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from agentlab.core import llm, tokens
@@ -115,8 +116,20 @@ async def call_model(
             )
         )
         raise
-    except BaseException:
+    except BaseException as exc:
         budget.release(res)
+        if isinstance(exc, asyncio.CancelledError):  # close the span (a stopped team, Ctrl-C)
+            ctx.emit(
+                LlmCallEnded(
+                    session_id=sid,
+                    span_id=span,
+                    agent=spec.name,
+                    model=model,
+                    status="error",
+                    error="cancelled",
+                    finish_reason="cancelled",
+                )
+            )
         raise
     crossings = budget.commit_call(res, resp.input_tokens, resp.output_tokens, resp.cost_usd)
     ctx.emit(
