@@ -40,14 +40,17 @@ def agent_budget(parent: Budget, ctx: RunContext, name: str) -> Budget:
     return parent.child(name, spec.limits.caps() if spec.limits else None)
 
 
-def worker_budget(ctx: RunContext, manager: Budget, manager_spec: AgentSpec, name: str) -> Budget:
-    """A worker's budget below its manager's: its own caps if it has them, else an equal share
-    of what the manager has left (``split = "equal"``), else it draws on the manager's on demand."""
+def worker_budget(
+    ctx: RunContext, manager: Budget, name: str, share: dict[str, float] | None = None
+) -> Budget:
+    """A worker's budget below its manager's: its own caps if it has them, else ``share`` (an
+    equal slice of the manager's budget, ``split = "equal"``), else it draws on the manager's
+    budget on demand. Spending always counts against the manager's and the session's caps too."""
     spec = ctx.scenario.agent(name)
     if spec.limits is not None:
         return manager.child(name, spec.limits.caps())
-    if ctx.scenario.limits.split == "equal":
-        return manager.child(name, manager.share(len(manager_spec.workers)))
+    if ctx.scenario.limits.split == "equal" and share is not None:
+        return manager.child(name, share)
     return manager.child(name)
 
 
@@ -115,6 +118,9 @@ class _Team:
     """The delegations of one manager run that are in flight, and whether it is stopping."""
 
     stop: BaseException | None = None
+    #: The equal slice each worker gets (``split = "equal"``), fixed at the first delegation so
+    #: that workers started together get the same slice whatever order they start in.
+    share: dict[str, float] | None = None
     calls: set[asyncio.Task[Any]] = field(default_factory=set)  # delegate handler tasks
     workers: set[asyncio.Task[AgentResult]] = field(default_factory=set)
 
@@ -166,6 +172,8 @@ def _delegate_handler(
             return ToolResult(f"error: {name} is above you; it cannot be your worker", True)
         if not isinstance(subtask, str) or not subtask.strip():
             return ToolResult("error: give the worker a non-empty `task` text", is_error=True)
+        if team.share is None:
+            team.share = manager_budget.share(len(manager.workers))
         me = asyncio.current_task()
         assert me is not None
         team.calls.add(me)
@@ -190,7 +198,7 @@ def _delegate_handler(
                     spec,
                     subtask,
                     parent_span=tool_span,
-                    budget=worker_budget(ctx, manager_budget, manager, name),
+                    budget=worker_budget(ctx, manager_budget, name, team.share),
                     role=spec.role or (middle if spec.workers else leaf),
                     parent_agent=manager.name,
                     chain=chain,
