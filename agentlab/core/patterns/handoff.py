@@ -1,0 +1,107 @@
+"""Handoff, Swarm style: a ``transfer_to_<agent>`` tool passes the conversation to that agent,
+which carries on with everything said so far."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentlab.core.agent import AgentResult, Extras, run_agent
+from agentlab.core.budget import Budget
+from agentlab.core.context import RunContext
+from agentlab.core.events import Handoff, LoopDetected
+from agentlab.core.patterns.base import agent_budget, first_line, run_by_pattern
+from agentlab.core.tools import Tool, ToolResult
+from agentlab.scenario import AgentSpec
+
+#: Handoffs one run may make before it is stopped as a ping-pong loop.
+MAX_HANDOFFS = 10
+
+
+def transfer_tool(ctx: RunContext, target: str) -> Tool:
+    return Tool(
+        name=f"transfer_to_{target}",
+        description=(
+            f"Hand this conversation over to {target} "
+            f"({first_line(ctx.scenario.agent(target).instructions)}). "
+            "They take over from here and answer the user."
+        ),
+        parameters={
+            "type": "object",
+            "properties": {
+                "reason": {"type": "string", "description": "Why, in a few words (optional)."}
+            },
+        },
+        fn=run_by_pattern,
+    )
+
+
+async def run_handoff(ctx: RunContext, root: Budget, span: str) -> AgentResult:
+    """Swarm style: the entry agent talks to the user; calling ``transfer_to_<agent>`` hands the
+    same conversation to that agent, which carries on. At most MAX_HANDOFFS transfers."""
+    spec = ctx.scenario.entry_agent
+    request = ctx.scenario.task
+    history: list[dict[str, Any]] | None = None
+    previous: str | None = None
+    for hops in range(MAX_HANDOFFS + 1):
+        via: dict[str, tuple[str, str]] = {}  # target -> (transfer tool span, reason)
+        result = await run_agent(
+            ctx,
+            spec,
+            request,
+            parent_span=span,
+            budget=agent_budget(root, ctx, spec.name),
+            role=spec.role or "agent",
+            parent_agent=previous,
+            extras=_handoff_extras(ctx, spec, via),
+            history=history,
+        )
+        if result.handoff_to is None:
+            return result
+        tool_span, reason = via.get(result.handoff_to, (span, ""))
+        if hops == MAX_HANDOFFS:
+            detail = f"{MAX_HANDOFFS} handoffs without an answer (last: {spec.name} -> {result.handoff_to})"
+            ctx.emit(
+                LoopDetected(
+                    session_id=ctx.session_id,
+                    span_id=tool_span,
+                    agent=spec.name,
+                    pattern="cycle",
+                    action="stop",
+                    detail=detail,
+                )
+            )
+            result.status, result.stop_reason, result.error = "stopped", "loop", detail
+            return result
+        ctx.emit(
+            Handoff(
+                session_id=ctx.session_id,
+                span_id=tool_span,
+                from_agent=spec.name,
+                to_agent=result.handoff_to,
+                reason=reason,
+            )
+        )
+        # The new agent sees the whole conversation so far (its own instructions replace the
+        # system prompt) and is asked the user's last request again.
+        history = [m for m in result.messages if m.get("role") != "system"]
+        request = next(
+            (str(m.get("content") or "") for m in reversed(history) if m.get("role") == "user"),
+            request,
+        )
+        previous, spec = spec.name, ctx.scenario.agent(result.handoff_to)
+    raise AssertionError("unreachable")
+
+
+def _handoff_extras(ctx: RunContext, spec: AgentSpec, via: dict[str, tuple[str, str]]) -> Extras:
+    extras = Extras()
+    for target in spec.handoffs:
+        name = f"transfer_to_{target}"
+
+        async def handler(args: dict[str, Any], tool_span: str, target: str = target) -> ToolResult:
+            via.setdefault(target, (tool_span, str(args.get("reason") or "")))
+            return ToolResult(f"Transferred to {target}; {target} takes over the conversation.")
+
+        extras.tools.append(transfer_tool(ctx, target))
+        extras.handlers[name] = handler
+        extras.handoffs[name] = target
+    return extras
