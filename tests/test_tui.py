@@ -274,6 +274,45 @@ async def test_unknown_session_and_scenario_notify(db_path, scenarios) -> None:
         assert not isinstance(app.screen, ReplayScreen | RunScreen)
 
 
+async def test_replay_of_an_unfinished_recording_says_where_it_ends(db_path, scenarios) -> None:
+    from test_store_streams import record, single_agent_stream
+
+    db = open_db(db_path)
+    record(db, single_agent_stream("20250101-120000-abc123", end=False))
+    db.close()
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=SIZE) as pilot:
+        app.replay_session("20250101")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        assert "the recording ends here" in summary_text(screen)
+
+
+async def test_deltas_are_coalesced(monkeypatch) -> None:
+    """Hundreds of streamed deltas in one go cost one redraw, not hundreds."""
+    from textual.app import App
+
+    from agentlab.core.events import LlmDelta, SessionStarted
+
+    class Host(App[None]):
+        def compose(self):
+            yield EventView()
+
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(EventView)
+        flushes = []
+        real = view.flush
+        monkeypatch.setattr(view, "flush", lambda: (flushes.append(1), real()))
+        view.feed(SessionStarted(session_id="s", span_id="root", scenario="x"))
+        for i in range(500):
+            view.feed(LlmDelta(session_id="s", span_id="l", agent="a", text=f"w{i} "))
+        await pilot.pause(0.3)
+        assert 1 <= len(flushes) <= 2
+        assert "w499" in str(view.query_one("#streaming", Static).render())
+
+
 # --- rendering ---------------------------------------------------------------------------------
 
 

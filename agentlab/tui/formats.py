@@ -6,10 +6,14 @@ screen is derived from recorded events, which are deterministic for the offline 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agentlab.console.tables import fmt_time
+
+def short_time(ts: float | None) -> str:
+    """Month, day and minute: the year is in the session id, and the table must fit 120 columns."""
+    return time.strftime("%m-%d %H:%M", time.localtime(ts)) if ts else "-"
 
 
 def _same(session_id: str) -> str:
@@ -19,6 +23,6 @@ def _same(session_id: str) -> str:
 @dataclass(frozen=True)
 class Formats:
     #: Wall-clock timestamp (seconds since the epoch, or None) as shown in tables.
-    time: Callable[[float | None], str] = fmt_time
+    time: Callable[[float | None], str] = short_time
     #: A session id as shown on screen (ids embed their start time).
     session_id: Callable[[str], str] = _same

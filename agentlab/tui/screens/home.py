@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from agentlab.console.printer import clip
 from agentlab.console.tables import session_json
 from agentlab.errors import ScenarioError
 from agentlab.scenario import list_scenarios
@@ -26,7 +27,9 @@ SCENARIO_COLUMNS = ("scenario", "pattern", "agents", "about")
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "run", "Run scenario"),
-        Binding("enter", "open", "Replay session", show=True),
+        # Priority: the tables' own enter would hide this from the footer; open() looks at focus.
+        Binding("enter", "open", "Open (replay / run)", priority=True),
+        Binding("tab", "app.focus_next", "Sessions ⇄ scenarios"),
         Binding("a", "advisor", "Advisor"),
         Binding("f5", "refresh", "Refresh"),
         Binding("ctrl+r", "refresh", "Refresh", show=False),
@@ -70,6 +73,7 @@ class HomeScreen(Screen[None]):
             "" if rows else "No sessions yet: pick a scenario below and press r to run it."
         )
         empty.display = not rows
+        table.display = bool(rows)
         if rows and self.focused is None:
             table.focus()
 
@@ -78,13 +82,19 @@ class HomeScreen(Screen[None]):
         table = self.query_one("#scenarios", DataTable)
         table.clear()
         found = list_scenarios(folder) if folder.is_dir() else []
+        rows = []
         for path, s in found:
             if isinstance(s, ScenarioError):
-                cells = (path.stem, "-", "-", Text(f"invalid: {s.message}", style="red"))
+                rows.append((str(path), path.stem, "-", "-", f"invalid: {s.message}"))
             else:
                 about = (s.description.strip().splitlines() or [""])[0]
-                cells = (s.name, s.pattern, str(len(s.agents)), about)
-            table.add_row(*cells, key=str(path))
+                rows.append((str(path), s.name, s.pattern, str(len(s.agents)), about))
+        # The description takes what the other columns leave, so the table never scrolls sideways.
+        fixed = sum(max(len(r[i]) for r in [("", *SCENARIO_COLUMNS), *rows]) + 2 for i in (1, 2, 3))
+        room = max(20, self.app.size.width - fixed - 8)
+        for key, *cells, about in rows:
+            style = "red" if about.startswith("invalid: ") else ""
+            table.add_row(*cells, Text(clip(about, room), style=style), key=key)
         if not found:
             table.add_row("(none)", "", "", f"no scenario files in {folder}", key="")
 
@@ -111,6 +121,7 @@ class HomeScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
+        """A click on a row (enter is the priority binding above)."""
         event.stop()
         self.action_open()
 

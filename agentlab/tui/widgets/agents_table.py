@@ -1,4 +1,6 @@
-"""Per-agent spend, from a ``Tally`` fed by the event stream (live or replayed)."""
+"""Per-agent spend, from a ``Tally`` fed by the event stream (live or replayed).
+
+Roles are in the span tree; the table keeps to numbers so a team fits beside the gauges."""
 
 from __future__ import annotations
 
@@ -10,10 +12,9 @@ from agentlab.tui.render import cost_text, status_style
 
 COLUMNS = (
     ("agent", "agent"),
-    ("role", "role"),
     ("steps", "steps"),
     ("tools", "tools"),
-    ("in", "tokens in"),
+    ("in", "in"),
     ("out", "out"),
     ("cost", "cost"),
     ("status", "status"),
@@ -39,7 +40,6 @@ class AgentsTable(DataTable):
         for a in tally.agents.values():
             cells = {
                 "agent": a.name,
-                "role": a.role,
                 "steps": str(a.steps),
                 "tools": str(a.tool_calls),
                 "in": f"{a.input_tokens:,}",
@@ -52,7 +52,7 @@ class AgentsTable(DataTable):
                 continue
             for key, value in cells.items():
                 if self.get_cell(a.name, key) != value:
-                    self.update_cell(a.name, key, value)
+                    self.update_cell(a.name, key, value, update_width=True)
 
     def clear_view(self) -> None:
         self.clear()

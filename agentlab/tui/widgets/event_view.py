@@ -56,7 +56,7 @@ class EventView(Vertical):
         height: 9;
     }
     EventView #gauges {
-        width: 50;
+        width: 42;
         border: round $primary 50%;
     }
     EventView #agents {

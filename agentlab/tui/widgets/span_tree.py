@@ -28,6 +28,7 @@ class SpanTree(Tree[str]):
     DEFAULT_CSS = """
     SpanTree {
         height: 1fr;
+        overflow-x: hidden;  /* long labels are cut: the transcript has the full text */
     }
     """
 

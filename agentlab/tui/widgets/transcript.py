@@ -11,8 +11,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
-from agentlab.console.printer import clip
-
 
 class Transcript(Vertical):
     DEFAULT_CSS = """
@@ -64,8 +62,11 @@ class Transcript(Vertical):
         line = self.query_one("#streaming", Static)
         parts = []
         for agent, text in self.streaming.values():
-            last = text.strip().splitlines()[-1] if text.strip() else ""
-            parts.append(f"{agent} … {clip(last, 160)}")
+            last = " ".join(text.split()[-60:])  # the newest words, on one line
+            room = max(10, self.size.width - len(agent) - 4)
+            if len(last) > room:
+                last = "…" + last[-(room - 1) :]
+            parts.append(f"{agent} ▸ {last}")
         line.update("\n".join(parts[-4:]))
         line.set_class(bool(parts), "active")
 

@@ -1,0 +1,61 @@
+"""Snapshots of the TUI at a fixed size, with times and session ids pinned (they change per run)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS
+from test_tui import PAUSE_SCENARIO, wait_for
+
+from agentlab.core.context import RunOptions
+from agentlab.services import run_recorded
+from agentlab.tui.app import make_app
+from agentlab.tui.formats import Formats
+from agentlab.tui.screens.raise_cap import RaiseCapModal
+
+SIZE = (120, 40)
+PINNED = Formats(time=lambda ts: "01-01 12:00", session_id=lambda sid: "20260101-120000-abcdef")
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    """The app over a temp database holding one finished budget_math session."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(SCENARIOS / "budget_math.toml", folder)
+    (folder / "pause_demo.toml").write_text(PAUSE_SCENARIO)
+    db = tmp_path / "lab.db"
+    asyncio.run(
+        run_recorded(folder / "budget_math.toml", options=RunOptions(stream=False), db_path=db)
+    )
+    return make_app(db_path=db, scenarios_dir=folder, formats=PINNED)
+
+
+def test_snapshot_home_with_one_session(snap_compare, app) -> None:
+    """Home: the recorded session (newest first), the scenarios list, the key bindings."""
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_snapshot_replay_of_a_finished_session(snap_compare, app) -> None:
+    """Replay: span tree, transcript with tool calls and the recovered error, gauges, agents,
+    summary."""
+    assert snap_compare(app, press=["enter"], terminal_size=SIZE)
+
+
+def test_snapshot_replay_stepped_to_the_first_tool_calls(snap_compare, app) -> None:
+    """Step-through: from the beginning, four events shown; the rest still to come."""
+    assert snap_compare(app, press=["enter", "b", *["space"] * 6], terminal_size=SIZE)
+
+
+def test_snapshot_run_paused_at_a_cap(snap_compare, app) -> None:
+    """A live run at its one-step cap: the modal asks whether to raise it; gauges show 1 / 1."""
+
+    async def run_to_the_cap(pilot) -> None:
+        await pilot.press("tab", "down", "r")  # pause-demo, the second scenario
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, RaiseCapModal))
+        await pilot.pause(0.2)  # the throttled redraw of gauges and the agents table
+
+    assert snap_compare(app, run_before=run_to_the_cap, terminal_size=SIZE)
