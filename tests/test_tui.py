@@ -162,6 +162,23 @@ async def test_run_from_home_records_a_completed_session(db_path, scenarios) -> 
     assert session["steps"] == 4
 
 
+async def test_an_invalid_scenario_is_listed_and_refused_with_its_error(db_path, scenarios):
+    (scenarios / "broken.toml").write_text('name = "broken"\ntask = 3\n')
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#scenarios", DataTable)
+        assert str(table.get_row_at(0)[3]).startswith("invalid: ")
+        await pilot.press("r")  # broken.toml sorts first
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        assert summary_text(app.screen).startswith("could not run: ")
+        assert "broken.toml:2: task: expected a string" in summary_text(app.screen)
+        assert [n.severity for n in app._notifications] == ["error"]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RunScreen)
+
+
 async def test_pause_modal_no_stops_at_the_cap(db_path, scenarios) -> None:
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SIZE) as pilot:

@@ -74,10 +74,16 @@ class RunScreen(Screen[None]):
                 raise_cap=self.ask_raise_cap,
             )
         except AgentlabError as exc:  # a bad scenario, a cost cap with no price, ...
-            view.set_status(Text.assemble(("could not run: ", "bold red"), str(exc)))
-            self.notify(str(exc), title="Run failed", severity="error", timeout=10)
+            self._failed(str(exc))
+            return
+        except Exception as exc:  # e.g. the database cannot be written: say so, keep the app
+            self._failed(f"{type(exc).__name__}: {exc}")
             return
         self.summary = result.summary()
+
+    def _failed(self, message: str) -> None:
+        self.view.set_status(Text.assemble(("could not run: ", "bold red"), message))
+        self.notify(message, title="Run failed", severity="error", timeout=10)
 
     async def ask_raise_cap(self, exc: LimitExceededError) -> float | None:
         new = exc.limit * 2
