@@ -358,6 +358,21 @@ async def test_roles_are_derived_from_the_pattern() -> None:
     assert parents["db-dev"] == "backend-lead" and parents["backend-lead"] == "project-manager"
 
 
+async def test_session_cap_two_levels_down_stops_the_whole_tree() -> None:
+    # 3 manager calls, then the 4 specialists' first calls need 4 more steps: one of them hits
+    # the session's cap; its unit, the other unit and the front desk all stop.
+    s = shipped("enterprise_desk")
+    s = s.model_copy(update={"limits": s.limits.model_copy(update={"steps": 6})})
+    result, events = await run(s, lab_latency_ms=10)
+    assert (result.status, result.stop_reason) == ("stopped", "limit:steps")
+    assert_well_formed(events)
+    assert_sums(result)
+    (hit,) = [e for e in events if isinstance(e, LimitExceeded)]
+    assert hit.scope == "session"
+    assert agent_ended(events, "front-desk").stop_reason == "limit:steps"
+    assert result.summary()["steps"] <= 6
+
+
 async def test_nested_teams_do_not_deadlock_at_max_concurrency_one() -> None:
     s = shipped("enterprise_desk").model_copy(update={"max_concurrency": 1})
     result, _ = await run(s)
