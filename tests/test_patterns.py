@@ -455,6 +455,8 @@ async def test_handoff_transfers_the_conversation() -> None:
     first = next(e for e in events if e.kind == "llm_call_started" and e.agent == "technical")
     said = [m for m in first.messages if m.get("role") == "assistant"]
     assert {m.get("name") for m in said} == {"triage", "billing"}
+    asked = [m["content"] for m in first.messages if m.get("role") == "user"]
+    assert asked == [shipped("support_desk").task] * 2  # the original, and once more to it
     assert first.messages[0]["role"] == "system"
     assert first.messages[0]["content"].startswith("You are the technical specialist")
     assert agents_started(events)["technical"].parent_agent == "billing"

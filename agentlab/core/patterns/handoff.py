@@ -82,12 +82,12 @@ async def run_handoff(ctx: RunContext, root: Budget, span: str) -> AgentResult:
             )
         )
         # The new agent sees the whole conversation so far (its own instructions replace the
-        # system prompt) and is asked the user's last request again.
-        history = [m for m in result.messages if m.get("role") != "system"]
-        request = next(
-            (str(m.get("content") or "") for m in reversed(history) if m.get("role") == "user"),
-            request,
-        )
+        # system prompt), then the user's request once more, addressed to it. The copy addressed
+        # to the agent before is dropped, so ping-pong does not pile up copies.
+        said = [m for m in result.messages if m.get("role") != "system"]
+        if history is not None:
+            del said[len(history)]
+        history = said
         previous, spec = spec.name, ctx.scenario.agent(result.handoff_to)
     raise AssertionError("unreachable")
 
