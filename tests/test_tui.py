@@ -149,7 +149,7 @@ async def test_run_from_home_records_a_completed_session(db_path, scenarios) -> 
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.summary is not None and screen.summary["status"] == "completed"
-        assert summary_text(screen).startswith("completed (completed)")
+        assert summary_text(screen).startswith("completed  tokens 1,238 in / 174 out")
         text = log_text(screen)
         assert 'calculator(expression="(19.44 + 15.12) / (4 - 4)")' in text
         assert "division by zero" in text
@@ -256,7 +256,7 @@ async def test_replay_shows_the_tool_calls(db_path, scenarios, recorded) -> None
         assert 'calculator(expression="6 * 12000 * 1800 * 0.15 / 1000000")' in text
         assert "↳ 19.44" in text
         assert "↳ error: CalculatorError: division by zero" in text
-        assert summary_text(screen).startswith("completed (completed)")
+        assert summary_text(screen).startswith("completed  tokens 1,238 in / 174 out")
         view = screen.query_one(EventView)
         assert view.tally.totals()["tool_calls"] == 4
         assert len(view.span_tree.nodes_by_span) == 1 + 1 + 4 + 4  # session, agent, llm, tools

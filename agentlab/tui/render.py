@@ -160,7 +160,8 @@ def transcript(e: Event, indent: str = "", who: str = "") -> list[Text]:
         style = {"error": "red", "warning": "yellow"}.get(e.level, "dim")
         return [Text(f"{indent}ℹ {e.message}", style=style)]
     if isinstance(e, SessionEnded):
-        out = [Text(f"── {e.status} ({e.stop_reason}) ──", style="bold " + status_style(e.status))]
+        why = f" ({e.stop_reason})" if e.stop_reason != e.status else ""
+        out = [Text(f"── {e.status}{why} ──", style="bold " + status_style(e.status))]
         if e.error and e.status != "completed":
             out.append(Text(e.error, style="red"))
         return out
@@ -185,12 +186,14 @@ def summary(totals: dict[str, Any], status: str, stop_reason: str, session_id: s
     """The run summary: status, stop reason, tokens, cost, steps and the session id.
 
     ``totals`` is ``Tally.totals()`` (the same numbers as the recorded session's usage)."""
-    text = Text.assemble((status, "bold " + status_style(status)), f" ({stop_reason})")
+    text = Text(status, style="bold " + status_style(status))
+    if stop_reason != status:
+        text.append(f" ({stop_reason})")
     cost = cost_text(totals.get("cost_usd"), totals.get("unpriced_calls", 0))
     text.append(
-        f"   tokens {totals.get('input_tokens', 0):,} in / {totals.get('output_tokens', 0):,} out"
-        f" = {totals.get('total_tokens', 0):,}   cost {cost}"
-        f"   steps {totals.get('steps', 0)}   tool calls {totals.get('tool_calls', 0)}"
+        f"  tokens {totals.get('input_tokens', 0):,} in / {totals.get('output_tokens', 0):,} out"
+        f" = {totals.get('total_tokens', 0):,}  cost {cost}"
+        f"  steps {totals.get('steps', 0)}  tool calls {totals.get('tool_calls', 0)}"
     )
     text.append(f"\nsession {session_id}", style="dim")
     return text

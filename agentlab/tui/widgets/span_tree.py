@@ -37,6 +37,7 @@ class SpanTree(Tree[str]):
         self.show_root = True
         self.nodes_by_span: dict[str, TreeNode[str]] = {}
         self.starts: dict[str, Event] = {}  # span id -> its start event (to relabel on end)
+        self._follow_pending = False
 
     def clear_view(self) -> None:
         self.clear()
@@ -57,6 +58,8 @@ class SpanTree(Tree[str]):
 
     def _open(self, e: Event) -> None:
         self.starts[e.span_id] = e
+        # Follow new spans like a log does, unless the user has scrolled up to read.
+        follow = self.scroll_y >= self.max_scroll_y
         if isinstance(e, SessionStarted):
             node = self.root
             node.data = e.span_id
@@ -72,6 +75,13 @@ class SpanTree(Tree[str]):
                 node.allow_expand = False
             parent.expand()
         self.nodes_by_span[e.span_id] = node
+        if follow and not self._follow_pending:
+            self._follow_pending = True
+            self.call_after_refresh(self._follow)
+
+    def _follow(self) -> None:
+        self._follow_pending = False
+        self.scroll_to_line(self.last_line, animate=False)  # last_line rebuilds the lines
 
     def _close(self, span_id: str, status: str, extra: str = "") -> None:
         node, start = self.nodes_by_span.get(span_id), self.starts.get(span_id)
