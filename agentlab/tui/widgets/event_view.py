@@ -9,6 +9,7 @@ mark the view dirty, and the dirty parts are redrawn at most ``REFRESH_HZ`` time
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -106,17 +107,22 @@ class EventView(Vertical):
         ):
             self.query_one(wid).border_title = title
 
-    @property
+    # Children looked up once: ``feed`` runs for every event of a run.
+    @cached_property
     def span_tree(self) -> SpanTree:
         return self.query_one(SpanTree)
 
-    @property
+    @cached_property
     def transcript(self) -> Transcript:
         return self.query_one(Transcript)
 
-    @property
+    @cached_property
     def gauges(self) -> Gauges:
         return self.query_one(Gauges)
+
+    @cached_property
+    def agents_table(self) -> AgentsTable:
+        return self.query_one(AgentsTable)
 
     # --- feeding -----------------------------------------------------------------------------
 
@@ -186,7 +192,7 @@ class EventView(Vertical):
         self.transcript.show_streaming()
         self.gauges.unpriced_calls = totals["unpriced_calls"]
         self.gauges.refresh()
-        self.query_one(AgentsTable).show(self.tally)
+        self.agents_table.show(self.tally)
         if self.ended is not None:
             e = self.ended
             self.set_status(
@@ -207,5 +213,5 @@ class EventView(Vertical):
         self.span_tree.clear_view()
         self.transcript.clear_view()
         self.gauges.clear_view()
-        self.query_one(AgentsTable).clear_view()
+        self.agents_table.clear_view()
         self.set_status("")
