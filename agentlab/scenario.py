@@ -78,7 +78,9 @@ class Limits(_Model):
     warn_at: float = Field(default=0.8, gt=0, le=1)
     #: What hitting a cap does: end the run, or ask a person whether to raise it and go on.
     on_exceed: Literal["stop", "pause"] = "stop"
-    #: How a lead's budget is shared among its workers when they have no explicit slice.
+    #: How a lead's budget is shared among its workers when they have no explicit slice:
+    #: "equal" gives each worker 1/(n+1) of what is left (the lead keeps a share to answer);
+    #: "on-demand" lets workers draw on the lead's budget until it runs out.
     split: Literal["equal", "on-demand"] = "on-demand"
 
     @field_validator("cost_usd", "wall_time_s", "warn_at", mode="before")

@@ -272,3 +272,27 @@ def test_bad_models_file_is_one_clear_error(agentlab_home) -> None:
     (agentlab_home / "models.toml").write_text('[prices."x"]\ninput = "cheap"\noutput = 0\n')
     with pytest.raises(UsageError, match=r'prices."x".input'):
         load_prices()
+
+
+async def test_default_step_cap_is_per_agent_not_per_subtree() -> None:
+    worker_turns = "".join(
+        f'  [[agents.script]]\n  tool = "calculator"\n  args = {{ expression = "{i} + 1" }}\n'
+        for i in range(9)
+    )
+    text = (
+        'task = "t"\npattern = "orchestrator-worker"\n'
+        '[[agents]]\nname = "lead"\nmodel = "lab/scripted"\nworkers = ["w1", "w2", "w3"]\n'
+        "  [[agents.script]]\n  calls = ["
+        + ", ".join(
+            f'{{ tool = "delegate", args = {{ worker = "w{i}", task = "x" }} }}' for i in (1, 2, 3)
+        )
+        + ']\n  [[agents.script]]\n  text = "done"\n'
+        + "".join(
+            f'[[agents]]\nname = "w{i}"\nmodel = "lab/scripted"\ntools = ["calculator"]\n'
+            + worker_turns
+            for i in (1, 2, 3)
+        )
+    )
+    result, _ = await run_collect(scenario(text))
+    assert result.status == "completed", result.stop_reason
+    assert result.summary()["steps"] == 2 + 3 * 10  # more than the default 25, spread over agents

@@ -190,3 +190,13 @@ async def test_connection_refused_is_a_model_error() -> None:
     os.environ.setdefault("OPENAI_API_KEY", "sk-test")
     result, _ = await run_collect(s, RunOptions(api_base="http://127.0.0.1:9/v1", stream=False))
     assert result.status == "error" and result.stop_reason.startswith("error:")
+
+
+async def test_streamed_model_errors_keep_their_kind() -> None:
+    req = llm.LlmRequest(
+        model="lab/scripted", messages=[{"role": "user", "content": "x"}], lab={"fail": "down"}
+    )
+    with pytest.raises(ModelError) as err:
+        await llm.complete(req, on_delta=lambda _t: None)
+    assert err.value.kind == "server"
+    assert "MidStream" not in str(err.value)

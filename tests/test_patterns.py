@@ -236,13 +236,15 @@ async def test_worker_limit_stops_only_that_worker() -> None:
 
 
 async def test_equal_split_gives_each_worker_a_share() -> None:
-    # The lead's first call leaves 15 of 16 steps: 5 for each of its 3 workers, whose scripts
-    # need 4 calls each; the lead's closing call still fits.
-    s = team(limits='[limits]\nsteps = 16\nsplit = "equal"')
-    result, _ = await run(s)
+    # The lead's first call leaves 20 of 21 steps: 4 shares of 5 (3 workers + the lead's own),
+    # and the workers' scripts need 4 calls each.
+    s = team(limits='[limits]\nsteps = 21\nsplit = "equal"')
+    result, events = await run(s)
     assert result.status == "completed"
-    # 10 of 11 left: 3 each, one call too few; each worker stops alone and the lead finishes.
-    s = team(limits='[limits]\nsteps = 11\nsplit = "equal"')
+    assert not [e for e in events if isinstance(e, LimitExceeded)]
+    # 12 of 13 left: 3 each, one call too few; each worker stops alone and the lead, which kept
+    # its own share, still writes the answer.
+    s = team(limits='[limits]\nsteps = 13\nsplit = "equal"')
     result, events = await run(s)
     assert result.status == "completed"
     rows = {r["name"]: r for r in result.summary()["agents"]}

@@ -83,8 +83,9 @@ async def run_agent(
     else:
         messages[0] = {"role": "system", "content": spec.instructions}
     messages.append({"role": "user", "content": task})
-    if not budget.capped("steps"):
-        budget.caps["steps"] = DEFAULT_MAX_STEPS
+    # With no steps cap on the path, this agent alone gets DEFAULT_MAX_STEPS calls (its workers
+    # have their own), so a runaway agent always ends.
+    own_step_cap = None if budget.capped("steps") else DEFAULT_MAX_STEPS
     span = new_id()
     sid = ctx.session_id
     ctx.emit(
@@ -105,6 +106,10 @@ async def run_agent(
     try:
         while True:
             step += 1
+            if own_step_cap is not None and step > own_step_cap:
+                raise LimitExceededError(
+                    "steps", own_step_cap, own_step_cap, spec.name, f"agent:{budget.name}", 1
+                )
             resp = await gateway.call_model(ctx, spec, budget, span, messages, schemas, step)
             messages.append(resp.message(spec.name))
             if resp.limit_error is not None:  # the reply was cut short by a cap

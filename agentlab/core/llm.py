@@ -155,6 +155,9 @@ _ERROR_KINDS = {
 
 
 def _model_error(exc: Exception) -> ModelError:
+    # litellm wraps errors raised mid-stream; the original says what really happened.
+    while getattr(exc, "original_exception", None) is not None:
+        exc = exc.original_exception  # type: ignore[attr-defined]
     kind = _ERROR_KINDS.get(type(exc).__name__, "model")
     text = " ".join(str(exc).split())
     if len(text) > 300:

@@ -138,7 +138,9 @@ def _delegate_handler(
         if not isinstance(subtask, str) or not subtask.strip():
             return ToolResult("error: give the worker a non-empty `task` text", is_error=True)
         if team.share is None:
-            team.share = manager_budget.share(len(manager.workers))
+            # One share more than there are workers: the manager keeps one for its synthesis,
+            # or workers that use their whole slices would leave it unable to answer.
+            team.share = manager_budget.share(len(manager.workers) + 1)
         me = asyncio.current_task()
         assert me is not None
         team.calls.add(me)
