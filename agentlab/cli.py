@@ -140,6 +140,13 @@ def run(
     max_time: Annotated[
         float | None, typer.Option("--max-time", min=0, help="Cap on wall time in seconds.")
     ] = None,
+    approvals: Annotated[
+        str,
+        typer.Option(
+            "--approvals",
+            help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
+        ),
+    ] = "ask",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every step.")] = False,
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session."""
@@ -148,6 +155,8 @@ def run(
     from agentlab.scenario import load_scenario
     from agentlab.services import run_recorded
 
+    if approvals not in ("ask", "allow", "deny"):
+        raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     if max_cost is not None and max_cost <= 0:
         raise UsageError("--max-cost: must be greater than 0")
     caps = {
@@ -182,7 +191,8 @@ def run(
                 options=options,
                 db_path=db,
                 subscribers=subscribers,
-                raise_cap=_ask_raise_cap,
+                raise_cap=_raise_cap_hook(printer),
+                approve=_approve_hook(approvals, printer),
             )
         )
     finally:
@@ -193,21 +203,63 @@ def run(
     raise typer.Exit(EXIT.get(result.status, 1))
 
 
-async def _ask_raise_cap(exc: Any) -> float | None:
-    """``on_exceed = "pause"``: ask a person whether to raise the cap (never in CI / no TTY)."""
-    if os.environ.get("CI") or not sys.stdin.isatty():
-        return None
-    new = exc.limit * 2
+def _can_ask() -> bool:
+    return not os.environ.get("CI") and sys.stdin.isatty()
 
-    def ask() -> bool:
+
+def _asker(printer: Any) -> Any:
+    """Ask a yes/no question on the terminal from the running event loop, with the live
+    display paused so the prompt is readable."""
+
+    async def ask(question: str) -> bool:
+        def prompt() -> bool:
+            if printer is not None:
+                printer.pause()
+            try:
+                return typer.confirm(question, default=False)
+            finally:
+                if printer is not None:
+                    printer.resume()
+
+        return await asyncio.to_thread(prompt)
+
+    return ask
+
+
+def _raise_cap_hook(printer: Any) -> Any:
+    """``on_exceed = "pause"``: ask whether to raise the cap (never in CI or without a TTY)."""
+    ask = _asker(printer)
+
+    async def raise_cap(exc: Any) -> float | None:
+        if not _can_ask():
+            return None
         from agentlab.console.printer import fmt_value
 
-        return typer.confirm(
-            f"\n{exc}. Raise the {exc.kind} cap to {fmt_value(exc.kind, new)} and continue?",
-            default=False,
+        new = exc.limit * 2
+        ok = await ask(
+            f"{exc}. Raise the {exc.kind} cap to {fmt_value(exc.kind, new)} and continue?"
         )
+        return new if ok else None
 
-    return new if await asyncio.to_thread(ask) else None
+    return raise_cap
+
+
+def _approve_hook(mode: str, printer: Any) -> Any:
+    """Risky tool calls: ask the person at the terminal, or follow --approvals allow|deny."""
+    from agentlab.console.printer import fmt_args
+    from agentlab.core.context import Decision
+
+    ask = _asker(printer)
+
+    async def approve(req: Any) -> Any:
+        if mode in ("allow", "deny"):
+            return Decision(mode == "allow", f"--approvals {mode}")
+        if not _can_ask() or printer is None:
+            return None  # the scenario's policy decides
+        ok = await ask(f"Approve {req.agent}: {req.tool}({fmt_args(req.arguments)})?")
+        return Decision(ok, "approved at the terminal" if ok else "denied at the terminal")
+
+    return approve
 
 
 # --- sessions ---------------------------------------------------------------------------------

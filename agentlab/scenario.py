@@ -117,6 +117,15 @@ class Price(_Model):
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
+class Approvals(_Model):
+    """Human approval gates for risky tool calls (payments, customer data changes, ...)."""
+
+    #: Tools that need a person's OK, on top of every tool marked risky (e.g. issue_refund).
+    tools: list[str] = Field(default_factory=list)
+    #: What happens when there is no person to ask (CI, --json, no terminal).
+    policy: Literal["deny", "allow"] = "deny"
+
+
 class LabSettings(_Model):
     """Simulated latency for the offline lab models (zero in tests)."""
 
@@ -170,6 +179,7 @@ class Scenario(_Model):
     limits: Limits = Field(default_factory=Limits)
     loops: LoopSettings = Field(default_factory=LoopSettings)
     lab: LabSettings = Field(default_factory=LabSettings)
+    approvals: Approvals = Field(default_factory=Approvals)
     prices: dict[str, Price] = Field(default_factory=dict)
     #: Where the file was read from (set by the loader, not the file).
     path: str = ""
@@ -262,8 +272,21 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
 
 
 def _check_script_tools(s: Scenario, text: str, path: Path) -> None:
-    """A script may only call tools the agent has (or the pattern gives it: delegate, handoff)."""
+    """Agents name tools that exist; a script only calls tools its agent has (or the pattern
+    gives it: delegate, transfer_to_<agent>)."""
+    from agentlab.core.tools import BUILTIN_TOOLS
+
     for i, agent in enumerate(s.agents):
+        for j, name in enumerate(agent.tools):
+            if name not in BUILTIN_TOOLS:
+                key = f"agents[{i}].tools"
+                known = ", ".join(sorted(BUILTIN_TOOLS))
+                raise ScenarioError(
+                    path,
+                    f"unknown tool {name!r} (built-in tools: {known})",
+                    line=key_line(text, key),
+                    key=f"{key}[{j}]",
+                )
         allowed = set(agent.tools)
         if agent.workers:
             allowed.add("delegate")

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from agentlab.config import with_user_prices
-from agentlab.core.context import CompleteFn, RaiseCapFn, RunOptions, never_raise
+from agentlab.core.context import (
+    ApproveFn,
+    CompleteFn,
+    RaiseCapFn,
+    RunOptions,
+    never_raise,
+    nobody_to_ask,
+)
 from agentlab.core.events import EventBus, Subscriber
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import tally_events
@@ -33,6 +40,7 @@ async def run_recorded(
     db_path: Path | str | None = None,
     subscribers: Iterable[Subscriber] = (),
     raise_cap: RaiseCapFn = never_raise,
+    approve: ApproveFn = nobody_to_ask,
     complete: CompleteFn | None = None,
 ) -> SessionResult:
     """Run a scenario with the recorder attached: the session is in SQLite as it happens."""
@@ -47,7 +55,12 @@ async def run_recorded(
         bus.subscribe(fn)
     try:
         return await run_session(
-            scenario, bus=bus, options=options, raise_cap=raise_cap, complete=complete
+            scenario,
+            bus=bus,
+            options=options,
+            raise_cap=raise_cap,
+            approve=approve,
+            complete=complete,
         )
     finally:
         recorder.close()

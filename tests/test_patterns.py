@@ -414,7 +414,7 @@ async def test_sequential_passes_each_output_on() -> None:
 async def test_sequential_stops_at_the_failed_stage() -> None:
     s = with_agent(shipped("data_pipeline"), "transform", fail="disk full")
     result, events = await run(s)
-    assert (result.status, result.stop_reason) == ("error", "error:model")
+    assert (result.status, result.stop_reason) == ("error", "error:server")
     assert "report" not in agents_started(events)
 
 

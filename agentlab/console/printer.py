@@ -16,6 +16,8 @@ from rich.text import Text
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
+    ApprovalDecided,
+    ApprovalRequested,
     BudgetUpdate,
     Event,
     Handoff,
@@ -97,6 +99,15 @@ class Printer:
         self.live: Live | None = None
         if live:
             self.live = Live(self._status(), console=console, refresh_per_second=12, transient=True)
+            self.live.start()
+
+    def pause(self) -> None:
+        """Stop the live display (a prompt is about to read from the terminal)."""
+        if self.live is not None:
+            self.live.stop()
+
+    def resume(self) -> None:
+        if self.live is not None:
             self.live.start()
 
     def close(self) -> None:
@@ -221,6 +232,22 @@ class Printer:
             style = {"completed": "green", "stopped": "yellow"}.get(e.status, "red")
             extra = f" ({e.stop_reason})" if e.stop_reason != "completed" else ""
             self.out(Text(f"{self._indent(e.span_id)}◆ {e.agent} {e.status}{extra}", style=style))
+        elif isinstance(e, ApprovalRequested):
+            self.out(
+                Text(
+                    f"{self._indent(e.span_id)}  ? {e.tool} needs approval ({e.agent})",
+                    style="bold yellow",
+                )
+            )
+        elif isinstance(e, ApprovalDecided):
+            verdict = "approved" if e.approved else "denied"
+            self.out(
+                Text(
+                    f"{self._indent(e.span_id)}  {'✓' if e.approved else '✗'} {verdict} by {e.by}"
+                    + (f": {e.note}" if e.note else ""),
+                    style="green" if e.approved else "red",
+                )
+            )
         elif isinstance(e, Handoff):
             self.out(Text(f"⇢ handoff {e.from_agent} → {e.to_agent}", style="bold cyan"))
         elif isinstance(e, BudgetUpdate):

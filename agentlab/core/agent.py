@@ -10,14 +10,16 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from agentlab.core import gateway
 from agentlab.core.budget import Budget
-from agentlab.core.context import RunContext
+from agentlab.core.context import ApprovalRequest, Decision, RunContext
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
+    ApprovalDecided,
+    ApprovalRequested,
     LimitExceeded,
     LoopDetected,
     Status,
@@ -199,6 +201,30 @@ def _end(ctx: RunContext, span: str, spec: AgentSpec, result: AgentResult) -> No
     )
 
 
+async def _approval(
+    ctx: RunContext, agent: str, span: str, tool: str, call_id: str, args: Any
+) -> ToolResult | None:
+    """Wait for a person's decision (or the policy's). Returns the refusal, or None to go on."""
+    arguments = args if isinstance(args, dict) else {"_raw": args}
+    common = {"session_id": ctx.session_id, "span_id": span, "agent": agent, "tool": tool}
+    ctx.emit(ApprovalRequested(**common, call_id=call_id, arguments=arguments))
+    decision = await ctx.approve(ApprovalRequest(agent, tool, arguments))
+    by: Literal["person", "policy"] = "person"
+    if decision is None:
+        by = "policy"
+        policy = ctx.scenario.approvals.policy
+        decision = Decision(policy == "allow", f"no one to ask; the scenario's policy is {policy}")
+    ctx.emit(
+        ApprovalDecided(
+            **common, call_id=call_id, approved=decision.approved, by=by, note=decision.note
+        )
+    )
+    if decision.approved:
+        return None
+    why = f": {decision.note}" if decision.note else ""
+    return ToolResult(f"error: this {tool} call was not approved{why}. Do not retry it.", True)
+
+
 async def _run_tool(
     ctx: RunContext,
     spec: AgentSpec,
@@ -233,7 +259,13 @@ async def _run_tool(
         if name in extras.handlers:
             outcome = await extras.handlers[name](args, span)
         elif name in by_name:
-            outcome = await call_tool(by_name[name], raw_args, ctx.tool_ctx)
+            denied = None
+            if ctx.needs_approval(by_name[name]):
+                denied = await _approval(ctx, spec.name, span, name, call["id"], args)
+            if denied is not None:
+                outcome = denied
+            else:
+                outcome = await call_tool(by_name[name], raw_args, ctx.tool_ctx)
         else:
             have = ", ".join(sorted(by_name)) or "none"
             outcome = ToolResult(

@@ -26,6 +26,28 @@ async def never_raise(_: LimitExceededError) -> float | None:
 
 
 @dataclass(frozen=True)
+class ApprovalRequest:
+    agent: str
+    tool: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Decision:
+    approved: bool
+    note: str = ""
+
+
+#: Asks a person about a risky tool call; returns None when nobody can be asked (the scenario's
+#: policy then decides).
+ApproveFn = Callable[[ApprovalRequest], Awaitable[Decision | None]]
+
+
+async def nobody_to_ask(_: ApprovalRequest) -> Decision | None:
+    return None
+
+
+@dataclass(frozen=True)
 class RunOptions:
     """How to run a scenario (the CLI's flags, the TUI's run form)."""
 
@@ -45,6 +67,7 @@ class RunContext:
     complete: CompleteFn = llm.complete
     tool_ctx: ToolContext = field(default_factory=ToolContext)
     raise_cap: RaiseCapFn = never_raise
+    approve: ApproveFn = nobody_to_ask
     semaphore: asyncio.Semaphore | None = None
 
     def emit(self, event: Event) -> None:
@@ -75,6 +98,9 @@ class RunContext:
             "tokens_per_s": self.scenario.lab.tokens_per_s,
             "fail": spec.fail,
         }
+
+    def needs_approval(self, tool: Any) -> bool:
+        return bool(getattr(tool, "risky", False)) or tool.name in self.scenario.approvals.tools
 
     def loop_detector(self) -> LoopDetector:
         s = self.scenario.loops

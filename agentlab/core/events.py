@@ -167,6 +167,28 @@ class LlmDelta(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApprovalRequested(Event):
+    """A risky tool call waits for a person (or the scenario's policy). On the tool's span."""
+
+    kind: ClassVar[str] = "approval_requested"
+    agent: str
+    tool: str
+    call_id: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalDecided(Event):
+    kind: ClassVar[str] = "approval_decided"
+    agent: str
+    tool: str
+    call_id: str
+    approved: bool
+    by: Literal["person", "policy"] = "policy"
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Handoff(Event):
     kind: ClassVar[str] = "handoff"
     from_agent: str
@@ -246,6 +268,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ToolCallEnded,
         LlmDelta,
         Handoff,
+        ApprovalRequested,
+        ApprovalDecided,
         BudgetUpdate,
         LimitWarning,
         LimitExceeded,

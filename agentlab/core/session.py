@@ -14,7 +14,15 @@ from typing import Any
 
 from agentlab.core import patterns
 from agentlab.core.budget import Budget
-from agentlab.core.context import CompleteFn, RaiseCapFn, RunContext, RunOptions, never_raise
+from agentlab.core.context import (
+    ApproveFn,
+    CompleteFn,
+    RaiseCapFn,
+    RunContext,
+    RunOptions,
+    never_raise,
+    nobody_to_ask,
+)
 from agentlab.core.events import (
     EventBus,
     LimitExceeded,
@@ -92,6 +100,7 @@ async def run_session(
     options: RunOptions | None = None,
     complete: CompleteFn | None = None,
     raise_cap: RaiseCapFn = never_raise,
+    approve: ApproveFn = nobody_to_ask,
     session_id: str | None = None,
 ) -> SessionResult:
     options = options or RunOptions()
@@ -109,6 +118,7 @@ async def run_session(
             workspace=scenario.resolve(scenario.workspace), docs=scenario.resolve(scenario.docs)
         ),
         raise_cap=raise_cap,
+        approve=approve,
     )
     check_prices(scenario, ctx, caps)
     root = Budget("session", caps, warn_at=scenario.limits.warn_at)

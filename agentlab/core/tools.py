@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import inspect
 import json
 import re
@@ -369,8 +370,24 @@ def search_docs(query: str, limit: int = 3, *, ctx: ToolContext) -> str:
     return docsearch.search(ctx.docs, query, limit)
 
 
+@tool(risky=True)
+def issue_refund(customer_id: str, amount_usd: float, reason: str) -> str:
+    """Refund a customer (simulated: nothing leaves the machine). A risky action: it waits for a
+    person's approval, or the scenario's approval policy when no one can be asked.
+
+    Args:
+        customer_id: The customer's id, e.g. "C-1042".
+        amount_usd: Amount to refund in US dollars.
+        reason: Why, in a few words (kept in the audit trail).
+    """
+    if amount_usd <= 0:
+        raise ValueError("amount_usd must be positive")
+    ref = hashlib.sha1(f"{customer_id}:{amount_usd:.2f}:{reason}".encode()).hexdigest()[:8]
+    return f"refund of ${amount_usd:.2f} issued to {customer_id} (simulated), reference R-{ref}"
+
+
 BUILTIN_TOOLS: dict[str, Tool] = {
-    t.name: t for t in (calculator, list_files, read_file, search_docs)
+    t.name: t for t in (calculator, list_files, read_file, search_docs, issue_refund)
 }
 
 
