@@ -94,6 +94,12 @@ def main_callback(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
     db: DbOpt = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios", help="Folder of scenario files the TUI lists (default ./scenarios)."
+        ),
+    ] = None,
 ) -> None:
     """Open the TUI when no command is given."""
     if ctx.invoked_subcommand is None:
@@ -101,7 +107,7 @@ def main_callback(
             raise UsageError("the TUI needs a terminal; see `agentlab --help` for commands")
         from agentlab.tui.app import make_app
 
-        make_app(db_path=db).run()
+        make_app(db_path=db, scenarios_dir=scenarios).run()
 
 
 # --- run ------------------------------------------------------------------------------------

@@ -96,8 +96,10 @@ async def test_pause_asks_to_raise_the_cap_and_continues() -> None:
         asked.append((exc.kind, exc.limit))
         return exc.limit + 2 if len(asked) == 1 else None
 
-    result, _ = await run_collect(s, raise_cap=raise_cap)
+    result, events = await run_collect(s, raise_cap=raise_cap)
     assert asked == [("steps", 2.0), ("steps", 4.0)]
+    notices = [e.message for e in events if e.kind == "notice"]
+    assert notices == ["steps cap raised from 2 to 4; going on"]
     assert result.summary()["steps"] == 4
     assert result.stop_reason == "limit:steps"
 

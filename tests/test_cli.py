@@ -243,3 +243,12 @@ def test_bare_agentlab_without_a_terminal_says_so() -> None:
 def test_advise_is_registered() -> None:
     res = cli("advise", "--help")
     assert res.exit_code == 0 and "--profile" in res.stdout
+
+
+def test_failed_calls_are_not_steps_or_unpriced_in_the_store(tmp_path: Path) -> None:
+    f = tmp_path / "f.toml"
+    f.write_text('task = "t"\n[[agents]]\nname = "a"\nmodel = "lab/scripted"\nfail = "boom"\n')
+    _, data = run_json(str(f))
+    row = json.loads(cli("sessions", "list", "--json").stdout)[0]
+    assert row["steps"] == data["steps"] == 0
+    assert row["unpriced"] is False and data["usage"]["unpriced_calls"] == 0

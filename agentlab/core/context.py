@@ -69,6 +69,7 @@ class RunContext:
     raise_cap: RaiseCapFn = never_raise
     approve: ApproveFn = nobody_to_ask
     semaphore: asyncio.Semaphore | None = None
+    session_span: str = ""
 
     def emit(self, event: Event) -> None:
         self.bus.emit(event)

@@ -20,6 +20,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    Notice,
     new_id,
 )
 from agentlab.errors import LimitExceededError, ModelError
@@ -42,6 +43,15 @@ async def reserve(ctx: RunContext, budget: Budget, agent: str, fn: Any) -> Any:
             if new_cap is None or new_cap <= exc.limit:
                 raise
             budget.raise_cap(exc.kind, new_cap)
+            ctx.emit(
+                Notice(
+                    session_id=ctx.session_id,
+                    span_id=ctx.session_span,
+                    level="warning",
+                    agent=agent,
+                    message=f"{exc.kind} cap raised from {exc.limit:g} to {new_cap:g}; going on",
+                )
+            )
 
 
 async def call_model(

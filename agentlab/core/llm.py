@@ -95,6 +95,11 @@ def _litellm() -> Any:
     return litellm
 
 
+def preload() -> None:
+    """Import litellm now (it takes seconds), e.g. in a thread while a UI keeps drawing."""
+    _litellm()
+
+
 def model_price(model: str) -> tuple[float, float] | None:
     """USD per (input, output) token from litellm's bundled price map; None when unknown.
 

@@ -123,6 +123,7 @@ async def run_session(
     check_prices(scenario, ctx, caps)
     root = Budget("session", caps, warn_at=scenario.limits.warn_at)
     span = new_id()
+    ctx.session_span = span
     bus.emit(
         SessionStarted(
             session_id=sid,

@@ -313,7 +313,9 @@ class Recorder:
         )
 
     def _count_llm_call(self, e: LlmCallEnded) -> None:
-        unpriced = e.cost_usd is None
+        # A failed or cancelled call is not a step and costs nothing (as in core.tally).
+        done = e.status == "completed"
+        unpriced = done and e.cost_usd is None
         self.db.execute(
             """UPDATE sessions SET
                  input_tokens = input_tokens + :inp,
@@ -322,13 +324,14 @@ class Recorder:
                  cost_usd = CASE WHEN :unpriced THEN NULL ELSE cost_usd + :cost END,
                  priced_cost_usd = priced_cost_usd + :cost,
                  unpriced = max(unpriced, :unpriced),
-                 steps = steps + 1
+                 steps = steps + :done
                WHERE id = :id""",
             {
                 "inp": e.input_tokens,
                 "out": e.output_tokens,
                 "cost": e.cost_usd or 0.0,
                 "unpriced": int(unpriced),
+                "done": int(done),
                 "id": e.session_id,
             },
         )

@@ -30,7 +30,7 @@ def _preload_model_layer() -> None:
     """Import litellm (seconds of CPU) off the event loop, so the screen stays live meanwhile."""
     from agentlab.core import llm
 
-    llm._litellm()
+    llm.preload()
 
 
 class RunScreen(Screen[None]):
