@@ -210,6 +210,7 @@ async def test_pause_modal_yes_raises_the_cap_and_finishes(db_path, scenarios) -
         assert isinstance(run, RunScreen) and run.summary is not None
         assert run.summary["status"] == "completed"
         assert "The answer is 4." in log_text(run)
+        assert "ℹ steps cap raised from 1 to 2; going on" in log_text(run)  # a Notice
         assert "2 / 2" in str(run.query_one(Gauges).render())  # the raised cap is shown
 
 

@@ -14,6 +14,7 @@ from agentlab.core.context import RunOptions
 from agentlab.services import run_recorded
 from agentlab.tui.app import make_app
 from agentlab.tui.formats import Formats
+from agentlab.tui.screens.approval import ApprovalModal
 from agentlab.tui.screens.raise_cap import RaiseCapModal
 
 SIZE = (120, 40)
@@ -59,3 +60,15 @@ def test_snapshot_run_paused_at_a_cap(snap_compare, app) -> None:
         await pilot.pause(0.2)  # the throttled redraw of gauges and the agents table
 
     assert snap_compare(app, run_before=run_to_the_cap, terminal_size=SIZE)
+
+
+def test_snapshot_run_waiting_for_approval(snap_compare, app) -> None:
+    """A live run at a risky tool call: the modal shows the call's arguments one per line; the
+    tree marks the call as awaiting approval."""
+
+    async def run_to_the_gate(pilot) -> None:
+        pilot.app.run_scenario(SCENARIOS / "approval_gate.toml")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal))
+        await pilot.pause(0.2)  # the throttled redraw of gauges and the agents table
+
+    assert snap_compare(app, run_before=run_to_the_gate, terminal_size=SIZE)

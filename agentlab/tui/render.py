@@ -14,6 +14,8 @@ from agentlab.console.printer import clip, fmt_args, fmt_cost, fmt_value
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
+    ApprovalDecided,
+    ApprovalRequested,
     Event,
     Handoff,
     LimitExceeded,
@@ -36,6 +38,12 @@ STATUS_STYLE = {
     "interrupted": "magenta",
 }
 RESULT_LINES = 8  # a tool result longer than this is cut in the transcript
+#: A gated tool call's mark in the span tree, after the tool's name: where its approval stands.
+APPROVAL_MARK = {
+    "waiting": (" ? awaiting approval", "bold yellow"),
+    "approved": (" ✓ approved", "green"),
+    "denied": (" ✗ denied", "red"),
+}
 
 
 def status_style(status: str) -> str:
@@ -63,11 +71,12 @@ def _cut(text: str, lines: int = RESULT_LINES, chars: int = 600) -> str:
 # --- span tree labels -----------------------------------------------------------------------
 
 
-def span_label(e: Event, status: str = "running", extra: str = "") -> Text:
+def span_label(e: Event, status: str = "running", extra: str = "", approval: str = "") -> Text:
     """The tree label of the span that ``e`` (a span start) opens.
 
     The icon carries the status colour; the status is also spelled out for the session and
-    agents, and for calls only when they failed.
+    agents, and for calls only when they failed. ``approval`` ("waiting", "approved", "denied")
+    marks a gated tool call next to its name, where a narrow tree still shows it.
     """
     style = status_style(status)
     if isinstance(e, SessionStarted):
@@ -78,12 +87,15 @@ def span_label(e: Event, status: str = "running", extra: str = "") -> Text:
     elif isinstance(e, LlmCallStarted):
         label = Text.assemble(("◇ ", style), f"step {e.step}")
     elif isinstance(e, ToolCallStarted):
-        label = Text.assemble(
-            ("⚙ ", style), (e.tool, "bold"), f"({clip(fmt_args(e.arguments), 24)})"
-        )
+        label = Text.assemble(("⚙ ", style), (e.tool, "bold"))
+        if approval in APPROVAL_MARK:
+            label.append(*APPROVAL_MARK[approval])
+            label.append(" ")
+        label.append(f"({clip(fmt_args(e.arguments), 24)})")
     else:
         label = Text(e.kind)
     spell = isinstance(e, SessionStarted | AgentStarted) or status not in ("running", "completed")
+    spell = spell and approval != "denied"  # a denied call's error is its denial: said already
     if status != "running" and spell:
         label.append(f" {status}", style=style)
     if extra:
@@ -131,6 +143,12 @@ def transcript(e: Event, indent: str = "", who: str = "") -> list[Text]:
             Text(f"{indent}  {'↳' if i == 0 else ' '} {ln}", style=style)
             for i, ln in enumerate(lines)
         ]
+    if isinstance(e, ApprovalRequested):
+        return [Text(f"{indent}  ? {e.tool} needs approval ({e.agent})", style="bold yellow")]
+    if isinstance(e, ApprovalDecided):
+        verdict = f"{'✓ approved' if e.approved else '✗ denied'} by {e.by}"
+        note = f": {e.note}" if e.note else ""
+        return [Text(f"{indent}  {verdict}{note}", style="green" if e.approved else "red")]
     if isinstance(e, AgentEnded):
         extra = f" ({e.stop_reason})" if e.stop_reason != "completed" else ""
         return [Text(f"{indent}◆ {e.agent} {e.status}{extra}", style=status_style(e.status))]

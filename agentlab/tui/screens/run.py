@@ -2,7 +2,8 @@
 
 The run is recorded (``run_recorded``) and happens on the app's event loop, so the event-bus
 subscriber feeds the view directly. ``escape`` cancels a run still going: the session is then
-recorded as interrupted.
+recorded as interrupted. A person takes part through modals: raise a cap that was hit, approve a
+risky tool call (one question at a time, even when agents run in parallel).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from agentlab.console.printer import fmt_value
-from agentlab.core.context import RunOptions
+from agentlab.core.context import ApprovalRequest, Decision, RunOptions
 from agentlab.errors import AgentlabError, LimitExceededError
+from agentlab.tui.screens.approval import ApprovalModal
 from agentlab.tui.screens.raise_cap import RaiseCapModal
 from agentlab.tui.widgets.event_view import EventView
 
@@ -43,6 +45,8 @@ class RunScreen(Screen[None]):
         #: ``SessionResult.summary()`` once the run has finished.
         self.summary: dict[str, Any] | None = None
         self.worker: Worker[None] | None = None
+        # Agents running in parallel may ask at once: their modals come one after another.
+        self._asking = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,6 +76,7 @@ class RunScreen(Screen[None]):
                 db_path=self.app.db_path,  # type: ignore[attr-defined]
                 subscribers=[view.feed],
                 raise_cap=self.ask_raise_cap,
+                approve=self.ask_approval,
             )
         except AgentlabError as exc:  # a bad scenario, a cost cap with no price, ...
             self._failed(str(exc))
@@ -88,8 +93,14 @@ class RunScreen(Screen[None]):
     async def ask_raise_cap(self, exc: LimitExceededError) -> float | None:
         new = exc.limit * 2
         question = f"Raise the {exc.kind} cap to {fmt_value(exc.kind, new)} and continue?"
-        yes = await self.app.push_screen_wait(RaiseCapModal(question, str(exc)))
+        async with self._asking:
+            yes = await self.app.push_screen_wait(RaiseCapModal(question, str(exc)))
         return new if yes else None
+
+    async def ask_approval(self, request: ApprovalRequest) -> Decision:
+        async with self._asking:
+            yes = await self.app.push_screen_wait(ApprovalModal(request))
+        return Decision(yes, "approved in the TUI" if yes else "denied in the TUI")
 
     async def action_back(self) -> None:
         worker = self.worker

@@ -12,6 +12,8 @@ from agentlab.core.events import (
     SPAN_START,
     AgentEnded,
     AgentStarted,
+    ApprovalDecided,
+    ApprovalRequested,
     Event,
     LlmCallEnded,
     LlmCallStarted,
@@ -37,6 +39,7 @@ class SpanTree(Tree[str]):
         self.show_root = True
         self.nodes_by_span: dict[str, TreeNode[str]] = {}
         self.starts: dict[str, Event] = {}  # span id -> its start event (to relabel on end)
+        self.approvals: dict[str, str] = {}  # gated tool span id -> "waiting" / "approved" / ...
         self._follow_pending = False
 
     def clear_view(self) -> None:
@@ -44,17 +47,24 @@ class SpanTree(Tree[str]):
         self.root.set_label("(waiting for the session)")
         self.nodes_by_span.clear()
         self.starts.clear()
+        self.approvals.clear()
 
     def add_event(self, e: Event) -> None:
         if e.kind in SPAN_START:
             self._open(e)
         elif isinstance(e, SessionEnded | AgentEnded):
-            self._close(e.span_id, e.status)
+            self._relabel(e.span_id, e.status)
         elif isinstance(e, LlmCallEnded):
             status = "completed" if e.status == "completed" else "error"
-            self._close(e.span_id, status, llm_extra(e) if status == "completed" else e.error)
+            self._relabel(e.span_id, status, llm_extra(e) if status == "completed" else e.error)
         elif isinstance(e, ToolCallEnded):
-            self._close(e.span_id, "error" if e.is_error else "completed")
+            self._relabel(e.span_id, "error" if e.is_error else "completed")
+        elif isinstance(e, ApprovalRequested):
+            self.approvals[e.span_id] = "waiting"
+            self._relabel(e.span_id, "running")
+        elif isinstance(e, ApprovalDecided):
+            self.approvals[e.span_id] = "approved" if e.approved else "denied"
+            self._relabel(e.span_id, "running")
 
     def _open(self, e: Event) -> None:
         self.starts[e.span_id] = e
@@ -83,7 +93,8 @@ class SpanTree(Tree[str]):
         self._follow_pending = False
         self.scroll_to_line(self.last_line, animate=False)  # last_line rebuilds the lines
 
-    def _close(self, span_id: str, status: str, extra: str = "") -> None:
+    def _relabel(self, span_id: str, status: str, extra: str = "") -> None:
+        """Relabel a span (on its end, or when its approval changes)."""
         node, start = self.nodes_by_span.get(span_id), self.starts.get(span_id)
         if node is not None and start is not None:
-            node.set_label(span_label(start, status, extra))
+            node.set_label(span_label(start, status, extra, self.approvals.get(span_id, "")))
