@@ -153,7 +153,6 @@ def run(
             help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
         ),
     ] = "ask",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every step.")] = False,
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session."""
     from agentlab.console.printer import Printer
@@ -188,7 +187,7 @@ def run(
     printer = None
     if not json_out:
         console = _console()
-        printer = Printer(console, live=console.is_terminal, verbose=verbose)
+        printer = Printer(console, live=console.is_terminal)
         subscribers.append(printer)
     try:
         result = asyncio.run(
@@ -239,7 +238,7 @@ def _raise_cap_hook(printer: Any) -> Any:
     async def raise_cap(exc: Any) -> float | None:
         if not _can_ask():
             return None
-        from agentlab.console.printer import fmt_value
+        from agentlab.console.lines import fmt_value
 
         new = exc.limit * 2
         ok = await ask(
@@ -252,7 +251,7 @@ def _raise_cap_hook(printer: Any) -> Any:
 
 def _approve_hook(mode: str, printer: Any) -> Any:
     """Risky tool calls: ask the person at the terminal, or follow --approvals allow|deny."""
-    from agentlab.console.printer import fmt_args
+    from agentlab.console.lines import fmt_args
     from agentlab.core.context import Decision
 
     ask = _asker(printer)

@@ -14,12 +14,13 @@ from conftest import SCENARIOS
 from rich.text import Text
 from textual.widgets import DataTable, RichLog, Static
 
+from agentlab.console.lines import cost_text, transcript
 from agentlab.core.context import RunOptions
 from agentlab.core.events import LlmCallEnded
 from agentlab.services import run_recorded
 from agentlab.store import get_session, list_sessions, open_db
 from agentlab.tui.app import make_app
-from agentlab.tui.render import cost_text, span_label, transcript
+from agentlab.tui.render import span_label
 from agentlab.tui.screens.raise_cap import RaiseCapModal
 from agentlab.tui.screens.replay import ReplayScreen
 from agentlab.tui.screens.run import RunScreen

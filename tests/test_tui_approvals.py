@@ -12,11 +12,12 @@ from rich.console import Console
 from test_tui import SIZE, log_text, summary_text, wait_for
 from textual.widgets import Button, Static
 
+from agentlab.console.lines import transcript
 from agentlab.core.context import ApprovalRequest, RunOptions
 from agentlab.core.events import ApprovalDecided, ApprovalRequested, Notice, ToolCallStarted
 from agentlab.services import run_recorded
 from agentlab.tui.app import make_app
-from agentlab.tui.render import span_label, transcript
+from agentlab.tui.render import span_label
 from agentlab.tui.screens.approval import MAX_ARGS, ApprovalModal, arguments_table, call_text
 from agentlab.tui.screens.replay import ReplayScreen
 from agentlab.tui.screens.run import RunScreen

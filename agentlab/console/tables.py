@@ -11,16 +11,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from agentlab.console.printer import fmt_cost
+from agentlab.console.lines import STATUS_STYLE, fmt_cost
 from agentlab.errors import ScenarioError
-
-STATUS_STYLE = {
-    "completed": "green",
-    "stopped": "yellow",
-    "error": "red",
-    "interrupted": "magenta",
-    "running": "cyan",
-}
 
 
 def fmt_time(ts: float | None) -> str:

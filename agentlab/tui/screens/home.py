@@ -13,12 +13,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from agentlab.console.printer import clip
+from agentlab.console.lines import clip, cost_text, status_style
 from agentlab.console.tables import session_json
 from agentlab.errors import ScenarioError
 from agentlab.scenario import list_scenarios
 from agentlab.store import list_sessions, open_db
-from agentlab.tui.render import cost_text, status_style
 
 SESSION_COLUMNS = ("session", "scenario", "pattern", "status", "started", "tokens", "cost", "steps")
 SCENARIO_COLUMNS = ("scenario", "pattern", "agents", "about")

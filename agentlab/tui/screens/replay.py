@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from agentlab.console.lines import status_style
 from agentlab.core.events import BudgetUpdate, Event
-from agentlab.tui.render import status_style
 from agentlab.tui.widgets.event_view import EventView
 
 

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from agentlab.console.printer import fmt_value
+from agentlab.console.lines import fmt_value
 from agentlab.core.context import ApprovalRequest, Decision, RunOptions
 from agentlab.errors import AgentlabError, LimitExceededError
 from agentlab.tui.screens.approval import ApprovalModal

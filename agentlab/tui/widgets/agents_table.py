@@ -7,8 +7,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from agentlab.console.lines import cost_text, status_style
 from agentlab.core.tally import Tally
-from agentlab.tui.render import cost_text, status_style
 
 COLUMNS = (
     ("agent", "agent"),

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
+from agentlab.console import lines as render
 from agentlab.core.events import (
     AgentStarted,
     BudgetUpdate,
@@ -29,7 +30,6 @@ from agentlab.core.events import (
     ToolCallStarted,
 )
 from agentlab.core.tally import Tally
-from agentlab.tui import render
 from agentlab.tui.widgets.agents_table import AgentsTable
 from agentlab.tui.widgets.gauges import Gauges
 from agentlab.tui.widgets.span_tree import SpanTree

@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from agentlab.console.printer import fmt_value
-from agentlab.tui.render import cost_text
+from agentlab.console.lines import cost_text, fmt_value
 
 #: (limit kind, label). Wall time gets a bar only when it is capped: it is always moving.
 KINDS = (

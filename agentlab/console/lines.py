@@ -1,0 +1,196 @@
+"""How each event reads as text: the one renderer the CLI transcript and the TUI share.
+
+Pure (Rich ``Text`` only, no widgets, no state): the live run, the replay and the terminal
+printer feed events through the same functions, so they always agree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+
+from agentlab.core.events import (
+    AgentEnded,
+    AgentStarted,
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    Handoff,
+    LimitExceeded,
+    LimitWarning,
+    LlmCallEnded,
+    LoopDetected,
+    Notice,
+    SessionEnded,
+    SessionStarted,
+    ToolCallEnded,
+    ToolCallStarted,
+)
+
+STATUS_STYLE = {
+    "running": "cyan",
+    "completed": "green",
+    "stopped": "yellow",
+    "error": "red",
+    "interrupted": "magenta",
+}
+RESULT_LINES = 8  # a tool result longer than this is cut in the transcript
+
+
+def fmt_cost(value: float | None) -> str:
+    if value is None:
+        return "unpriced"
+    if value == 0:
+        return "$0"
+    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+
+
+def fmt_value(kind: str, value: float) -> str:
+    if kind == "cost_usd":
+        return fmt_cost(value)
+    if kind == "wall_time_s":
+        return f"{value:.1f}s"
+    return f"{int(value):,}"
+
+
+def clip(text: str, n: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def fmt_args(args: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items())
+
+
+def status_style(status: str) -> str:
+    return STATUS_STYLE.get(status, "")
+
+
+def cost_text(cost: float | None, unpriced_calls: int = 0) -> str:
+    """Cost with unpriced usage said out loud: never "$0" for calls that have no price."""
+    if unpriced_calls and not cost:
+        return "unpriced"
+    return fmt_cost(cost) + (" +unpriced" if unpriced_calls else "")
+
+
+def _cut(text: str, lines: int = RESULT_LINES, chars: int = 600) -> str:
+    text = text.strip()
+    cut = text.splitlines()[:lines]
+    out = "\n".join(cut)
+    if len(out) > chars:
+        out = out[: chars - 1] + "…"
+    elif len(cut) < len(text.splitlines()):
+        out += "\n…"
+    return out
+
+
+# --- transcript -----------------------------------------------------------------------------
+
+
+def transcript(e: Event, indent: str = "", who: str = "") -> list[Text]:
+    """Transcript lines for one event (none for events only the gauges or tree show).
+
+    ``indent`` nests workers under their lead; ``who`` prefixes the agent name (multi-agent).
+    """
+    prefix = f"{who}: " if who else ""
+    if isinstance(e, SessionStarted):
+        out = [Text.assemble(("▶ ", "bold green"), (e.scenario, "bold"), f"  pattern {e.pattern}")]
+        if e.task:
+            out.append(Text(f"task: {' '.join(e.task.split())}", style="dim"))
+        return out
+    if isinstance(e, AgentStarted):
+        role = "" if e.role == "agent" else f" [{e.role}]"
+        return [Text(f"{indent}● {e.agent}{role} ({e.model})", style="bold magenta")]
+    if isinstance(e, LlmCallEnded):
+        return _llm_lines(e, indent, prefix)
+    if isinstance(e, ToolCallStarted):
+        return [
+            Text.assemble(
+                indent + prefix,
+                ("⚙ ", "yellow"),
+                (e.tool, "bold yellow"),
+                f"({clip(fmt_args(e.arguments), 300)})",
+            )
+        ]
+    if isinstance(e, ToolCallEnded):
+        body = _cut(e.result) or "(empty)"
+        style = "red" if e.is_error else "green"
+        lines = body.splitlines()
+        return [
+            Text(f"{indent}  {'↳' if i == 0 else ' '} {ln}", style=style)
+            for i, ln in enumerate(lines)
+        ]
+    if isinstance(e, ApprovalRequested):
+        return [Text(f"{indent}  ? {e.tool} needs approval ({e.agent})", style="bold yellow")]
+    if isinstance(e, ApprovalDecided):
+        verdict = f"{'✓ approved' if e.approved else '✗ denied'} by {e.by}"
+        note = f": {e.note}" if e.note else ""
+        return [Text(f"{indent}  {verdict}{note}", style="green" if e.approved else "red")]
+    if isinstance(e, AgentEnded):
+        extra = f" ({e.stop_reason})" if e.stop_reason != "completed" else ""
+        return [Text(f"{indent}◆ {e.agent} {e.status}{extra}", style=status_style(e.status))]
+    if isinstance(e, Handoff):
+        reason = f": {e.reason}" if e.reason else ""
+        return [Text(f"{indent}⇢ handoff {e.from_agent} → {e.to_agent}{reason}", style="bold cyan")]
+    if isinstance(e, LimitWarning):
+        return [
+            Text(
+                f"{indent}⚠ {e.limit} at {e.fraction:.0%} of its cap "
+                f"({fmt_value(e.limit, e.value)} of {fmt_value(e.limit, e.cap)})",
+                style="yellow",
+            )
+        ]
+    if isinstance(e, LimitExceeded):
+        by = f" by {e.agent}" if e.agent else ""
+        return [
+            Text(
+                f"{indent}■ cap reached{by}: {e.limit} {fmt_value(e.limit, e.value)} of "
+                f"{fmt_value(e.limit, e.cap)} ({e.scope})",
+                style="bold red",
+            )
+        ]
+    if isinstance(e, LoopDetected):
+        return [Text(f"{indent}↻ loop {e.action}: {e.agent}: {e.detail}", style="yellow")]
+    if isinstance(e, Notice):
+        style = {"error": "red", "warning": "yellow"}.get(e.level, "dim")
+        return [Text(f"{indent}ℹ {e.message}", style=style)]
+    if isinstance(e, SessionEnded):
+        why = f" ({e.stop_reason})" if e.stop_reason != e.status else ""
+        out = [Text(f"── {e.status}{why} ──", style="bold " + status_style(e.status))]
+        if e.error and e.status != "completed":
+            out.append(Text(e.error, style="red"))
+        return out
+    return []
+
+
+def _llm_lines(e: LlmCallEnded, indent: str, prefix: str) -> list[Text]:
+    if e.status == "error":
+        return [Text(f"{indent}{prefix}✗ model error: {e.error}", style="red")]
+    out = []
+    if e.content.strip():
+        for i, line in enumerate(e.content.strip().splitlines()):
+            out.append(Text(f"{indent}{prefix if i == 0 else ''}{line}"))
+    usage = f"{e.input_tokens:,} in / {e.output_tokens:,} out · {fmt_cost(e.cost_usd)}"
+    if e.finish_reason == "length":
+        usage += " · cut at max tokens"
+    out.append(Text(f"{indent}  {usage}", style="dim"))
+    return out
+
+
+def summary(totals: dict[str, Any], status: str, stop_reason: str, session_id: str) -> Text:
+    """The run summary: status, stop reason, tokens, cost, steps and the session id.
+
+    ``totals`` is ``Tally.totals()`` (the same numbers as the recorded session's usage)."""
+    text = Text(status, style="bold " + status_style(status))
+    if stop_reason != status:
+        text.append(f" ({stop_reason})")
+    cost = cost_text(totals.get("cost_usd"), totals.get("unpriced_calls", 0))
+    text.append(
+        f"  tokens {totals.get('input_tokens', 0):,} in / {totals.get('output_tokens', 0):,} out"
+        f" = {totals.get('total_tokens', 0):,}  cost {cost}"
+        f"  steps {totals.get('steps', 0)}  tool calls {totals.get('tool_calls', 0)}"
+    )
+    text.append(f"\nsession {session_id}", style="dim")
+    return text
