@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,14 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agentlab.advisor import cli as advisor_cli
+from agentlab.advisor import scenarios as advisor_scenarios
 from agentlab.advisor.cli import advise
 from agentlab.advisor.engine import Profile, ProfileError, Recommendation, recommend
 from agentlab.advisor.interactive import run_questionnaire
 from agentlab.advisor.knowledge import load_knowledge
+from agentlab.advisor.profile import MANY_BUSINESS_UNITS
+from agentlab.advisor.profile import OPTIONAL as PROFILE_OPTIONAL
+from agentlab.advisor.profile import REQUIRED as PROFILE_REQUIRED
 from agentlab.advisor.questions import (
     MONITORING_PREFERENCE,
     QUESTIONS,
@@ -32,6 +38,9 @@ from agentlab.advisor.render import (
     recommendation_to_dict,
     render_recommendation,
 )
+from agentlab.advisor.scenarios import runnable_path, runnable_try_it
+
+REPO = Path(__file__).resolve().parent.parent
 
 KB = load_knowledge()
 
@@ -175,7 +184,7 @@ def test_monitoring_tree(answers: dict[str, Any], monitoring: str, rule: str) ->
 def test_every_monitoring_leaf_is_reachable() -> None:
     reached = {rule.removeprefix("tree:") for _, _, rule in MONITORING_CASES}
     reached.add("enterprise")  # reached by inference (no "enterprise" key in the profile):
-    assert rec(**multi("complex-branching", org="large-enterprise", departments=2)).monitoring in (
+    assert rec(**multi("complex-branching", org="large-enterprise", departments=3)).monitoring in (
         KB.monitoring_tree.leaf("enterprise").picks
     )
     assert {leaf.id for leaf in KB.monitoring_tree.leaves} <= reached
@@ -195,10 +204,14 @@ PATTERN_CASES = [
     (multi("complex-branching"), "hierarchical", "summary:complex-enterprise-workflow"),
     (multi("high-value-research"), "parallel", "summary:high-value-research"),
     (multi("conversational"), "supervisor", "rule:conversational"),
-    (multi("conversational", org="large-enterprise", departments=2), "supervisor-of-supervisors",
+    (multi("conversational", org="large-enterprise", departments=3), "supervisor-of-supervisors",
      "summary:large-multi-department"),
-    # departments only count in a large enterprise
-    (multi("conversational", org="mid-size", departments=5), "supervisor", "rule:conversational"),
+    # Many business units (3 or more) mean a supervisor of supervisors in any organisation...
+    (multi("conversational", org="mid-size", departments=5), "supervisor-of-supervisors",
+     "summary:large-multi-department"),
+    # ...and two are not many, even in a large enterprise: the workflow decides.
+    (multi("conversational", org="large-enterprise", departments=2), "supervisor",
+     "rule:conversational"),
 ]  # fmt: skip
 
 
@@ -210,6 +223,71 @@ def test_pattern_rules(answers: dict[str, Any], pattern: str, rule: str) -> None
 
 def test_every_pattern_is_reachable() -> None:
     assert {p for _, p, _ in PATTERN_CASES} == PATTERN_IDS
+
+
+# --- many business units: one threshold for every organisation -----------------------------
+
+WORKFLOWS = ["complex-branching", "multi-role-prototype", "conversational", "high-value-research"]
+ORGS = ["startup", "mid-size", "large-enterprise", "research", "education"]
+
+
+def test_many_business_units_threshold_is_three() -> None:
+    assert MANY_BUSINESS_UNITS == 3
+
+
+@pytest.mark.parametrize("org", ORGS)
+@pytest.mark.parametrize("workflow", WORKFLOWS)
+def test_many_business_units_mean_supervisor_of_supervisors(org: str, workflow: str) -> None:
+    r = rec(**multi(workflow, org=org, departments=MANY_BUSINESS_UNITS, budget="ample"))
+    assert (r.framework, r.pattern) == ("langgraph", "supervisor-of-supervisors")
+    assert r.decided_by["pattern"] == "summary:large-multi-department"
+    assert "3 or more" in r.rationale.pattern
+    assert "Databricks" in r.rationale.pattern
+
+
+def test_mid_size_with_twenty_units() -> None:
+    r = rec(**multi("multi-role-prototype", org="mid-size", departments=20))
+    assert (r.framework, r.pattern) == ("langgraph", "supervisor-of-supervisors")
+    assert "20 business units" in r.rationale.pattern
+    # The tree's pick for the workflow stays an option inside one unit.
+    assert ("crewai", "framework") in {(a.id, a.kind) for a in r.alternatives}
+    # The enterprise suite is inferred only for a large enterprise.
+    assert r.monitoring == "langsmith"
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS)
+def test_two_units_are_not_many_even_in_a_large_enterprise(workflow: str) -> None:
+    two = rec(**multi(workflow, org="large-enterprise", departments=2, budget="ample"))
+    one = rec(**multi(workflow, org="large-enterprise", departments=1, budget="ample"))
+    assert (two.framework, two.pattern) == (one.framework, one.pattern)
+    assert two.pattern != "supervisor-of-supervisors"
+    assert "2 business units" in two.rationale.pattern and "3 or more" in two.rationale.pattern
+    assert ("supervisor-of-supervisors", "pattern") in {(a.id, a.kind) for a in two.alternatives}
+
+
+def test_two_units_in_a_large_enterprise_complex_workflow_is_that_summary_row() -> None:
+    r = rec(**multi("complex-branching", org="large-enterprise", departments=2))
+    assert r.summary_row == "complex-enterprise-workflow"
+
+
+@pytest.mark.parametrize("agents", ["single", "learning"])
+def test_departments_do_not_change_single_agent_or_learning_picks(agents: str) -> None:
+    many = rec(agents=agents, org="large-enterprise", departments=12)
+    one = rec(agents=agents, org="large-enterprise", departments=1)
+    assert (many.framework, many.monitoring, many.pattern) == (
+        one.framework,
+        one.monitoring,
+        one.pattern,
+    )
+
+
+def test_questionnaire_asks_departments_for_any_multi_agent_org() -> None:
+    for org in ORGS:
+        keys = [q.key for q in active_questions({"agents": "multi", "org": org})]
+        assert "departments" in keys
+    assert "departments" not in [q.key for q in active_questions({"agents": "single"})]
+    r = recommend(to_profile({"agents": "multi", "org": "mid-size", "departments": 5}))
+    assert r.pattern == "supervisor-of-supervisors"
 
 
 # --- the one-table summary -----------------------------------------------------------------
@@ -299,7 +377,8 @@ TRY_IT_CASES = [
     ({"agents": "single"}, "scenarios/research_question.toml"),
     ({"agents": "learning"}, "scenarios/data_pipeline.toml"),
     (multi("multi-role-prototype"), "scenarios/data_pipeline.toml"),
-    (multi("high-value-research", budget="ample"), "scenarios/research_team.toml"),
+    # The pattern is parallel, so the parallel scenario; orchestrator-worker is the "also".
+    (multi("high-value-research", budget="ample"), "scenarios/multi_angle_review.toml"),
     (multi("high-value-research", budget="limited"), "scenarios/multi_angle_review.toml"),
     (multi("complex-branching"), "scenarios/project_hierarchy.toml"),
     (multi("conversational"), "scenarios/qa_supervisor.toml"),
@@ -313,6 +392,79 @@ def test_try_it(answers: dict[str, Any], path: str) -> None:
     r = rec(**answers)
     assert r.try_it.scenario == path
     assert r.try_it.command == f"agentlab run {path}"
+
+
+@pytest.mark.parametrize(
+    ("answers", "path"), [c for c in TRY_IT_CASES if c[0]["agents"] != "single"]
+)
+def test_try_it_scenario_shows_the_recommended_pattern(answers: dict[str, Any], path: str) -> None:
+    """The scenario's first description line names the pattern the card recommends."""
+    r = rec(**answers)
+    scenario = tomllib.loads((REPO / path).read_text(encoding="utf-8"))
+    first_line = scenario["description"].strip().splitlines()[0].lower()
+    assert first_line.startswith("pattern: ")
+    assert KB.patterns[r.pattern].name.lower() in first_line or r.pattern in first_line
+
+
+def test_research_try_it_names_orchestrator_worker_as_the_other_scenario() -> None:
+    r = rec(**multi("high-value-research", budget="ample"))
+    assert (r.framework, r.pattern) == ("anthropic-orchestrator-worker", "parallel")
+    assert r.try_it.scenario == "scenarios/multi_angle_review.toml"
+    also = r.try_it.also
+    assert also is not None and also.scenario == "scenarios/research_team.toml"
+    assert also.command == "agentlab run scenarios/research_team.toml"
+    assert "orchestrator-worker" in also.about and "parallel" in also.about
+    assert "orchestrator-worker" in r.try_it.about
+    # The pattern's reason says how the framework pick relates to the pattern.
+    assert "orchestrator-worker" in r.rationale.pattern
+    # Limited budget: LangGraph runs the fan-out, so no orchestrator-worker "also".
+    assert rec(**multi("high-value-research", budget="limited")).try_it.also is None
+
+
+def test_render_shows_the_other_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    text = _text(render_recommendation(rec(**multi("high-value-research", budget="ample"))))
+    assert "agentlab run scenarios/multi_angle_review.toml" in text
+    assert "agentlab run scenarios/research_team.toml" in text
+
+
+# --- try-it paths that work from any directory ---------------------------------------------
+
+
+def test_runnable_path_stays_relative_from_the_repo_root() -> None:
+    assert runnable_path("scenarios/data_pipeline.toml", cwd=REPO) == (
+        "scenarios/data_pipeline.toml"
+    )
+
+
+def test_runnable_path_is_absolute_from_elsewhere(tmp_path: Path) -> None:
+    path = runnable_path("scenarios/data_pipeline.toml", cwd=tmp_path)
+    assert Path(path).is_absolute() and Path(path).is_file()
+    assert Path(path) == REPO / "scenarios" / "data_pipeline.toml"
+
+
+def test_runnable_path_prefers_a_copy_in_the_current_directory(tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "data_pipeline.toml").write_text("")
+    assert runnable_path("scenarios/data_pipeline.toml", cwd=tmp_path) == (
+        "scenarios/data_pipeline.toml"
+    )
+
+
+def test_runnable_path_leaves_unknown_paths_alone(tmp_path: Path) -> None:
+    assert runnable_path("scenarios/nope.toml", cwd=tmp_path) == "scenarios/nope.toml"
+
+
+def test_runnable_command_quotes_a_path_with_spaces(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "my repo"
+    (root / "scenarios").mkdir(parents=True)
+    (root / "scenarios" / "x.toml").write_text("")
+    monkeypatch.setattr(advisor_scenarios, "REPO_ROOT", root)
+    r = rec(agents="single")
+    r = replace(r, try_it=replace(r.try_it, scenario="scenarios/x.toml"))
+    t = runnable_try_it(r.try_it, cwd=tmp_path)
+    assert t.scenario == str(root / "scenarios" / "x.toml")
+    assert t.command == f"agentlab run '{root / 'scenarios' / 'x.toml'}'"
 
 
 def test_teaching_names_the_handoff_scenario_as_alternative() -> None:
@@ -385,6 +537,41 @@ def test_profile_accepts_json_null_for_optional_keys() -> None:
     assert (p.stack, p.self_host) == ("none", False)
 
 
+def test_profile_file_contract_requires_the_non_optional_keys() -> None:
+    rest = {"org": "startup", "departments": 1, "compliance": False, "budget": "limited"}
+    with pytest.raises(ProfileError, match=r"^profile: org: required; expected one of"):
+        Profile.from_mapping({"agents": "single"}, complete=True)
+    for agents in ("single", "learning"):
+        assert Profile.from_mapping({"agents": agents, **rest}, complete=True).agents == agents
+    with pytest.raises(ProfileError, match=r'^profile: workflow: required when agents is "multi"'):
+        Profile.from_mapping({"agents": "multi", **rest}, complete=True)
+    # Without `complete` (the questionnaire, library use) the documented defaults fill in.
+    assert Profile.from_mapping({"agents": "single"}).budget == "limited"
+
+
+def test_required_and_optional_keys_are_the_whole_contract() -> None:
+    assert set(PROFILE_REQUIRED) | set(PROFILE_OPTIONAL) == set(Profile.field_names())
+    assert not set(PROFILE_REQUIRED) & set(PROFILE_OPTIONAL)
+    with pytest.raises(ProfileError, match=r'^profile: agents: expected one of .*got "several"'):
+        Profile.from_mapping({"agents": "several"}, complete=True)
+
+
+@pytest.mark.parametrize("agents", ["single", "learning"])
+def test_workflow_is_rejected_unless_multi(agents: str) -> None:
+    for complete in (False, True):
+        with pytest.raises(ProfileError) as info:
+            Profile.from_mapping(
+                {"agents": agents, "workflow": "conversational", "org": "startup",
+                 "departments": 1, "compliance": False, "budget": "limited"},
+                complete=complete,
+            )  # fmt: skip
+        assert str(info.value).startswith(
+            f'profile: workflow: only read when agents is "multi" (agents is "{agents}")'
+        )
+    # JSON null means "not given", so it is fine.
+    assert Profile.from_mapping({"agents": agents, "workflow": None}).workflow is None
+
+
 def test_profile_rejects_non_table() -> None:
     with pytest.raises(ProfileError, match="expected a table"):
         Profile.from_mapping(["agents"])
@@ -413,8 +600,8 @@ def test_questions_cover_profile_keys() -> None:
         ),
         (
             {"agents": "multi", MONITORING_PREFERENCE: "self-host"},
-            ["agents", "workflow", "org", "compliance", "budget", MONITORING_PREFERENCE,
-             "open_source"],
+            ["agents", "workflow", "org", "departments", "compliance", "budget",
+             MONITORING_PREFERENCE, "open_source"],
         ),
     ],
 )  # fmt: skip
@@ -589,9 +776,19 @@ JSON_KEYS = {
 }
 
 
-def test_cli_profile_toml_json(app: typer.Typer, tmp_path: Path) -> None:
+# The rest of a complete profile file (every key the contract does not mark optional).
+REST_TOML = 'departments = 1\ncompliance = false\nbudget = "limited"\n'
+REST = {"org": "startup", "departments": 1, "compliance": False, "budget": "limited"}
+
+
+def test_cli_profile_toml_json(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)  # from the repo root the command stays relative
     path = tmp_path / "p.toml"
-    path.write_text('agents = "multi"\nworkflow = "complex-branching"\norg = "mid-size"\n')
+    path.write_text(
+        'agents = "multi"\nworkflow = "complex-branching"\norg = "mid-size"\n' + REST_TOML
+    )
     result = runner.invoke(app, ["advise", "--profile", str(path), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -610,18 +807,21 @@ def test_cli_profile_toml_json(app: typer.Typer, tmp_path: Path) -> None:
 
 def test_cli_profile_json_and_profile_table(app: typer.Typer, tmp_path: Path) -> None:
     j = tmp_path / "p.json"
-    j.write_text(json.dumps({"agents": "learning"}))
+    j.write_text(json.dumps({"agents": "learning", **REST}))
     t = tmp_path / "p.toml"
-    t.write_text('[profile]\nagents = "learning"\n')
+    t.write_text('[profile]\nagents = "learning"\norg = "education"\n' + REST_TOML)
     for path in (j, t):
         result = runner.invoke(app, ["advise", "--profile", str(path), "--json"])
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["framework"] == "openai-swarm"
 
 
-def test_cli_renders_panels(app: typer.Typer, tmp_path: Path) -> None:
+def test_cli_renders_panels(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
     path = tmp_path / "p.toml"
-    path.write_text('agents = "single"\n')
+    path.write_text('agents = "single"\norg = "startup"\n' + REST_TOML)
     result = runner.invoke(app, ["advise", "--profile", str(path)])
     assert result.exit_code == 0
     assert "Recommendation" in result.stdout
@@ -631,9 +831,31 @@ def test_cli_renders_panels(app: typer.Typer, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("bad.toml", 'agents = "single"\nbudget = "huge"\n',
+        ("bad.toml", 'agents = "single"\norg = "startup"\ndepartments = 1\n'
+         'compliance = false\nbudget = "huge"\n',
          'profile: budget: expected one of "limited", "ample", got "huge"'),
         ("unknown.toml", 'agents = "single"\nteam = 3\n', 'profile: unknown key "team"'),
+        # The contract's non-optional keys are required in a file.
+        ("single.toml", 'agents = "single"\n',
+         'profile: org: required; expected one of "startup", "mid-size", "large-enterprise", '
+         '"research", "education"'),
+        ("nodeps.toml", 'agents = "single"\norg = "startup"\ncompliance = false\n'
+         'budget = "limited"\n',
+         "profile: departments: required; expected a whole number >= 1"),
+        ("nocompliance.toml", 'agents = "single"\norg = "startup"\ndepartments = 1\n'
+         'budget = "limited"\n',
+         "profile: compliance: required; expected true or false"),
+        ("nobudget.toml", 'agents = "single"\norg = "startup"\ndepartments = 1\n'
+         'compliance = false\n',
+         'profile: budget: required; expected one of "limited", "ample"'),
+        ("noworkflow.toml", 'agents = "multi"\norg = "startup"\n' + REST_TOML,
+         'profile: workflow: required when agents is "multi"; expected one of '
+         '"complex-branching", "multi-role-prototype", "conversational", "high-value-research"'),
+        ("stray.toml", 'agents = "single"\nworkflow = "conversational"\norg = "startup"\n'
+         + REST_TOML, 'profile: workflow: only read when agents is "multi"'),
+        ("nulls.json", json.dumps({"agents": "single", **REST, "budget": None}),
+         'profile: budget: required; expected one of "limited", "ample"'),
+        ("agents.json", json.dumps(REST), 'profile: agents: required; expected one of'),
         ("broken.toml", "agents = \n", "invalid TOML"),
         ("broken.json", "{", "invalid JSON"),
         ("list.json", "[1]", "expected a table"),
@@ -651,6 +873,59 @@ def test_cli_bad_profile_exits_2(
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_cli_missing_keys_are_named_on_one_line(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('agents = "single"\ncompliance = true\n')
+    result = runner.invoke(app, ["advise", "--profile", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f'error: {path}: profile: org: required; expected one of "startup", "mid-size", '
+        '"large-enterprise", "research", "education" (also missing: departments, budget)'
+    ]
+
+
+def test_cli_optional_keys_may_be_left_out(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"agents": "single", **REST, "stack": None}))
+    result = runner.invoke(app, ["advise", "--profile", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["profile"]["stack"] == "none"
+
+
+def test_cli_profile_from_another_directory_prints_a_runnable_path(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"agents": "multi", "workflow": "high-value-research",
+                                **REST, "budget": "ample"}))  # fmt: skip
+    result = runner.invoke(app, ["advise", "--profile", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    shipped = REPO / "scenarios" / "multi_angle_review.toml"
+    assert data["try_it"]["scenario"] == str(shipped)
+    assert data["try_it"]["command"] == f"agentlab run {shipped}"
+    assert data["try_it"]["also"]["command"] == (
+        f"agentlab run {REPO / 'scenarios' / 'research_team.toml'}"
+    )
+    card = runner.invoke(app, ["advise", "--profile", str(path)], env={"COLUMNS": "400"})
+    assert card.exit_code == 0, card.output
+    assert f"agentlab run {shipped}" in card.stdout
+    assert "agentlab run scenarios/" not in card.stdout
+
+
+def test_cli_profile_with_matrix_is_an_error(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('agents = "single"\norg = "startup"\n' + REST_TOML)
+    for extra in ([], ["--json"]):
+        result = runner.invoke(app, ["advise", "--profile", str(path), "--matrix", *extra])
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ")
+        assert "--matrix" in lines[0] and "--profile" in lines[0]
 
 
 def test_cli_missing_profile_file(app: typer.Typer, tmp_path: Path) -> None:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from textual.app import App
-from textual.widgets import Button, Label, OptionList
+from textual.widgets import Button, Label, OptionList, Static
 
 from agentlab.tui.screens.advisor import AdvisorScreen
 
 SIZE = (100, 34)
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _from_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card prints paths relative to the repo root when run from there (stable snapshots)."""
+    monkeypatch.chdir(REPO)
 
 
 class AdvisorTestApp(App[None]):
@@ -58,7 +68,7 @@ async def test_progress_back_and_forward() -> None:
         label = screen.query_one("#progress-label", Label)
         assert screen.query_one("#back", Button).disabled
         await pilot.press("down", "enter", "up", "enter", "down", "down", "enter")
-        assert str(label.render()) == "Question 4 of 7"  # large enterprise adds departments
+        assert str(label.render()) == "Question 4 of 7"  # a team is asked about business units
         await pilot.press("left", "left")
         assert str(label.render()) == "Question 2 of 7"
         options = screen.query_one("#choices", OptionList)
@@ -92,6 +102,44 @@ async def test_back_from_the_result_and_changing_the_branch() -> None:
         assert app.scenarios == ["scenarios/data_pipeline.toml"]
         await pilot.press("s")
         assert screen.recommendation is None and screen.answers == {}
+
+
+async def test_try_it_from_another_directory_uses_the_shipped_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = AdvisorTestApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AdvisorScreen)
+        await pilot.press(*ENTERPRISE_KEYS)
+        shipped = REPO / "scenarios" / "enterprise_desk.toml"
+        text = str(screen.query_one("#try-it-text", Static).render())
+        assert f"agentlab run {shipped}" in text
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.scenarios == [str(shipped)]
+
+
+async def test_research_card_names_the_orchestrator_worker_scenario() -> None:
+    app = AdvisorTestApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AdvisorScreen)
+        # multi; high-value research; startup; 1 unit; no compliance; ample; no preference
+        await pilot.press("down", "enter", "down", "down", "enter", "enter", "enter", "enter")
+        await pilot.press("down", "enter", "enter")
+        rec = screen.recommendation
+        assert rec is not None and (rec.framework, rec.pattern) == (
+            "anthropic-orchestrator-worker",
+            "parallel",
+        )
+        text = str(screen.query_one("#try-it-text", Static).render())
+        assert "agentlab run scenarios/multi_angle_review.toml" in text
+        assert "agentlab run scenarios/research_team.toml" in text
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.scenarios == ["scenarios/multi_angle_review.toml"]
 
 
 async def test_escape_pops_the_screen() -> None:

@@ -127,15 +127,33 @@ def next_steps(p: Profile, monitoring: str, kb: Knowledge) -> list[str]:
     return steps
 
 
+def _try(path: str, about: str, also: TryIt | None = None) -> TryIt:
+    return TryIt(scenario=path, command=f"agentlab run {path}", about=about, also=also)
+
+
 def try_it(p: Profile, framework: str, pattern: str, kb: Knowledge) -> TryIt:
+    """The scenario whose declared pattern is the recommended one.
+
+    For high-value research with the orchestrator-worker framework, the card still leads with
+    the parallel scenario (the pattern it names) and adds the orchestrator-worker scenario, the
+    Anthropic form of the same fan-out, as `also`, saying how the two relate.
+    """
     if p.agents == "single":
-        key, about = "single-agent", "one agent with tools answering a question"
-    elif pattern == "parallel" and framework == "anthropic-orchestrator-worker":
-        key, about = "orchestrator-worker", "a lead agent delegating to parallel workers"
-    else:
-        key, about = pattern, kb.patterns[pattern].summary
-    path = kb.try_it[key]
-    return TryIt(scenario=path, command=f"agentlab run {path}", about=about)
+        return _try(kb.try_it["single-agent"], "one agent with tools answering a question")
+    about = kb.patterns[pattern].summary
+    if pattern == "parallel" and framework == "anthropic-orchestrator-worker":
+        also = _try(
+            kb.try_it["orchestrator-worker"],
+            "the orchestrator-worker form of the parallel pattern, as your framework pick "
+            "builds it: a lead agent plans, delegates the angles to parallel workers and "
+            "writes the answer from theirs.",
+        )
+        about += (
+            " Anthropic's orchestrator-worker (your framework pick) adds a lead that plans the "
+            "angles: see research_team."
+        )
+        return _try(kb.try_it[pattern], about, also)
+    return _try(kb.try_it[pattern], about)
 
 
 def summary_row(framework: str, monitoring: str, pattern: str, kb: Knowledge) -> str | None:

@@ -2,6 +2,14 @@
 
 Register with ``app.command("advise")(advise)``. Heavy imports (questionary, the engine,
 Rich rendering) happen inside the command so the main CLI's start-up stays fast.
+
+- ``--profile FILE`` must be a complete profile: every key the contract does not mark optional
+  (agents, org, departments, compliance, budget, and workflow when agents = "multi"); a missing
+  or bad key is one error line and exit 2. The questionnaire instead fills in its defaults.
+- ``--matrix`` prints the reference tables (``--json``: as data). It takes no profile, so
+  ``--matrix --profile`` is an error (exit 2) rather than a profile silently ignored.
+- The try-it command is printed relative to the repo root when run from there, else with the
+  shipped scenario's absolute path (see `scenarios.py`), so it can be pasted as is.
 """
 
 from __future__ import annotations
@@ -73,7 +81,9 @@ def advise(
     ),
     json_: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
     matrix: bool = typer.Option(
-        False, "--matrix", help="Print the framework matrix, monitoring and pattern tables."
+        False,
+        "--matrix",
+        help="Print the framework matrix, monitoring and pattern tables (not with --profile).",
     ),
 ) -> None:
     """Recommend a framework, a monitoring tool and an orchestration pattern for your team."""
@@ -82,8 +92,14 @@ def advise(
     from agentlab.advisor import render
     from agentlab.advisor.engine import recommend
     from agentlab.advisor.profile import Profile, ProfileError
+    from agentlab.advisor.scenarios import with_runnable_paths
 
     console = Console()
+    if matrix and profile is not None:
+        raise _fail(
+            "--matrix prints the reference tables and reads no profile; "
+            "run --profile FILE without --matrix for a recommendation"
+        )
     if matrix:
         if json_:
             typer.echo(json.dumps(render.matrix_to_dict(), indent=2, ensure_ascii=False))
@@ -94,7 +110,7 @@ def advise(
 
     if profile is not None:
         try:
-            prof = Profile.from_mapping(_read_profile_file(profile))
+            prof = Profile.from_mapping(_read_profile_file(profile), complete=True)
         except _Fail as exc:
             raise _fail(str(exc)) from None
         except ProfileError as exc:
@@ -113,7 +129,7 @@ def advise(
         except (KeyboardInterrupt, EOFError):
             raise _fail("cancelled", code=130) from None
 
-    rec = recommend(prof)
+    rec = with_runnable_paths(recommend(prof))
     if json_:
         typer.echo(json.dumps(render.recommendation_to_dict(rec), indent=2, ensure_ascii=False))
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentlab.advisor.knowledge import Knowledge
-from agentlab.advisor.profile import Profile
+from agentlab.advisor.profile import MANY_BUSINESS_UNITS, Profile
 from agentlab.advisor.recommendation import Alternative
 
 
@@ -120,22 +120,30 @@ def pick_framework(p: Profile, kb: Knowledge) -> Pick:
             fw, f"tree:{leaf}", f"Framework tree: {_branch(kb, 'framework', leaf)}.", (alts[fw],)
         )
 
-    if p.large_multi_department and pick.id != "langgraph":
+    if p.many_business_units and pick.id != "langgraph":
         return Pick(
             "langgraph",
             "summary:large-multi-department",
-            f"One-table summary, large multi-department: LangGraph + supervisor. With "
-            f"{p.departments} business units this outranks the tree's pick for your workflow "
+            f"One-table summary, large multi-department: LangGraph + supervisor. "
+            f"{_many_units(p)} this outranks the tree's pick for your workflow "
             f"({kb.name_of(pick.id)}), which remains an option inside a single unit.",
             (alt(pick.id, "framework", "inside one business unit, for its own team"),),
         )
-    if p.large_multi_department:
+    if p.many_business_units:
         why = (
-            f"{pick.why} The one-table summary agrees for a large multi-department "
-            "organisation: LangGraph + supervisor."
+            f"{pick.why} The one-table summary agrees for many business units (large "
+            "multi-department): LangGraph + supervisor."
         )
         return Pick(pick.id, pick.rule, why, pick.alternatives)
     return pick
+
+
+def _many_units(p: Profile) -> str:
+    """The threshold in words, for the reasons that depend on it."""
+    return (
+        f"With {p.departments} business units running agents (agentlab counts "
+        f"{MANY_BUSINESS_UNITS} or more as many, whatever the organisation's size),"
+    )
 
 
 # --- monitoring ----------------------------------------------------------------------------
@@ -284,15 +292,43 @@ def pick_pattern(p: Profile, kb: Knowledge) -> Pick:
                 ),
             ),
         )
-    if p.large_multi_department:
+    if p.many_business_units:
         return Pick(
             "supervisor-of-supervisors",
             "summary:large-multi-department",
-            f"One-table summary, large multi-department: supervisor of supervisors. With "
-            f"{p.departments} business units, each runs its own multi-agent supervisor and a "
+            f"One-table summary, large multi-department: supervisor of supervisors. "
+            f"{_many_units(p)} each unit runs its own multi-agent supervisor and a "
             "higher-level orchestrator serves all users (Databricks' architecture).",
             (alt("hierarchical", "pattern", "while a single unit pilots on its own"),),
         )
+    pick = _workflow_pattern(p, kb)
+    if p.agents == "multi" and p.departments > 1:  # some units, but not many
+        return Pick(
+            pick.id,
+            pick.rule,
+            f"{pick.why} {p.departments} business units are below agentlab's threshold of "
+            f"{MANY_BUSINESS_UNITS} or more for a supervisor of supervisors (even in a large "
+            "enterprise): a top-level orchestrator over so few supervisors adds a layer for "
+            "little routing, so the units can share this pattern or run it side by side.",
+            (
+                *pick.alternatives,
+                alt(
+                    "supervisor-of-supervisors",
+                    "pattern",
+                    f"once {MANY_BUSINESS_UNITS} or more business units run agents",
+                ),
+            ),
+        )
+    return pick
+
+
+def _workflow_pattern(p: Profile, kb: Knowledge) -> Pick:
+    """The pattern for a team of agents in one business unit, from its workflow."""
+
+    def fits(pattern: str) -> str:
+        return f"{kb.patterns[pattern].name} fits {kb.patterns[pattern].fits}"
+
+    alt = Alternative
     if p.workflow == "complex-branching":
         return Pick(
             "hierarchical",
@@ -315,10 +351,16 @@ def pick_pattern(p: Profile, kb: Knowledge) -> Pick:
             (alt("hierarchical", "pattern", "when roles need a manager making local decisions"),),
         )
     if p.workflow == "high-value-research":
+        led = (
+            " Anthropic's orchestrator-worker is this pattern with a lead: the lead plans, "
+            "fans the angles out to parallel workers and merges their answers."
+            if p.budget == "ample"
+            else ""
+        )
         return Pick(
             "parallel",
             "summary:high-value-research",
-            f"One-table summary, high-value research: parallel. {fits('parallel')}.",
+            f"One-table summary, high-value research: parallel. {fits('parallel')}.{led}",
             (alt("sequential", "pattern", "when each finding depends on the previous one"),),
         )
     return Pick(

@@ -96,7 +96,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         key="departments",
         prompt="How many business units will run agents?",
-        help="More than one: each unit runs its own supervisor team under one orchestrator.",
+        help="Three or more: each unit runs its own supervisor team under one orchestrator.",
         choices=(
             Choice(1, "1: one business unit"),
             Choice(2, "2"),
@@ -105,7 +105,7 @@ QUESTIONS: tuple[Question, ...] = (
             Choice(10, "10 or more"),
         ),
         default=1,
-        when=lambda a: a.get("agents") == "multi" and a.get("org") == "large-enterprise",
+        when=lambda a: a.get("agents") == "multi",  # any organisation: see MANY_BUSINESS_UNITS
     ),
     Question(
         key="compliance",

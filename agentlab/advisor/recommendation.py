@@ -38,9 +38,18 @@ class Alternative:
 
 @dataclass(frozen=True)
 class TryIt:
+    """A shipped scenario that shows the recommended pattern, and the command that runs it.
+
+    The engine gives repo-relative paths ("scenarios/x.toml"); the edges (the CLI, the TUI)
+    make them runnable from the current directory with `scenarios.runnable_try_it`.
+    """
+
     scenario: str
     command: str
     about: str
+    also: TryIt | None = None
+    """A second scenario worth running, e.g. the orchestrator-worker form of the parallel
+    pattern when that is the framework pick."""
 
 
 @dataclass(frozen=True)

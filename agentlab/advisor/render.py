@@ -13,6 +13,8 @@ from rich.text import Text
 
 from agentlab.advisor.engine import Recommendation
 from agentlab.advisor.knowledge import Knowledge, load_knowledge
+from agentlab.advisor.recommendation import Alternative, TryIt
+from agentlab.advisor.scenarios import run_command, runnable_path
 
 _KIND_LABEL = {
     "framework": "Framework",
@@ -99,7 +101,10 @@ def patterns_table(kb: Knowledge | None = None) -> Table:
         table.add_column(col, style="bold" if col == "pattern" else None)
     for pat in kb.patterns.values():
         names = [kb.name_of(f) for f in pat.frameworks] + list(pat.others)
-        table.add_row(pat.name, pat.fits, ", ".join(names), kb.try_it.get(pat.id, ""))
+        scenario = kb.try_it.get(pat.id, "")
+        table.add_row(
+            pat.name, pat.fits, ", ".join(names), runnable_path(scenario) if scenario else ""
+        )
     return table
 
 
@@ -111,8 +116,29 @@ def matrix_tables(kb: Knowledge | None = None) -> list[Table]:
     return tables
 
 
+def _alternative(a: Alternative, kb: Knowledge) -> str:
+    if a.kind == "scenario":
+        return f"{_KIND_LABEL[a.kind]}: {run_command(runnable_path(a.id))} — {a.when}"
+    return f"{_KIND_LABEL[a.kind]}: {kb.name_of(a.id)} — {a.when}"
+
+
+def try_it_text(try_it: TryIt, style: str = "bold") -> Text:
+    """The command, what it shows, and the second scenario when there is one (CLI and TUI)."""
+    text = Text()
+    text.append(try_it.command, style=style)
+    text.append(f"\n{try_it.about}")
+    if try_it.also is not None:
+        text.append("\nAlso: ")
+        text.append(try_it.also.command, style=style)
+        text.append(f"\n{try_it.also.about}")
+    return text
+
+
 def render_recommendation(rec: Recommendation, kb: Knowledge | None = None) -> RenderableType:
-    """The recommendation as Rich panels, top to bottom in the order a reader acts on them."""
+    """The recommendation as Rich panels, top to bottom in the order a reader acts on them.
+
+    The try-it paths are shown as given: callers make them runnable from the current
+    directory first (`scenarios.with_runnable_paths`), as `agentlab advise` does."""
     kb = _kb(kb)
     parts: list[RenderableType] = []
     subtitle = None
@@ -147,7 +173,7 @@ def render_recommendation(rec: Recommendation, kb: Knowledge | None = None) -> R
     parts.append(Panel(guard, title="Guardrails", title_align="left"))
 
     if rec.alternatives:
-        alts = [f"{_KIND_LABEL[a.kind]}: {kb.name_of(a.id)} — {a.when}" for a in rec.alternatives]
+        alts = [_alternative(a, kb) for a in rec.alternatives]
         parts.append(Panel(bullets(alts), title="Alternatives", title_align="left"))
     parts.append(
         Panel(bullets(rec.cautions), title="Cautions", border_style="yellow", title_align="left")
@@ -155,10 +181,14 @@ def render_recommendation(rec: Recommendation, kb: Knowledge | None = None) -> R
     parts.append(
         Panel(bullets(rec.next_steps, numbered=True), title="Next steps", title_align="left")
     )
-    try_it = Text()
-    try_it.append(rec.try_it.command, style="bold green")
-    try_it.append(f"\n{rec.try_it.about}")
-    parts.append(Panel(try_it, title="Try it now", border_style="green", title_align="left"))
+    parts.append(
+        Panel(
+            try_it_text(rec.try_it, "bold green"),
+            title="Try it now",
+            border_style="green",
+            title_align="left",
+        )
+    )
     parts.append(Text(kb.attribution, style="dim italic"))
     return Group(*parts)
 

@@ -23,7 +23,8 @@ from textual.widgets.option_list import Option
 from agentlab.advisor.engine import Recommendation, recommend
 from agentlab.advisor.knowledge import load_knowledge
 from agentlab.advisor.questions import Question, active_questions, to_profile
-from agentlab.advisor.render import bullets
+from agentlab.advisor.render import bullets, try_it_text
+from agentlab.advisor.scenarios import with_runnable_paths
 
 
 class AdvisorScreen(Screen[None]):
@@ -226,7 +227,8 @@ class AdvisorScreen(Screen[None]):
 
     def _show_result(self) -> None:
         kb = load_knowledge()
-        rec = recommend(to_profile(self.answers), kb)
+        # Paths relative to the repo root when run from there, else the shipped absolute path.
+        rec = with_runnable_paths(recommend(to_profile(self.answers), kb))
         self.recommendation = rec
         for kind, pick, why in (
             ("Framework", rec.framework, rec.rationale.framework),
@@ -248,9 +250,7 @@ class AdvisorScreen(Screen[None]):
         self.query_one("#guardrails", Static).update(guard)
         self.query_one("#cautions", Static).update(bullets(rec.cautions))
         self.query_one("#next-steps", Static).update(bullets(rec.next_steps, numbered=True))
-        try_it = Text(rec.try_it.command, style="bold")
-        try_it.append(f"\n{rec.try_it.about}")
-        self.query_one("#try-it-text", Static).update(try_it)
+        self.query_one("#try-it-text", Static).update(try_it_text(rec.try_it))
         self.query_one("#switcher", ContentSwitcher).current = "result"
         result = self.query_one("#result", VerticalScroll)
         result.scroll_home(animate=False)
