@@ -7,7 +7,7 @@ import math
 import pytest
 from helpers import run_collect, scenario
 
-from agentlab.core.budget import MIN_USEFUL_OUTPUT, Budget
+from agentlab.core.budget import MIN_USEFUL_OUTPUT, Budget, ReservationPending
 from agentlab.core.context import RunOptions
 from agentlab.core.events import LimitExceeded, LimitWarning, LoopDetected
 from agentlab.errors import LimitExceededError, UsageError
@@ -63,7 +63,7 @@ async def test_wall_time_cap_stops_the_run() -> None:
         scenario(LONG), RunOptions(stream=False, lab_latency_ms=40, caps={"wall_time_s": 0.2})
     )
     assert (result.status, result.stop_reason) == ("stopped", "limit:wall_time_s")
-    assert result.duration_s < 2
+    assert result.summary()["limits"]["wall_time_s"]["used"] <= 0.2
 
 
 async def test_streamed_output_stops_at_the_reservation() -> None:
@@ -155,14 +155,34 @@ def test_concurrent_reservations_cannot_jointly_overshoot() -> None:
     a, b = root.child("a"), root.child("b")
     ra = a.reserve_call("a", 300, 400, None)
     assert ra.max_tokens == 400
-    rb = b.reserve_call("b", 200, 400, None)
-    assert rb.max_tokens == 100  # shrunk to what the reservation of a left
-    with pytest.raises(LimitExceededError) as hit:
-        b.reserve_call("b", 50, 400, None)
-    assert hit.value.kind == "total_tokens"
+    # b fits once a settles, not now: it waits instead of shrinking or failing.
+    with pytest.raises(ReservationPending):
+        b.reserve_call("b", 200, 400, None)
     a.commit_call(ra, 300, 50, None)
+    rb = b.reserve_call("b", 200, 400, None)
+    assert rb.max_tokens == 400
     b.commit_call(rb, 200, 100, None)
     assert root.used["total_tokens"] == 650 <= 1000
+    # A call that cannot fit even when nothing is in flight is a limit, with what was spent.
+    with pytest.raises(LimitExceededError) as hit:
+        b.reserve_call("b", 340, 400, None)
+    assert (hit.value.kind, hit.value.value, hit.value.requested) == ("total_tokens", 650, 356)
+
+
+async def test_a_waiting_reservation_goes_ahead_when_the_call_in_flight_settles() -> None:
+    import asyncio
+
+    root = Budget(caps={"total_tokens": 1000})
+    ra = root.reserve_call("a", 300, 400, None)
+
+    async def later() -> None:
+        await asyncio.sleep(0.01)
+        root.commit_call(ra, 300, 20, None)
+
+    task = asyncio.create_task(later())
+    await asyncio.wait_for(root.settled(), 1)
+    await task
+    assert root.reserve_call("b", 200, 400, None).max_tokens == 400
 
 
 def test_worker_slice_binds_before_the_session() -> None:
@@ -298,3 +318,50 @@ async def test_default_step_cap_is_per_agent_not_per_subtree() -> None:
     result, _ = await run_collect(scenario(text))
     assert result.status == "completed", result.stop_reason
     assert result.summary()["steps"] == 2 + 3 * 10  # more than the default 25, spread over agents
+
+
+MULTI = ["multi_angle_review", "research_team", "flaky_worker", "qa_supervisor", "enterprise_desk"]
+
+
+@pytest.mark.parametrize("name", MULTI)
+@pytest.mark.parametrize(
+    ("kind", "fraction"), [("total_tokens", 0.6), ("steps", 0.5), ("output_tokens", 0.5)]
+)
+async def test_concurrent_workers_spend_up_to_the_cap(
+    name: str, kind: str, fraction: float
+) -> None:
+    from conftest import SCENARIOS
+
+    from agentlab.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / f"{name}.toml")
+    s = s.model_copy(update={"limits": s.limits.model_copy(update={"steps": None})})
+    free, _ = await run_collect(s)
+    full = {**free.summary()["usage"], "steps": free.summary()["steps"]}[kind]
+    cap = max(1, int(full * fraction))
+    result, events = await run_collect(s, RunOptions(stream=False, caps={kind: cap}))
+    used = {**result.summary()["usage"], "steps": result.summary()["steps"]}[kind]
+    assert used <= cap
+    assert result.stop_reason == f"limit:{kind}"
+    hit = next(e for e in events if isinstance(e, LimitExceeded) and e.scope == "session")
+    # Stopped because a call really did not fit in what was *spent*, not in what concurrent
+    # calls had merely reserved.
+    assert hit.value == used
+    assert hit.value + hit.requested > cap
+
+
+async def test_tool_call_cap_counts_calls_when_they_start() -> None:
+    from conftest import SCENARIOS
+
+    from agentlab.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "research_team.toml")
+    result, events = await run_collect(s, RunOptions(stream=False, caps={"tool_calls": 2}))
+    summary = result.summary()
+    assert result.stop_reason == "limit:tool_calls"
+    assert summary["tool_calls"] <= 2
+    assert summary["limits"]["tool_calls"]["used"] == summary["tool_calls"]
+    hit = next(e for e in events if isinstance(e, LimitExceeded))
+    assert hit.value == 2
+    # Nothing keeps running once the session has ended (no orphaned worker calls).
+    assert events[-1].kind == "session_ended"

@@ -369,8 +369,9 @@ async def test_session_cap_two_levels_down_stops_the_whole_tree() -> None:
     assert (result.status, result.stop_reason) == ("stopped", "limit:steps")
     assert_well_formed(events)
     assert_sums(result)
-    (hit,) = [e for e in events if isinstance(e, LimitExceeded)]
-    assert hit.scope == "session"
+    # Specialists waiting on the same cap may each find it spent: every hit is the session's.
+    hits = [e for e in events if isinstance(e, LimitExceeded)]
+    assert hits and all(h.scope == "session" and h.value == 6 for h in hits)
     assert agent_ended(events, "front-desk").stop_reason == "limit:steps"
     assert result.summary()["steps"] <= 6
 

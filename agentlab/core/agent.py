@@ -120,11 +120,8 @@ async def run_agent(
             if not resp.tool_calls:
                 result.output = resp.content
                 break
-            outcomes = await asyncio.gather(
-                *(
-                    _run_tool(ctx, spec, budget, span, call, by_name, extras)
-                    for call in resp.tool_calls
-                )
+            outcomes = await _all_or_none(
+                [_run_tool(ctx, spec, budget, span, c, by_name, extras) for c in resp.tool_calls]
             )
             for call, outcome in zip(resp.tool_calls, outcomes, strict=True):
                 messages.append(
@@ -187,6 +184,19 @@ async def run_agent(
     return result
 
 
+async def _all_or_none(coros: list[Awaitable[ToolResult]]) -> list[ToolResult]:
+    """Run a turn's tool calls concurrently. If one raises (a cap, a cancel), cancel the others
+    and wait for them before re-raising, so no call outlives its agent (or the session)."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def _end(ctx: RunContext, span: str, spec: AgentSpec, result: AgentResult) -> None:
     ctx.emit(
         AgentEnded(
@@ -240,7 +250,7 @@ async def _run_tool(
         args = json.loads(raw_args) if isinstance(raw_args, str) else dict(raw_args)
     except ValueError:
         args = {"_raw": raw_args}
-    await gateway.reserve(ctx, budget, spec.name, lambda: budget.reserve_tool(spec.name))
+    crossings = await gateway.reserve(ctx, budget, spec.name, lambda: budget.charge_tool(spec.name))
     span = new_id()
     sid = ctx.session_id
     ctx.emit(
@@ -273,8 +283,6 @@ async def _run_tool(
             )
     except (LimitExceededError, asyncio.CancelledError) as exc:  # close the span, then re-raise
         outcome, escalate = ToolResult(f"error: {exc or 'cancelled'}", True), exc
-    finally:
-        crossings = budget.commit_tool()
     ctx.emit(
         ToolCallEnded(
             session_id=sid,

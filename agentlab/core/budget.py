@@ -13,6 +13,7 @@ real usage, which can only be smaller.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ KINDS = (*TOKEN_KINDS, "cost_usd", "steps", "tool_calls", "wall_time_s")
 MIN_USEFUL_OUTPUT = 16
 #: Output reserved per call when a cap needs a reservation and the agent sets no max_tokens.
 DEFAULT_MAX_OUTPUT = 1024
+
+
+class ReservationPending(Exception):
+    """The call fits once the calls in flight settle, not now: wait for ``Budget.settled``."""
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Budget:
     reserved: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS, 0.0))
     started: float = field(default_factory=time.monotonic)
     warned: set[str] = field(default_factory=set)
+    _settled: asyncio.Event | None = None
 
     # --- tree -----------------------------------------------------------------------------
 
@@ -76,12 +82,14 @@ class Budget:
             node = node.parent
         return out
 
-    def remaining(self, kind: str) -> float:
-        """What is left of ``kind`` on the tightest node of the path (inf when uncapped)."""
+    def remaining(self, kind: str, *, reserved: bool = True) -> float:
+        """What is left of ``kind`` on the tightest node of the path (inf when uncapped); with
+        ``reserved=False`` as if the calls in flight had settled at nothing."""
         left = math.inf
         for node in self.chain():
             if kind in node.caps:
-                left = min(left, node.caps[kind] - node.used[kind] - node.reserved[kind])
+                held = node.reserved[kind] if reserved else 0.0
+                left = min(left, node.caps[kind] - node.used[kind] - held)
         return left
 
     def capped(self, kind: str) -> bool:
@@ -104,6 +112,8 @@ class Budget:
     # --- checks ---------------------------------------------------------------------------
 
     def _fail(self, kind: str, agent: str, requested: float) -> LimitExceededError:
+        """The limit error for ``kind``: the node whose cap binds, what it has spent, and what
+        the refused call needed on top."""
         node = self._binding_node(kind)
         return LimitExceededError(
             kind,
@@ -117,10 +127,8 @@ class Budget:
     def _binding_node(self, kind: str) -> Budget:
         best, left = self, math.inf
         for node in self.chain():
-            if kind in node.caps:
-                n_left = node.caps[kind] - node.used[kind] - node.reserved[kind]
-                if n_left < left:
-                    best, left = node, n_left
+            if kind in node.caps and node.caps[kind] - node.used[kind] < left:
+                best, left = node, node.caps[kind] - node.used[kind]
         return best
 
     def check_time(self, agent: str) -> None:
@@ -153,43 +161,87 @@ class Budget:
         want_max_tokens: int | None,
         price: tuple[float, float] | None,
     ) -> Reservation:
-        """Reserve one model call or raise LimitExceededError. The reservation's ``max_tokens``
-        is what the call may produce (None: no output cap needed)."""
+        """Reserve one model call. The reservation's ``max_tokens`` is what the call may produce
+        (None: no output cap needed).
+
+        Raises LimitExceededError when the call cannot fit in what is left even once the calls
+        in flight settle, and ReservationPending when it would fit then but not now (the caller
+        waits for :meth:`settled` and tries again). So concurrent workers never overshoot, and
+        a run is never stopped by what other calls merely reserved."""
         self.check_time(agent)
         wanted = want_max_tokens or DEFAULT_MAX_OUTPUT
-        minimum = min(wanted, MIN_USEFUL_OUTPUT)
-        if self.remaining("steps") < 1:
-            raise self._fail("steps", agent, 1)
-        if self.remaining("input_tokens") < prompt_tokens:
-            raise self._fail("input_tokens", agent, prompt_tokens)
-        if self.remaining("total_tokens") < prompt_tokens + minimum:
-            raise self._fail("total_tokens", agent, prompt_tokens + minimum)
-        limits: dict[str, float] = {
-            "output_tokens": self.remaining("output_tokens"),
-            "total_tokens": self.remaining("total_tokens") - prompt_tokens,
-        }
-        if self.capped("cost_usd"):
-            if price is None:  # refused up front by the runtime; this is the last line of defence
-                raise self._fail("cost_usd", agent, math.inf)
-            left = self.remaining("cost_usd") - prompt_tokens * price[0]
-            if left < minimum * price[1]:
-                raise self._fail("cost_usd", agent, prompt_tokens * price[0] + minimum * price[1])
-            limits["cost_usd"] = left / price[1] if price[1] > 0 else math.inf
-        binding = min(limits, key=lambda k: limits[k])
-        room = limits[binding]
-        max_tokens = want_max_tokens
-        if room != math.inf:
-            if room < minimum:
-                need = {"output_tokens": minimum, "total_tokens": prompt_tokens + minimum}
-                raise self._fail(binding, agent, need.get(binding, minimum))
-            max_tokens = int(min(wanted, math.floor(room)))
+        settled = self._plan(agent, prompt_tokens, wanted, want_max_tokens, price, reserved=False)
+        if isinstance(settled, LimitExceededError):
+            raise settled
+        now = self._plan(agent, prompt_tokens, wanted, want_max_tokens, price, reserved=True)
+        if isinstance(now, LimitExceededError) or now[0] != settled[0]:
+            raise ReservationPending()
+        max_tokens, shrunk_by = now
         cost = 0.0
         if price is not None:
             cost = prompt_tokens * price[0] + (max_tokens or 0) * price[1]
-        shrunk_by = binding if max_tokens is not None and max_tokens < wanted else None
         res = Reservation(self, agent, prompt_tokens, max_tokens, cost, True, shrunk_by, wanted)
         self._hold(res, +1)
         return res
+
+    def _plan(
+        self,
+        agent: str,
+        prompt_tokens: int,
+        wanted: int,
+        want_max_tokens: int | None,
+        price: tuple[float, float] | None,
+        *,
+        reserved: bool,
+    ) -> tuple[int | None, str | None] | LimitExceededError:
+        """(max_tokens, the cap that shrank it) for a call, or the limit it cannot fit."""
+        minimum = min(wanted, MIN_USEFUL_OUTPUT)
+
+        def left(kind: str) -> float:
+            return self.remaining(kind, reserved=reserved)
+
+        def fail(kind: str, requested: float) -> LimitExceededError:
+            return self._fail(kind, agent, requested)
+
+        if left("steps") < 1:
+            return fail("steps", 1)
+        if left("input_tokens") < prompt_tokens:
+            return fail("input_tokens", prompt_tokens)
+        if left("total_tokens") < prompt_tokens + minimum:
+            return fail("total_tokens", prompt_tokens + minimum)
+        rooms: dict[str, float] = {
+            "output_tokens": left("output_tokens"),
+            "total_tokens": left("total_tokens") - prompt_tokens,
+        }
+        if self.capped("cost_usd"):
+            if price is None:  # refused up front by the runtime; this is the last line of defence
+                return fail("cost_usd", math.inf)
+            room = left("cost_usd") - prompt_tokens * price[0]
+            if room < minimum * price[1]:
+                return fail("cost_usd", prompt_tokens * price[0] + minimum * price[1])
+            rooms["cost_usd"] = room / price[1] if price[1] > 0 else math.inf
+        binding = min(rooms, key=lambda k: rooms[k])
+        room = rooms[binding]
+        if room == math.inf:
+            return want_max_tokens, None
+        if room < minimum:
+            need = {"output_tokens": minimum, "total_tokens": prompt_tokens + minimum}
+            return fail(binding, need.get(binding, minimum))
+        max_tokens = int(min(wanted, math.floor(room)))
+        return max_tokens, (binding if max_tokens < wanted else None)
+
+    async def settled(self) -> None:
+        """Wait until some call in flight on this budget tree settles (commit or release)."""
+        root = self.chain()[-1]
+        if root._settled is None:
+            root._settled = asyncio.Event()
+        root._settled.clear()
+        await root._settled.wait()
+
+    def _notify(self) -> None:
+        root = self.chain()[-1]
+        if root._settled is not None:
+            root._settled.set()
 
     def _hold(self, res: Reservation, sign: int) -> None:
         out = res.max_tokens or 0
@@ -207,6 +259,7 @@ class Budget:
         if res.open:
             self._hold(res, -1)
             res.open = False
+            self._notify()
         for node in self.chain():
             node.used["steps"] += 1
             node.used["input_tokens"] += input_tokens
@@ -226,17 +279,15 @@ class Budget:
         if res.open:
             self._hold(res, -1)
             res.open = False
+            self._notify()
 
-    def reserve_tool(self, agent: str) -> None:
+    def charge_tool(self, agent: str) -> list[Crossing]:
+        """Count a tool call as it starts (a delegate call lasts as long as its worker, so
+        holding it as a reservation would starve the worker). Raises when none is left."""
         self.check_time(agent)
         if self.remaining("tool_calls") < 1:
             raise self._fail("tool_calls", agent, 1)
         for node in self.chain():
-            node.reserved["tool_calls"] += 1
-
-    def commit_tool(self) -> list[Crossing]:
-        for node in self.chain():
-            node.reserved["tool_calls"] -= 1
             node.used["tool_calls"] += 1
         return self._crossings()
 

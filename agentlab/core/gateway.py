@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 from agentlab.core import llm, tokens
-from agentlab.core.budget import Budget, Crossing
+from agentlab.core.budget import Budget, Crossing, ReservationPending
 from agentlab.core.context import RunContext
 from agentlab.core.events import (
     BudgetUpdate,
@@ -31,11 +31,13 @@ _STREAM_UPDATE_EVERY = 8
 
 
 async def reserve(ctx: RunContext, budget: Budget, agent: str, fn: Any) -> Any:
-    """Run a reservation; when a cap is hit and the scenario pauses on caps, ask a person
-    whether to raise it, and retry with the new cap."""
+    """Run a reservation. When it must wait for calls in flight to settle, wait; when a cap is
+    hit and the scenario pauses on caps, ask a person whether to raise it, and retry."""
     while True:
         try:
             return fn()
+        except ReservationPending:
+            await budget.settled()
         except LimitExceededError as exc:
             if ctx.scenario.limits.on_exceed != "pause" or exc.kind == "wall_time_s":
                 raise

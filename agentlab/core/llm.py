@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -88,6 +89,14 @@ def _litellm() -> Any:
     os.environ.setdefault("LITELLM_TELEMETRY", "False")
     import litellm
 
+    # litellm builds a custom provider's coroutine in a worker thread; when the call is
+    # cancelled first (a sibling hit a cap, Ctrl-C) that coroutine is dropped unawaited and
+    # Python warns on stderr. Nothing leaks: say nothing.
+    warnings.filterwarnings(
+        "ignore",
+        message=r"coroutine '.*LabProvider\.a(completion|streaming)' was never awaited",
+        category=RuntimeWarning,
+    )
     litellm.suppress_debug_info = True
     litellm.telemetry = False
     litellm.drop_params = True  # a provider that lacks a parameter should not fail the call
@@ -95,9 +104,26 @@ def _litellm() -> Any:
     return litellm
 
 
-def preload() -> None:
-    """Import litellm now (it takes seconds), e.g. in a thread while a UI keeps drawing."""
+def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
+    """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: import litellm
+    (seconds), load the tokenizers of ``count_as`` models, and make one instant lab call (the
+    first call through litellm sets up lazily for ~0.4 s). Safe to call again: cheap then."""
+    if _preloaded:
+        return
     _litellm()
+    for model in count_as:
+        tokens.count_text("warm up", model)
+    # Sync on purpose: this may run in a helper thread, and litellm's logging worker binds to
+    # the event loop of its first async call. With a tool, because litellm imports its MCP
+    # support (~0.5 s) on the first call that passes tools=.
+    warm_tool = {"type": "function", "function": {"name": "noop", "parameters": {"type": "object"}}}
+    _litellm().completion(
+        model="lab/auto", messages=[{"role": "user", "content": "hi"}], tools=[warm_tool]
+    )
+    _preloaded.append(True)
+
+
+_preloaded: list[bool] = []
 
 
 def model_price(model: str) -> tuple[float, float] | None:

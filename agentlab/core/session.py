@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlab.core import patterns
+from agentlab.core import llm, patterns
 from agentlab.core.budget import Budget
 from agentlab.core.context import (
     ApproveFn,
@@ -120,6 +120,11 @@ async def run_session(
         raise_cap=raise_cap,
         approve=approve,
     )
+    if complete is None:
+        # Import litellm (seconds) before the session's clock starts, off the event loop so a
+        # UI keeps drawing: a wall-time cap measures the run, not the import.
+        counted = {llm.pricing_model(ctx.model_for(a), ctx.price_as(a)) for a in scenario.agents}
+        await asyncio.to_thread(llm.preload, tuple(sorted(counted)))
     check_prices(scenario, ctx, caps)
     root = Budget("session", caps, warn_at=scenario.limits.warn_at)
     span = new_id()
@@ -146,7 +151,7 @@ async def run_session(
     started = time.monotonic()
     result = SessionResult(sid, scenario.name, "running", "running", tally=tally)
     try:
-        async with asyncio.timeout(caps.get("wall_time_s")):
+        async with asyncio.timeout(_deadline(caps.get("wall_time_s"))):
             outcome = await patterns.run_pattern(ctx, root, span)
         result.final_output = outcome.output
         result.status, result.stop_reason, result.error = (
@@ -170,7 +175,7 @@ async def run_session(
                 span_id=span,
                 agent="",
                 limit="wall_time_s",
-                value=round(min(elapsed, cap), 3),
+                value=round(elapsed, 3),
                 cap=cap,
             )
         )
@@ -189,6 +194,14 @@ async def run_session(
         result.error = f"{type(exc).__name__}: {exc}"
     _close(bus, result, span, started, root)
     return result
+
+
+def _deadline(cap: float | None) -> float | None:
+    """Cancel a little before the wall-time cap: stopping in-flight calls and closing their
+    spans takes a few milliseconds, and the recorded time must stay within the cap."""
+    if cap is None:
+        return None
+    return max(0.0, cap - min(0.02, cap * 0.05))
 
 
 def _close(bus: EventBus, result: SessionResult, span: str, started: float, root: Budget) -> None:
