@@ -16,6 +16,7 @@ from agentlab.tui.app import make_app
 from agentlab.tui.formats import Formats
 from agentlab.tui.screens.approval import ApprovalModal
 from agentlab.tui.screens.raise_cap import RaiseCapModal
+from agentlab.tui.widgets.event_view import EventView
 
 SIZE = (120, 40)
 PINNED = Formats(time=lambda ts: "01-01 12:00", session_id=lambda sid: "20260101-120000-abcdef")
@@ -57,7 +58,9 @@ def test_snapshot_run_paused_at_a_cap(snap_compare, app) -> None:
     async def run_to_the_cap(pilot) -> None:
         await pilot.press("tab", "down", "r")  # pause-demo, the second scenario
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RaiseCapModal))
-        await pilot.pause(0.2)  # the throttled redraw of gauges and the agents table
+        for view in pilot.app.screen_stack[-2].query(EventView):
+            view.flush()  # what the throttled redraw has pending
+        await pilot.pause()
 
     assert snap_compare(app, run_before=run_to_the_cap, terminal_size=SIZE)
 
@@ -69,6 +72,9 @@ def test_snapshot_run_waiting_for_approval(snap_compare, app) -> None:
     async def run_to_the_gate(pilot) -> None:
         pilot.app.run_scenario(SCENARIOS / "approval_gate.toml")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal))
-        await pilot.pause(0.2)  # the throttled redraw of gauges and the agents table
+        # Draw what the throttled redraw has pending (a timer would race a loaded machine).
+        for view in pilot.app.screen_stack[-2].query(EventView):
+            view.flush()
+        await pilot.pause()
 
     assert snap_compare(app, run_before=run_to_the_gate, terminal_size=SIZE)
