@@ -252,3 +252,17 @@ def test_failed_calls_are_not_steps_or_unpriced_in_the_store(tmp_path: Path) -> 
     row = json.loads(cli("sessions", "list", "--json").stdout)[0]
     assert row["steps"] == data["steps"] == 0
     assert row["unpriced"] is False and data["usage"]["unpriced_calls"] == 0
+
+
+@pytest.mark.parametrize("kind", ["dir", "not-a-db"])
+def test_bad_db_path_is_one_line_naming_db(tmp_path: Path, kind: str) -> None:
+    target = tmp_path
+    if kind == "not-a-db":
+        target = tmp_path / "notes.json"
+        target.write_text('{"not": "sqlite"}' * 100)
+    for args in (["sessions", "list"], ["run", str(SCENARIOS / "budget_math.toml"), "--json"]):
+        res = cli(*args, "--db", str(target))
+        assert res.exit_code == 2, res.output
+        assert res.stderr.startswith("error: --db ") and res.stderr.count("\n") == 1
+    if kind == "not-a-db":
+        assert target.read_text().startswith('{"not"')  # never touched

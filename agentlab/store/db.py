@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from agentlab.errors import UsageError
 from agentlab.paths import default_db_path
 from agentlab.store.migrations import migrate
 from agentlab.store.txn import write_txn
@@ -20,8 +21,20 @@ def open_db(path: Path | str | None = None) -> Database:
     """Open (creating if needed) the agentlab database at ``path`` (default: XDG location).
 
     Every open migrates the schema and marks sessions whose process died as interrupted.
-    ``":memory:"`` gives a throwaway in-memory database.
+    ``":memory:"`` gives a throwaway in-memory database. A path that is not a usable SQLite
+    file raises UsageError naming ``--db`` (and the file is left as it was).
     """
+    try:
+        return _open(path)
+    except (sqlite3.Error, OSError) as exc:
+        where = path if path is not None else default_db_path()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(
+            f"--db {where}: cannot use it as the session database ({reason})"
+        ) from None
+
+
+def _open(path: Path | str | None) -> Database:
     if path is None:
         path = default_db_path()
     memory = str(path) == ":memory:"
@@ -29,6 +42,8 @@ def open_db(path: Path | str | None = None) -> Database:
         target = ":memory:"
     else:
         file = Path(path).expanduser()
+        if file.is_dir():
+            raise sqlite3.OperationalError("it is a folder")
         file.parent.mkdir(parents=True, exist_ok=True)
         target = str(file)
     # check_same_thread=False: a run may record from a worker thread while the UI reads; the
