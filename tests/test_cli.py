@@ -266,3 +266,23 @@ def test_bad_db_path_is_one_line_naming_db(tmp_path: Path, kind: str) -> None:
         assert res.stderr.startswith("error: --db ") and res.stderr.count("\n") == 1
     if kind == "not-a-db":
         assert target.read_text().startswith('{"not"')  # never touched
+
+
+def test_printer_holds_output_while_a_prompt_is_open() -> None:
+    """Concurrent workers keep producing events while the CLI asks a question; their lines wait
+    until the answer so the prompt does not scroll away."""
+    import io
+
+    from rich.console import Console
+
+    from agentlab.console.printer import Printer
+    from agentlab.core.events import Notice
+
+    out = io.StringIO()
+    printer = Printer(Console(file=out, width=100))
+    printer(Notice(session_id="s", span_id="x", message="before"))
+    printer.pause()
+    printer(Notice(session_id="s", span_id="x", message="during"))
+    assert "during" not in out.getvalue()
+    printer.resume()
+    assert out.getvalue().index("before") < out.getvalue().index("during")

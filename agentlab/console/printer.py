@@ -61,19 +61,25 @@ class Printer:
         self.last_text = ""  # the last assistant text printed (the summary does not repeat it)
         self.started = False
         self.tally = Tally()  # per-agent spend for the live line and the summary
+        self.held: list[Event] | None = None  # events that arrived while a prompt was open
         self.live: Live | None = None
         if live:
             self.live = Live(self._status(), console=console, refresh_per_second=12, transient=True)
             self.live.start()
 
     def pause(self) -> None:
-        """Stop the live display (a prompt is about to read from the terminal)."""
+        """A prompt is about to read from the terminal: stop the live display and hold new
+        output (concurrent workers go on) so the question stays on screen."""
+        self.held = []
         if self.live is not None:
             self.live.stop()
 
     def resume(self) -> None:
+        held, self.held = self.held, None
         if self.live is not None:
             self.live.start()
+        for e in held or []:
+            self(e)
 
     def close(self) -> None:
         if self.live is not None:
@@ -117,6 +123,9 @@ class Printer:
             self.live.update(self._status())
 
     def __call__(self, e: Event) -> None:
+        if self.held is not None:
+            self.held.append(e)
+            return
         if not self.started:
             self.started = True
             self._refresh()
