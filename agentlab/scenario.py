@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agentlab.core.labmodels import LAB_MODELS
 from agentlab.errors import ScenarioError
 
 Pattern = Literal[
@@ -163,6 +164,15 @@ class AgentSpec(_Model):
             raise ValueError("use letters, digits, '-' and '_' only (1-64 characters)")
         return v
 
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("expected a model name, e.g. lab/scripted or gpt-4o-mini")
+        if v.startswith("lab/") and v not in LAB_MODELS:
+            raise ValueError(f"unknown lab model {v!r} (lab models: {', '.join(sorted(LAB_MODELS))})")
+        return v
+
 
 class Scenario(_Model):
     name: str
@@ -187,12 +197,14 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _refs(self) -> Scenario:
         names = [a.name for a in self.agents]
-        dupes = {n for n in names if names.count(n) > 1}
-        if dupes:
-            raise ValueError(f"agent names must be unique: {', '.join(sorted(dupes))}")
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise _RefError(
+                    f"agents[{i}].name", f"agent names must be unique: {name!r} is used twice"
+                )
         known = set(names)
         if self.entry is not None and self.entry not in known:
-            raise ValueError(f"entry: no agent named {self.entry!r}")
+            raise _RefError("entry", f"no agent named {self.entry!r}")
         for i, a in enumerate(self.agents):
             for key in ("workers", "handoffs"):
                 for ref in getattr(a, key):
@@ -268,6 +280,10 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
             path, _message(err), line=key_line(text, key), key=key or "scenario"
         ) from None
     _check_script_tools(scenario, text, path)
+    for key in ("docs", "workspace"):
+        rel = getattr(scenario, key)
+        if rel is not None and not (path.parent / rel).is_dir():
+            raise ScenarioError(path, f"no such folder: {rel}", line=key_line(text, key), key=key)
     return scenario
 
 

@@ -58,7 +58,7 @@ def test_good_scenario_loads() -> None:
         ),
         (
             'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "a"\n',
-            "x.toml: scenario: agent names must be unique: a",
+            "x.toml:5: agents[1].name: agent names must be unique: 'a' is used twice",
         ),
         ('task = "t\n', "x.toml:1: invalid TOML: Illegal character '\\n'"),
         (
@@ -94,3 +94,25 @@ def test_every_shipped_scenario_is_valid() -> None:
     for f in files:
         s = load_scenario(f)
         assert s.description.strip(), f"{f.name} should say what it teaches"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'task = "t"\n[[agents]]\nname = "a"\nmodel = "lab/nonexistent"\n',
+            "x.toml:4: agents[0].model: unknown lab model 'lab/nonexistent' (lab models: lab/auto, lab/scripted)",
+        ),
+        ('task = "t"\ndocs = "nope"\n[[agents]]\nname = "a"\n', "x.toml:2: docs: no such folder: nope"),
+        ('task = "t"\nworkspace = "nope"\n[[agents]]\nname = "a"\n', "x.toml:2: workspace: no such folder: nope"),
+        ('task = "t"\nentry = "boss"\n[[agents]]\nname = "a"\n', "x.toml:2: entry: no agent named 'boss'"),
+        (
+            'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "a"\n',
+            "x.toml:5: agents[1].name: agent names must be unique: 'a' is used twice",
+        ),
+    ],
+)
+def test_more_errors_point_at_the_line(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, tmp_path / "x.toml")
+    assert str(err.value) == expected.replace("x.toml", str(tmp_path / "x.toml"))
