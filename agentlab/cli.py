@@ -160,6 +160,8 @@ def run(
     from agentlab.scenario import load_scenario
     from agentlab.services import run_recorded
 
+    if model is not None and not model.strip():
+        raise UsageError("--model: expected a model name, e.g. gpt-4o-mini or ollama/llama3.2")
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     if max_cost is not None and max_cost <= 0:

@@ -170,7 +170,9 @@ class AgentSpec(_Model):
         if not v.strip():
             raise ValueError("expected a model name, e.g. lab/scripted or gpt-4o-mini")
         if v.startswith("lab/") and v not in LAB_MODELS:
-            raise ValueError(f"unknown lab model {v!r} (lab models: {', '.join(sorted(LAB_MODELS))})")
+            raise ValueError(
+                f"unknown lab model {v!r} (lab models: {', '.join(sorted(LAB_MODELS))})"
+            )
         return v
 
 

@@ -286,3 +286,8 @@ def test_printer_holds_output_while_a_prompt_is_open() -> None:
     assert "during" not in out.getvalue()
     printer.resume()
     assert out.getvalue().index("before") < out.getvalue().index("during")
+
+
+def test_empty_model_option_is_refused() -> None:
+    res = cli("run", str(SCENARIOS / "budget_math.toml"), "--model", "")
+    assert res.exit_code == 2 and "--model" in res.stderr

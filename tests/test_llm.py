@@ -200,3 +200,26 @@ async def test_streamed_model_errors_keep_their_kind() -> None:
         await llm.complete(req, on_delta=lambda _t: None)
     assert err.value.kind == "server"
     assert "MidStream" not in str(err.value)
+
+
+def test_price_as_only_reprices_lab_models() -> None:
+    assert llm.pricing_model("lab/scripted", "gpt-4o") == "gpt-4o"
+    assert llm.pricing_model("ollama/llama3.2", "gpt-4o") == "ollama/llama3.2"
+
+
+async def test_openai_compatible_server_without_a_key(monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    s = scenario('task = "hi"\n[[agents]]\nname = "a"\nmodel = "openai/local-model"\n')
+    with FakeOpenAI() as server:
+        result, _ = await run_collect(s, RunOptions(api_base=server.base_url, stream=False))
+    assert result.status == "completed", result.error
+
+
+async def test_unknown_price_as_is_refused_up_front() -> None:
+    from agentlab.errors import UsageError
+
+    s = scenario(
+        'task = "t"\nprice_as = "no-such-model-xyz"\n[[agents]]\nname = "a"\nmodel = "lab/auto"\n'
+    )
+    with pytest.raises(UsageError, match="price_as: no price known for 'no-such-model-xyz'"):
+        await run_collect(s)

@@ -74,10 +74,11 @@ DEFAULT_LAB_PRICE_AS = "gpt-4o-mini"
 
 
 def pricing_model(req_model: str, price_as: str | None) -> str:
-    """The model whose price and tokenizer apply to a call."""
-    if price_as:
-        return price_as
-    return DEFAULT_LAB_PRICE_AS if is_lab(req_model) else req_model
+    """The model whose price and tokenizer apply to a call: a lab model is priced as
+    ``price_as`` (default gpt-4o-mini); a real model always as itself."""
+    if not is_lab(req_model):
+        return req_model
+    return price_as or DEFAULT_LAB_PRICE_AS
 
 
 # --- litellm, lazily ------------------------------------------------------------------------
@@ -213,6 +214,10 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
         kwargs["max_tokens"] = req.max_tokens
     if req.api_base:
         kwargs["api_base"] = req.api_base
+        if req.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+            # Local OpenAI-compatible servers (llama.cpp, vLLM, LM Studio) often need no key,
+            # but the OpenAI client refuses to start without one.
+            kwargs["api_key"] = "no-key"
     if is_lab(req.model):
         lab = dict(req.lab or {})
         lab["count_as"] = pricing_model(req.model, req.price_as)

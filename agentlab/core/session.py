@@ -81,7 +81,17 @@ def session_caps(scenario: Scenario, options: RunOptions) -> dict[str, float]:
 
 
 def check_prices(scenario: Scenario, ctx: RunContext, caps: dict[str, float]) -> None:
-    """A cost cap needs a price for every model it covers: refuse up front, never guess $0."""
+    """A cost cap needs a price for every model it covers: refuse up front, never guess $0.
+    A ``price_as`` must name a model with a known price (a typo would silently mean unpriced)."""
+    for spec in scenario.agents:
+        name = spec.price_as or scenario.price_as
+        if name and llm.is_lab(ctx.model_for(spec)) and name not in scenario.prices:
+            if llm.model_price(name) is None:
+                where = "price_as" if spec.price_as is None else f"agents.{spec.name}.price_as"
+                raise UsageError(
+                    f"{scenario.path or 'scenario'}: {where}: no price known for {name!r} "
+                    "in litellm's price map (try gpt-4o-mini, gpt-4o, claude-sonnet-4-5)"
+                )
     session_cost = "cost_usd" in caps
     for spec in scenario.agents:
         agent_cost = spec.limits is not None and spec.limits.cost_usd is not None
