@@ -50,6 +50,15 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("error: interrupted", err=True)
             code = 130
+        except Exception as exc:  # a bug in agentlab: still one line, details on request
+            if os.environ.get("AGENTLAB_DEBUG"):
+                raise
+            typer.echo(
+                f"error: internal error: {type(exc).__name__}: {exc} "
+                "(run with AGENTLAB_DEBUG=1 for the traceback, and please report it)",
+                err=True,
+            )
+            code = 1
         sys.exit(code)
 
 
@@ -426,6 +435,9 @@ def scenarios_list(
     if not folder.is_dir():
         raise UsageError(f"FOLDER: {folder} is not a folder")
     found = list_scenarios(folder)
+    if not found and not json_out:
+        typer.echo(f"no scenario files (*.toml) in {folder}")
+        return
     if json_out:
         typer.echo(json.dumps(tables.scenarios_json(found), ensure_ascii=False))
     else:

@@ -6,17 +6,35 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from agentlab.console.lines import STATUS_STYLE, fmt_cost
+from agentlab.console.lines import STATUS_STYLE, fmt_cost, fmt_value
 from agentlab.errors import ScenarioError
 
 
 def fmt_time(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
+
+
+def _table(title: str) -> Table:
+    """Light borders and a left title: fits 80 columns better than Rich's default box."""
+    return Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+
+
+def _num(t: Table, *names: str) -> None:
+    for name in names:
+        t.add_column(name, justify="right", no_wrap=True)
+
+
+def outcome(status: str | None, stop_reason: str | None) -> str:
+    """One word for a list: the status, or the stop reason when it says more."""
+    if stop_reason and stop_reason not in (status, "completed", "running"):
+        return stop_reason
+    return status or "?"
 
 
 def session_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -46,21 +64,21 @@ def session_json(row: dict[str, Any]) -> dict[str, Any]:
 def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
     if not rows:
         return Text("No sessions yet. Try: agentlab run scenarios/research_question.toml")
-    t = Table(title="Sessions", title_justify="left", header_style="bold")
-    t.add_column("session", no_wrap=True)
-    t.add_column("scenario", no_wrap=True)
-    for col in ("status", "started", "tokens", "cost", "steps"):
-        t.add_column(col, justify="right" if col in ("tokens", "cost", "steps") else "left")
+    t = _table("Sessions")
+    # The session id starts with its start time (YYYYMMDD-HHMMSS): no separate column.
+    t.add_column("session (started)", no_wrap=True, min_width=22)
+    t.add_column("scenario", overflow="fold", min_width=10)
+    t.add_column("outcome", overflow="fold", min_width=10)
+    _num(t, "tokens", "cost", "steps")
     for r in rows:
-        status = r["status"] or "?"
-        if r.get("stop_reason") and r["stop_reason"] not in (status, "completed"):
-            status += f" ({r['stop_reason']})"
         cost = fmt_cost(r["cost_usd"]) + (" +unpriced" if r["unpriced"] else "")
         t.add_row(
             r["session_id"],
             r["scenario"] or "",
-            Text(status, style=STATUS_STYLE.get(r["status"] or "", "")),
-            fmt_time(r["started_at"]),
+            Text(
+                outcome(r["status"], r["stop_reason"]),
+                style=STATUS_STYLE.get(r["status"] or "", ""),
+            ),
             f"{r['total_tokens']:,}",
             cost,
             str(r["steps"]),
@@ -80,7 +98,8 @@ def session_panel(s: dict[str, Any]) -> Panel:
     ]
     limits = s.get("limits") or {}
     for kind, v in limits.items():
-        lines.append(f"cap       {kind}: {v.get('used')} of {v.get('cap')}")
+        used, cap = fmt_value(kind, v.get("used") or 0), fmt_value(kind, v.get("cap") or 0)
+        lines.append(f"cap       {kind}: {used} of {cap}")
     if s.get("final_output"):
         lines += ["", str(s["final_output"])]
     if s.get("error") and s.get("status") != "completed":
@@ -88,45 +107,61 @@ def session_panel(s: dict[str, Any]) -> Panel:
     return Panel("\n".join(lines), title=f"session {s['id']}", title_align="left")
 
 
+def _depths(rows: list[dict[str, Any]]) -> dict[str, int]:
+    parent = {a["name"]: a.get("parent") for a in rows}
+
+    def depth(name: str, seen: int = 0) -> int:
+        p = parent.get(name)
+        return 0 if not p or p not in parent or seen > 20 else 1 + depth(p, seen + 1)
+
+    return {name: depth(name) for name in parent}
+
+
 def agents_table(rows: list[dict[str, Any]]) -> Table:
-    t = Table(title="Per-agent spend", title_justify="left", header_style="bold")
-    for col in (
-        "agent",
-        "role",
-        "parent",
-        "model",
-        "status",
-        "steps",
-        "tools",
-        "in",
-        "out",
-        "cost",
-    ):
-        t.add_column(
-            col, justify="right" if col in ("steps", "tools", "in", "out", "cost") else "left"
-        )
+    """Per-agent spend; workers indented under the agent that delegated to them. A column that
+    is the same for every agent (one model, all completed) moves into the title."""
+    depth = _depths(rows)
+    models = {a["model"] for a in rows}
+    statuses = {a["status"] for a in rows}
+    title = "Per-agent spend"
+    notes = []
+    if len(models) == 1 and len(rows) > 1:
+        notes.append(f"all on {next(iter(models))}")
+    if statuses == {"completed"} and len(rows) > 1:
+        notes.append("all completed")
+    t = _table(title + (f" ({', '.join(notes)})" if notes else ""))
+    t.add_column("agent (role)", overflow="fold", min_width=16)
+    show_model = not (len(models) == 1 and len(rows) > 1)
+    show_status = not (statuses == {"completed"} and len(rows) > 1)
+    if show_model:
+        t.add_column("model", overflow="fold", min_width=8)
+    if show_status:
+        t.add_column("status", overflow="fold", min_width=7)
+    _num(t, "steps", "tools", "in", "out", "cost")
     for a in rows:
         cost = fmt_cost(a["cost_usd"]) + (" +unpriced" if a.get("unpriced_calls") else "")
-        t.add_row(
-            a["name"],
-            a["role"],
-            a["parent"] or "-",
-            a["model"],
-            Text(a["status"], style=STATUS_STYLE.get(a["status"], "")),
+        who = Text("  " * depth[a["name"]] + a["name"])
+        if a["role"] and a["role"] != "agent":
+            who.append(f" ({a['role']})", style="dim")
+        cells: list[Any] = [who]
+        if show_model:
+            cells.append(a["model"])
+        if show_status:
+            cells.append(Text(a["status"], style=STATUS_STYLE.get(a["status"], "")))
+        cells += [
             str(a["steps"]),
             str(a["tool_calls"]),
             f"{a['input_tokens']:,}",
             f"{a['output_tokens']:,}",
             cost,
-        )
+        ]
+        t.add_row(*cells)
     if len(rows) > 1:
         t.add_section()
+        blanks = [""] * (int(show_model) + int(show_status))
         t.add_row(
-            "total",
-            "",
-            "",
-            "",
-            "",
+            Text("total", style="bold"),
+            *blanks,
             str(sum(a["steps"] for a in rows)),
             str(sum(a["tool_calls"] for a in rows)),
             f"{sum(a['input_tokens'] for a in rows):,}",
@@ -189,9 +224,11 @@ def scenarios_json(found: list[tuple[Path, Any]]) -> list[dict[str, Any]]:
 
 
 def scenarios_table(found: list[tuple[Path, Any]]) -> Table:
-    t = Table(title="Scenarios", title_justify="left", header_style="bold", show_lines=False)
-    for col in ("file", "pattern", "agents", "what it shows"):
-        t.add_column(col)
+    t = _table("Scenarios")
+    t.add_column("file", overflow="fold")
+    t.add_column("pattern", no_wrap=True)
+    _num(t, "agents")
+    t.add_column("what it shows")
     for path, s in found:
         if isinstance(s, ScenarioError):
             t.add_row(str(path), "-", "-", Text(str(s), style="red"))
@@ -202,29 +239,31 @@ def scenarios_table(found: list[tuple[Path, Any]]) -> Table:
 
 
 def cost_table(report: dict[str, Any]) -> Table:
+    """One row per agent, one column per model: what the recorded tokens cost there."""
     rec = report["recorded"]
-    t = Table(
-        title=f"Cost projection for {report.get('session_id', '')}  "
-        f"({rec['input_tokens']:,} in / {rec['output_tokens']:,} out tokens, recorded {fmt_cost(rec['cost_usd'])})",
-        title_justify="left",
-        header_style="bold",
+    t = _table(
+        f"Cost projection for {report.get('session_id', '')}: "
+        f"{rec['input_tokens']:,} in / {rec['output_tokens']:,} out tokens"
     )
-    t.add_column("model")
-    t.add_column("$/1M in", justify="right")
-    t.add_column("$/1M out", justify="right")
-    agents = [r["agent"] for r in (report["models"][0]["agents"] if report["models"] else [])]
-    for a in agents:
-        t.add_column(a, justify="right")
-    t.add_column("total", justify="right", style="bold")
+    t.add_column("agent", overflow="fold", min_width=14)
+    t.add_column("recorded", justify="right", no_wrap=True)
     for m in report["models"]:
-        if not m["priced"]:
-            t.add_row(m["model"], "-", "-", *["unpriced"] * len(agents), "unpriced")
-            continue
+        head = m["model"]
+        if m["priced"]:
+            head += f"\n${m['input_usd_per_mtok']:.2f}/${m['output_usd_per_mtok']:.2f} per 1M"
+        t.add_column(head, justify="right", no_wrap=True)
+    names = [r["agent"] for r in (report["models"][0]["agents"] if report["models"] else [])]
+    recorded = report.get("recorded_agents") or {}
+    for i, name in enumerate(names):
         t.add_row(
-            m["model"],
-            f"{m['input_usd_per_mtok']:.2f}",
-            f"{m['output_usd_per_mtok']:.2f}",
-            *[fmt_cost(r["cost_usd"]) for r in m["agents"]],
-            fmt_cost(m["cost_usd"]),
+            name,
+            fmt_cost(recorded.get(name)) if name in recorded else "-",
+            *[fmt_cost(m["agents"][i]["cost_usd"]) for m in report["models"]],
         )
+    t.add_section()
+    t.add_row(
+        Text("total", style="bold"),
+        fmt_cost(rec["cost_usd"]),
+        *[Text(fmt_cost(m["cost_usd"]), style="bold") for m in report["models"]],
+    )
     return t

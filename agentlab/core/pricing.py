@@ -18,6 +18,7 @@ def reprice(agents: list[dict[str, Any]], models: list[str]) -> dict[str, Any]:
             "input_tokens": sum(a["input_tokens"] for a in agents),
             "output_tokens": sum(a["output_tokens"] for a in agents),
         },
+        "recorded_agents": {a["name"]: a.get("cost_usd") for a in agents},
         "models": [],
     }
     for model in models:

@@ -85,13 +85,13 @@ def check_prices(scenario: Scenario, ctx: RunContext, caps: dict[str, float]) ->
     A ``price_as`` must name a model with a known price (a typo would silently mean unpriced)."""
     for spec in scenario.agents:
         name = spec.price_as or scenario.price_as
-        if name and llm.is_lab(ctx.model_for(spec)) and name not in scenario.prices:
-            if llm.model_price(name) is None:
-                where = "price_as" if spec.price_as is None else f"agents.{spec.name}.price_as"
-                raise UsageError(
-                    f"{scenario.path or 'scenario'}: {where}: no price known for {name!r} "
-                    "in litellm's price map (try gpt-4o-mini, gpt-4o, claude-sonnet-4-5)"
-                )
+        known = not name or name in scenario.prices or llm.model_price(name) is not None
+        if llm.is_lab(ctx.model_for(spec)) and not known:
+            where = "price_as" if spec.price_as is None else f"agents.{spec.name}.price_as"
+            raise UsageError(
+                f"{scenario.path or 'scenario'}: {where}: no price known for {name!r} "
+                "in litellm's price map (try gpt-4o-mini, gpt-4o, claude-sonnet-4-5)"
+            )
     session_cost = "cost_usd" in caps
     for spec in scenario.agents:
         agent_cost = spec.limits is not None and spec.limits.cost_usd is not None
