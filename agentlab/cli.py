@@ -79,7 +79,8 @@ app.add_typer(scenarios_app, name="scenarios")
 EXIT = {"completed": 0, "error": 1, "stopped": 3, "interrupted": 130, "running": 1}
 
 DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="SQLite file (default: $AGENTLAB_HOME/agentlab.db).")
+    Path | None,
+    typer.Option("--db", metavar="PATH", help="SQLite file (default: $AGENTLAB_HOME/agentlab.db)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -106,7 +107,9 @@ def main_callback(
     scenarios: Annotated[
         Path | None,
         typer.Option(
-            "--scenarios", help="Folder of scenario files the TUI lists (default ./scenarios)."
+            "--scenarios",
+            metavar="FOLDER",
+            help="Folder of scenario files the TUI lists (default ./scenarios).",
         ),
     ] = None,
 ) -> None:
@@ -124,41 +127,48 @@ def main_callback(
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file (TOML).")],
     model: Annotated[
         str | None,
-        typer.Option("--model", help="Override every agent's model (any litellm model)."),
+        typer.Option(
+            "--model", metavar="MODEL", help="Override every agent's model (any litellm model)."
+        ),
     ] = None,
     api_base: Annotated[
-        str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible server.")
+        str | None,
+        typer.Option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server."),
     ] = None,
     db: DbOpt = None,
     lab_latency: Annotated[
         float | None,
-        typer.Option("--lab-latency", min=0, help="Add MS of latency to every lab-model call."),
+        typer.Option(
+            "--lab-latency", min=0, metavar="MS", help="Add MS of latency to every lab-model call."
+        ),
     ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
     ] = False,
     max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", min=1, help="Cap on total tokens.")
+        int | None, typer.Option("--max-tokens", min=1, metavar="N", help="Cap on total tokens.")
     ] = None,
     max_cost: Annotated[
-        float | None, typer.Option("--max-cost", min=0, help="Cap on cost in USD.")
+        float | None, typer.Option("--max-cost", metavar="USD", help="Cap on cost in USD (> 0).")
     ] = None,
     max_steps: Annotated[
-        int | None, typer.Option("--max-steps", min=1, help="Cap on model calls.")
+        int | None, typer.Option("--max-steps", min=1, metavar="N", help="Cap on model calls.")
     ] = None,
     max_tool_calls: Annotated[
-        int | None, typer.Option("--max-tool-calls", min=0, help="Cap on tool calls.")
+        int | None, typer.Option("--max-tool-calls", min=0, metavar="N", help="Cap on tool calls.")
     ] = None,
     max_time: Annotated[
-        float | None, typer.Option("--max-time", min=0, help="Cap on wall time in seconds.")
+        float | None,
+        typer.Option("--max-time", metavar="SECONDS", help="Cap on wall time in seconds (> 0)."),
     ] = None,
     approvals: Annotated[
         str,
         typer.Option(
             "--approvals",
+            metavar="ask|allow|deny",
             help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
         ),
     ] = "ask",
@@ -175,6 +185,8 @@ def run(
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     if max_cost is not None and max_cost <= 0:
         raise UsageError("--max-cost: must be greater than 0")
+    if max_time is not None and max_time <= 0:
+        raise UsageError("--max-time: must be greater than 0")
     caps = {
         k: float(v)
         for k, v in {
@@ -285,7 +297,9 @@ def _approve_hook(mode: str, printer: Any) -> Any:
 def sessions_list(
     db: DbOpt = None,
     json_out: JsonOpt = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many sessions.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, metavar="N", help="How many sessions.")
+    ] = 50,
 ) -> None:
     """List recorded sessions, newest first."""
     from agentlab.console import tables
@@ -301,7 +315,9 @@ def sessions_list(
 
 @sessions_app.command("show")
 def sessions_show(
-    session_id: Annotated[str, typer.Argument(help="Session id or a unique prefix.")],
+    session_id: Annotated[
+        str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
+    ],
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -330,9 +346,12 @@ def sessions_show(
 
 @sessions_app.command("cost")
 def sessions_cost(
-    session_id: Annotated[str, typer.Argument(help="Session id or a unique prefix.")],
+    session_id: Annotated[
+        str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
+    ],
     as_models: Annotated[
-        list[str], typer.Option("--as", help="Reprice under this model (repeatable).")
+        list[str],
+        typer.Option("--as", metavar="MODEL", help="Reprice under this model (repeatable)."),
     ],
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -358,11 +377,21 @@ def sessions_cost(
 
 @app.command()
 def export(
-    session_id: Annotated[str, typer.Argument(help="Session id or a unique prefix.")],
+    session_id: Annotated[
+        str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
+    ],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="otlp-json (OpenTelemetry) or jsonl (lossless).")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="otlp-json (OpenTelemetry) or jsonl (lossless).",
+        ),
     ] = "otlp-json",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write to FILE.")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Export a session as OTLP JSON (opens in Phoenix, Langfuse, any OTLP backend) or JSONL."""
@@ -390,12 +419,17 @@ def export(
 
 @app.command()
 def replay(
-    session_id: Annotated[str, typer.Argument(help="Session id or a unique prefix.")],
+    session_id: Annotated[
+        str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
+    ],
     db: DbOpt = None,
     speed: Annotated[
         float,
         typer.Option(
-            "--speed", min=0, help="Play back at this speed (0 = instant, 1 = real time)."
+            "--speed",
+            min=0,
+            metavar="X",
+            help="Play back at this speed (0 = instant, 1 = real time).",
         ),
     ] = 0.0,
 ) -> None:
@@ -425,7 +459,9 @@ def replay(
 
 @scenarios_app.command("list")
 def scenarios_list(
-    folder: Annotated[Path, typer.Argument(help="Folder of scenario files.")] = Path("scenarios"),
+    folder: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="Folder of scenario files.")
+    ] = Path("scenarios"),
     json_out: JsonOpt = False,
 ) -> None:
     """List the scenarios in a folder with their pattern and description."""
@@ -446,7 +482,9 @@ def scenarios_list(
 
 @scenarios_app.command("validate")
 def scenarios_validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="Scenario files to check.")
+    ],
 ) -> None:
     """Check scenario files; prints one line per problem."""
     from agentlab.errors import ScenarioError
