@@ -365,3 +365,30 @@ async def test_tool_call_cap_counts_calls_when_they_start() -> None:
     assert hit.value == 2
     # Nothing keeps running once the session has ended (no orphaned worker calls).
     assert events[-1].kind == "session_ended"
+
+
+def test_repeat_detail_counts_the_whole_run() -> None:
+    from agentlab.core.loops import LoopDetector
+
+    d = LoopDetector(repeat=3, nudge_after=5, stop_after=9)
+    call = {"function": {"name": "search", "arguments": '{"q": "x"}'}}
+    details = [d.observe("", [call]) for _ in range(5)]
+    assert details[2] is not None and "3 times in a row" in details[2].detail
+    assert details[4] is not None and "5 times in a row" in details[4].detail
+
+
+def test_cancelled_call_reads_as_cancelled_not_a_model_error() -> None:
+    from agentlab.console.lines import transcript
+    from agentlab.core.events import LlmCallEnded
+
+    e = LlmCallEnded(
+        session_id="s",
+        span_id="x",
+        agent="w",
+        model="m",
+        status="error",
+        error="cancelled",
+        finish_reason="cancelled",
+    )
+    text = " ".join(t.plain for t in transcript(e))
+    assert "cancelled" in text and "model error" not in text

@@ -167,6 +167,8 @@ def transcript(e: Event, indent: str = "", who: str = "") -> list[Text]:
 
 def _llm_lines(e: LlmCallEnded, indent: str, prefix: str) -> list[Text]:
     if e.status == "error":
+        if e.finish_reason == "cancelled":  # stopped because a sibling or a cap ended the run
+            return [Text(f"{indent}{prefix}✗ call cancelled", style="dim")]
         return [Text(f"{indent}{prefix}✗ model error: {e.error}", style="red")]
     out = []
     if e.content.strip():

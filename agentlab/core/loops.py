@@ -71,7 +71,12 @@ class LoopDetector:
         n = self.repeat
         tail = self.calls[-n:]
         if len(tail) == n and len(set(tail)) == 1:
-            return "repeat", f"{tail[0]} called {n} times in a row"
+            run = 0
+            for call in reversed(self.calls):
+                if call != tail[0]:
+                    break
+                run += 1
+            return "repeat", f"{tail[0]} called {run} times in a row"
         return None
 
     def _cycle(self) -> tuple[Literal["cycle"], str] | None:
