@@ -103,9 +103,18 @@ def test_every_shipped_scenario_is_valid() -> None:
             'task = "t"\n[[agents]]\nname = "a"\nmodel = "lab/nonexistent"\n',
             "x.toml:4: agents[0].model: unknown lab model 'lab/nonexistent' (lab models: lab/auto, lab/scripted)",
         ),
-        ('task = "t"\ndocs = "nope"\n[[agents]]\nname = "a"\n', "x.toml:2: docs: no such folder: nope"),
-        ('task = "t"\nworkspace = "nope"\n[[agents]]\nname = "a"\n', "x.toml:2: workspace: no such folder: nope"),
-        ('task = "t"\nentry = "boss"\n[[agents]]\nname = "a"\n', "x.toml:2: entry: no agent named 'boss'"),
+        (
+            'task = "t"\ndocs = "nope"\n[[agents]]\nname = "a"\n',
+            "x.toml:2: docs: no such folder: nope",
+        ),
+        (
+            'task = "t"\nworkspace = "nope"\n[[agents]]\nname = "a"\n',
+            "x.toml:2: workspace: no such folder: nope",
+        ),
+        (
+            'task = "t"\nentry = "boss"\n[[agents]]\nname = "a"\n',
+            "x.toml:2: entry: no agent named 'boss'",
+        ),
         (
             'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "a"\n',
             "x.toml:5: agents[1].name: agent names must be unique: 'a' is used twice",
