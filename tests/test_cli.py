@@ -174,7 +174,7 @@ def test_missing_scenario_file() -> None:
 def test_scenarios_list_and_validate(tmp_path: Path) -> None:
     res = cli("scenarios", "list", str(SCENARIOS), "--json")
     names = {r.get("name") for r in json.loads(res.stdout)}
-    assert {"research-question", "budget-math", "file-summary"} <= names
+    assert {"research_question", "budget_math", "file_summary"} <= names
     ok = cli("scenarios", "validate", *map(str, sorted(SCENARIOS.glob("*.toml"))))
     assert ok.exit_code == 0, ok.stderr
     bad = tmp_path / "b.toml"

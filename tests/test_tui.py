@@ -108,12 +108,12 @@ async def test_home_lists_sessions_and_scenarios(db_path, scenarios, recorded) -
         assert table.row_count == 1
         row = table.get_row_at(0)
         assert row[0] == recorded
-        assert row[1:3] == ["budget-math", "single"]
+        assert row[1:3] == ["budget_math", "single"]
         assert str(row[3]) == "completed"
         assert str(row[7]) == "4"
         names = app.screen.query_one("#scenarios", DataTable)
         assert [names.get_row_at(i)[0] for i in range(names.row_count)] == [
-            "budget-math",
+            "budget_math",
             "pause-demo",
         ]
 
@@ -144,7 +144,7 @@ def test_first_paint_does_not_import_litellm(tmp_path: Path) -> None:
 async def test_run_from_home_records_a_completed_session(db_path, scenarios) -> None:
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("r")  # the first scenario (budget-math) is highlighted
+        await pilot.press("r")  # the first scenario (budget_math) is highlighted
         screen = app.screen
         assert isinstance(screen, RunScreen)
         await app.workers.wait_for_complete()
@@ -276,7 +276,7 @@ async def test_replay_steps_through_events(db_path, scenarios, recorded) -> None
         assert screen.position == 0 and not screen.query_one(RichLog).lines
         await pilot.press("space", "space")
         assert screen.position == 2
-        assert "budget-math" in log_text(screen) and "analyst" in log_text(screen)
+        assert "budget_math" in log_text(screen) and "analyst" in log_text(screen)
         assert screen.sub_title == f"event 2 of {total}"
         await pilot.press("e")
         assert screen.position == total
