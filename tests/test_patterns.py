@@ -497,3 +497,35 @@ repeat = 50
     assert sum(isinstance(e, Handoff) for e in events) == patterns.MAX_HANDOFFS
     assert any(e.kind == "loop_detected" for e in events)
     assert_well_formed(events)
+
+
+async def test_handoff_keeps_each_agents_budget_across_visits() -> None:
+    from helpers import scenario as parse
+
+    s = parse(
+        """
+task = "ping pong"
+pattern = "handoff"
+[[agents]]
+name = "a"
+model = "lab/scripted"
+handoffs = ["b"]
+limits = { steps = 1 }
+  [[agents.script]]
+  tool = "transfer_to_b"
+  [[agents.script]]
+  tool = "transfer_to_b"
+[[agents]]
+name = "b"
+model = "lab/scripted"
+handoffs = ["a"]
+  [[agents.script]]
+  tool = "transfer_to_a"
+  [[agents.script]]
+  text = "done"
+"""
+    )
+    result, _ = await run(s)
+    rows = {r["name"]: r for r in result.summary()["agents"]}
+    assert rows["a"]["steps"] == 1
+    assert rows["a"]["status"] == "stopped"

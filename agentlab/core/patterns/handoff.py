@@ -42,6 +42,9 @@ async def run_handoff(ctx: RunContext, root: Budget, span: str) -> AgentResult:
     request = ctx.scenario.task
     history: list[dict[str, Any]] | None = None
     previous: str | None = None
+    # One budget per agent for the whole conversation: an agent handed the conversation again
+    # goes on spending against its own limits, it does not start afresh.
+    budgets: dict[str, Budget] = {}
     for hops in range(MAX_HANDOFFS + 1):
         via: dict[str, tuple[str, str]] = {}  # target -> (transfer tool span, reason)
         result = await run_agent(
@@ -49,7 +52,7 @@ async def run_handoff(ctx: RunContext, root: Budget, span: str) -> AgentResult:
             spec,
             request,
             parent_span=span,
-            budget=agent_budget(root, ctx, spec.name),
+            budget=budgets.setdefault(spec.name, agent_budget(root, ctx, spec.name)),
             role=spec.role or "agent",
             parent_agent=previous,
             extras=_handoff_extras(ctx, spec, via),
