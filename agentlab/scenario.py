@@ -256,6 +256,8 @@ def load_scenario(path: Path | str) -> Scenario:
 
 
 def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
+    from agentlab.core.tools import BUILTIN_TOOLS
+
     path = Path(path)
     try:
         data = tomllib.loads(text)
@@ -282,6 +284,14 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
             path, _message(err), line=key_line(text, key), key=key or "scenario"
         ) from None
     _check_script_tools(scenario, text, path)
+    for j, name in enumerate(scenario.approvals.tools):
+        if name not in BUILTIN_TOOLS:
+            raise ScenarioError(
+                path,
+                f"unknown tool {name!r}: this approval gate would never apply",
+                line=key_line(text, "approvals.tools"),
+                key=f"approvals.tools[{j}]",
+            )
     for key in ("docs", "workspace"):
         rel = getattr(scenario, key)
         if rel is not None and not (path.parent / rel).is_dir():

@@ -161,3 +161,14 @@ async def test_unknown_tool_call_is_refused_to_the_model() -> None:
     ctx = RunContext(session_id="s", scenario=s, bus=bus, complete=fake)
     out = await run_agent(ctx, s.agents[0], "t", parent_span="root", budget=Budget())
     assert "not available" in out.output
+
+
+async def test_an_unexpected_failure_still_closes_every_span() -> None:
+    async def broken(req, on_delta):
+        raise RuntimeError("bug in a custom completion function")
+
+    result, events = await run_collect(scenario(CALC), complete=broken)
+    assert (result.status, result.stop_reason) == ("error", "error:internal")
+    opened = {e.span_id for e in events if e.kind.endswith("_started")}
+    closed = {e.span_id for e in events if e.kind.endswith("_ended")}
+    assert opened == closed

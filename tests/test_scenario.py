@@ -125,3 +125,11 @@ def test_more_errors_point_at_the_line(tmp_path: Path, text: str, expected: str)
     with pytest.raises(ScenarioError) as err:
         parse_scenario(text, tmp_path / "x.toml")
     assert str(err.value) == expected.replace("x.toml", str(tmp_path / "x.toml"))
+
+
+def test_approval_gate_on_an_unknown_tool_is_an_error(tmp_path: Path) -> None:
+    text = 'task = "t"\n[approvals]\ntools = ["isue_refund"]\n[[agents]]\nname = "a"\n'
+    with pytest.raises(
+        ScenarioError, match=r":3: approvals.tools\[0\]: unknown tool 'isue_refund'"
+    ):
+        parse_scenario(text, tmp_path / "x.toml")

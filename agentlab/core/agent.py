@@ -180,6 +180,11 @@ async def run_agent(
         result.status, result.stop_reason = "interrupted", "interrupted"
         _end(ctx, span, spec, result)
         raise
+    except Exception as exc:  # a bug, not the agent's doing: close the span, let it surface
+        result.status, result.stop_reason = "error", "error:internal"
+        result.error = f"{type(exc).__name__}: {exc}"
+        _end(ctx, span, spec, result)
+        raise
     _end(ctx, span, spec, result)
     return result
 
@@ -282,7 +287,7 @@ async def _run_tool(
                 f"error: tool {name!r} is not available to you (you have: {have})", True
             )
     except (LimitExceededError, asyncio.CancelledError) as exc:  # close the span, then re-raise
-        outcome, escalate = ToolResult(f"error: {exc or 'cancelled'}", True), exc
+        outcome, escalate = ToolResult(f"error: {str(exc) or 'cancelled'}", True), exc
     ctx.emit(
         ToolCallEnded(
             session_id=sid,

@@ -98,8 +98,8 @@ async def call_model(
         def on_delta(text: str) -> None:
             ctx.emit(LlmDelta(session_id=sid, span_id=span, agent=spec.name, text=text))
             streamed["pieces"] += 1
+            streamed["tokens"] += tokens.count_text(text, counted)
             if streamed["pieces"] % _STREAM_UPDATE_EVERY == 0:
-                streamed["tokens"] = tokens.count_text(text, counted) + streamed["tokens"]
                 _budget_update(ctx, budget, spec.name, span, pending_output=streamed["tokens"])
 
     request = llm.LlmRequest(
@@ -114,8 +114,14 @@ async def call_model(
     )
     try:
         resp = await ctx.complete(request, on_delta)
-    except ModelError as exc:
+    except BaseException as exc:  # close the span whatever happened, then let it propagate
         budget.release(res)
+        if isinstance(exc, ModelError):
+            error, finish = str(exc), "error"
+        elif isinstance(exc, asyncio.CancelledError):  # a stopped team, a cap, Ctrl-C
+            error, finish = "cancelled", "cancelled"
+        else:
+            error, finish = f"{type(exc).__name__}: {exc}", "error"
         ctx.emit(
             LlmCallEnded(
                 session_id=sid,
@@ -123,25 +129,10 @@ async def call_model(
                 agent=spec.name,
                 model=model,
                 status="error",
-                error=str(exc),
-                finish_reason="error",
+                error=error,
+                finish_reason=finish,
             )
         )
-        raise
-    except BaseException as exc:
-        budget.release(res)
-        if isinstance(exc, asyncio.CancelledError):  # close the span (a stopped team, Ctrl-C)
-            ctx.emit(
-                LlmCallEnded(
-                    session_id=sid,
-                    span_id=span,
-                    agent=spec.name,
-                    model=model,
-                    status="error",
-                    error="cancelled",
-                    finish_reason="cancelled",
-                )
-            )
         raise
     crossings = budget.commit_call(res, resp.input_tokens, resp.output_tokens, resp.cost_usd)
     ctx.emit(

@@ -161,7 +161,7 @@ async def run_session(
     started = time.monotonic()
     result = SessionResult(sid, scenario.name, "running", "running", tally=tally)
     try:
-        async with asyncio.timeout(_deadline(caps.get("wall_time_s"))):
+        async with asyncio.timeout(_deadline(caps.get("wall_time_s"))) as clock:
             outcome = await patterns.run_pattern(ctx, root, span)
         result.final_output = outcome.output
         result.status, result.stop_reason, result.error = (
@@ -177,6 +177,8 @@ async def run_session(
                 str(exc),
             )
     except TimeoutError:
+        if not clock.expired():  # a timeout from inside the run, not the wall-time cap
+            raise
         cap = caps["wall_time_s"]
         elapsed = time.monotonic() - started
         bus.emit(
