@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from agentlab import __version__
+from agentlab.advisor.cli import advise
 from agentlab.errors import AgentlabError, UsageError
 
 
@@ -502,15 +503,7 @@ def scenarios_validate(
         raise typer.Exit(2)
 
 
-def _register_advisor() -> None:
-    try:
-        from agentlab.advisor.cli import advise
-    except ImportError:  # the advisor is optional while it is being built
-        return
-    app.command("advise")(advise)
-
-
-_register_advisor()
+app.command("advise")(advise)
 
 
 # --- entry point ----------------------------------------------------------------------------

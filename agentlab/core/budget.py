@@ -146,14 +146,6 @@ class Budget:
                         scope="session" if node.parent is None else f"agent:{node.name}",
                     )
 
-    def time_left(self) -> float | None:
-        lefts = [
-            node.caps["wall_time_s"] - (time.monotonic() - node.started)
-            for node in self.chain()
-            if "wall_time_s" in node.caps
-        ]
-        return min(lefts) if lefts else None
-
     def reserve_call(
         self,
         agent: str,

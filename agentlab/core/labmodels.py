@@ -58,14 +58,6 @@ class LabConfig:
             fail=str(data.get("fail", "")),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "agent": self.agent,
-            "script": self.script,
-            "ttft_ms": self.ttft_ms,
-            "tokens_per_s": self.tokens_per_s,
-            "fail": self.fail,
-        }
 
 
 def expand_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:

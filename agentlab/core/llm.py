@@ -127,6 +127,7 @@ def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
 _preloaded: list[bool] = []
 
 
+@lru_cache(maxsize=256)
 def model_price(model: str) -> tuple[float, float] | None:
     """USD per (input, output) token from litellm's bundled price map; None when unknown.
 
@@ -159,17 +160,6 @@ def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> tuple[f
     return _litellm().cost_per_token(
         model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
     )
-
-
-def max_output_tokens(model: str) -> int | None:
-    if is_lab(model):
-        return None
-    try:
-        info = _litellm().get_model_info(model)
-    except Exception:
-        return None
-    value = info.get("max_output_tokens") or info.get("max_tokens")
-    return int(value) if value else None
 
 
 _ERROR_KINDS = {

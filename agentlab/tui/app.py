@@ -73,11 +73,8 @@ class AgentlabApp(App[None]):
         self.push_screen(ReplayScreen(session, events))
 
     def open_advisor(self) -> None:
-        try:
-            from agentlab.tui.screens.advisor import AdvisorScreen
-        except ImportError as exc:  # the advisor is optional while it is being built
-            self.notify(f"the advisor is not available: {exc}", severity="error")
-            return
+        from agentlab.tui.screens.advisor import AdvisorScreen  # loaded when first asked for
+
         self.push_screen(AdvisorScreen())
 
     def on_advisor_screen_run_scenario(self, message: object) -> None:
