@@ -118,8 +118,10 @@ def main_callback(
     if ctx.invoked_subcommand is None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise UsageError("the TUI needs a terminal; see `agentlab --help` for commands")
+        from agentlab.store import open_db
         from agentlab.tui.app import make_app
 
+        open_db(db).close()  # a bad --db is one error line here, not a crash inside the TUI
         make_app(db_path=db, scenarios_dir=scenarios).run()
 
 

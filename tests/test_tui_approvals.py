@@ -193,3 +193,18 @@ def test_arguments_read_as_a_person_reads_them() -> None:
 def test_modal_question_names_agent_and_call() -> None:
     modal = ApprovalModal(ApprovalRequest("support", "issue_refund", {"x": [1, 2], "y": "z"}))
     assert modal.question == 'Approve support: issue_refund(x=[1, 2], y="z")?'
+
+
+async def test_the_question_goes_away_when_the_run_ends_under_it(db_path) -> None:
+    """A cap that ends the run while the approval question is open takes the question with it
+    (it would otherwise stay on screen, unanswerable)."""
+    app = make_app(
+        db_path=db_path,
+        scenarios_dir=SCENARIOS,
+        run_options=RunOptions(caps={"wall_time_s": 0.5}),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await run_to_the_modal(pilot)
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ApprovalModal))
+        assert isinstance(pilot.app.screen, RunScreen)
+        await wait_for(pilot, lambda: "limit:wall_time_s" in summary_text(pilot.app.screen))

@@ -59,7 +59,6 @@ class LabConfig:
         )
 
 
-
 def expand_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Unroll ``repeat = N`` turns (used to script an agent that goes round in circles)."""
     out: list[dict[str, Any]] = []

@@ -93,14 +93,23 @@ class RunScreen(Screen[None]):
     async def ask_raise_cap(self, exc: LimitExceededError) -> float | None:
         new = exc.limit * 2
         question = f"Raise the {exc.kind} cap to {fmt_value(exc.kind, new)} and continue?"
-        async with self._asking:
-            yes = await self.app.push_screen_wait(RaiseCapModal(question, str(exc)))
+        yes = await self._ask(RaiseCapModal(question, str(exc)))
         return new if yes else None
 
     async def ask_approval(self, request: ApprovalRequest) -> Decision:
-        async with self._asking:
-            yes = await self.app.push_screen_wait(ApprovalModal(request))
+        yes = await self._ask(ApprovalModal(request))
         return Decision(yes, "approved in the TUI" if yes else "denied in the TUI")
+
+    async def _ask(self, modal: Any) -> bool:
+        """One question at a time; if the run ends while it is open (a cap, esc, a sibling's
+        failure), the question goes away with it instead of staying on screen unanswerable."""
+        async with self._asking:
+            try:
+                return bool(await self.app.push_screen_wait(modal))
+            except asyncio.CancelledError:
+                if modal.is_attached:
+                    modal.dismiss(False)
+                raise
 
     async def action_back(self) -> None:
         worker = self.worker
