@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -239,20 +240,39 @@ def _can_ask() -> bool:
 
 
 def _asker(printer: Any) -> Any:
-    """Ask a yes/no question on the terminal from the running event loop, with the live
-    display paused so the prompt is readable."""
+    """Ask yes/no questions on the terminal from the running event loop: one at a time (workers
+    run concurrently), with the live display paused and new output held until the answer.
+    The prompt reads stdin on a daemon thread, so a run that ends meanwhile (a cap, Ctrl-C)
+    never waits for an answer that is no longer needed."""
+    lock = asyncio.Lock()
 
     async def ask(question: str) -> bool:
-        def prompt() -> bool:
+        async with lock:
+            loop = asyncio.get_running_loop()
+            answer: asyncio.Future[bool] = loop.create_future()
+
+            def settle(value: bool) -> None:
+                if not answer.done():
+                    answer.set_result(value)
+
+            def prompt() -> None:
+                try:
+                    value = typer.confirm(question, default=False)
+                except BaseException:  # EOF or Ctrl-C at the prompt: a "no"
+                    value = False
+                try:
+                    loop.call_soon_threadsafe(settle, value)
+                except RuntimeError:  # the run is over and its loop closed
+                    pass
+
             if printer is not None:
                 printer.pause()
             try:
-                return typer.confirm(question, default=False)
+                threading.Thread(target=prompt, name="agentlab-prompt", daemon=True).start()
+                return await answer
             finally:
                 if printer is not None:
                     printer.resume()
-
-        return await asyncio.to_thread(prompt)
 
     return ask
 

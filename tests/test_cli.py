@@ -291,3 +291,46 @@ def test_printer_holds_output_while_a_prompt_is_open() -> None:
 def test_empty_model_option_is_refused() -> None:
     res = cli("run", str(SCENARIOS / "budget_math.toml"), "--model", "")
     assert res.exit_code == 2 and "--model" in res.stderr
+
+
+async def test_terminal_questions_are_asked_one_at_a_time(monkeypatch) -> None:
+    import asyncio
+    import threading
+    import time
+
+    from agentlab import cli as cli_module
+
+    open_now, most = [0], [0]
+    lock = threading.Lock()
+
+    def confirm(question: str, default: bool = False) -> bool:
+        with lock:
+            open_now[0] += 1
+            most[0] = max(most[0], open_now[0])
+        time.sleep(0.05)
+        with lock:
+            open_now[0] -= 1
+        return "yes" in question
+
+    monkeypatch.setattr(cli_module.typer, "confirm", confirm)
+    ask = cli_module._asker(None)
+    answers = await asyncio.gather(ask("say yes"), ask("say no"), ask("yes again"))
+    assert answers == [True, False, True]
+    assert most[0] == 1
+
+
+async def test_a_question_left_open_does_not_hold_up_the_end_of_a_run(monkeypatch) -> None:
+    import asyncio
+    import threading
+
+    from agentlab import cli as cli_module
+
+    never = threading.Event()
+    monkeypatch.setattr(cli_module.typer, "confirm", lambda q, default=False: never.wait(5))
+    ask = cli_module._asker(None)
+    task = asyncio.ensure_future(ask("anyone there?"))
+    await asyncio.sleep(0.05)
+    task.cancel()  # the run ended (a cap, Ctrl-C) while the question was open
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    never.set()
