@@ -8,64 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from agentlab import __version__
 from agentlab.advisor.cli import advise
-from agentlab.errors import AgentlabError, UsageError
-
-
-class _Group(TyperGroup):
-    """Every failure becomes one line on stderr and an exit code, never a traceback. Lives on
-    the command group so the console script and CliRunner tests behave the same."""
-
-    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
-        extra.pop("standalone_mode", None)
-        try:
-            rv = super().main(args, prog_name, standalone_mode=False, **extra)
-            code = rv if isinstance(rv, int) else 0
-        except typer.Abort:
-            typer.echo("error: aborted", err=True)
-            code = 130
-        except typer.Exit as exc:
-            code = exc.exit_code
-        except typer.TyperException as exc:  # usage errors: one line naming the option
-            ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                typer.echo(ctx.get_help())
-                sys.exit(0)
-            fmt = getattr(exc, "format_message", None)
-            msg = (fmt() if fmt else str(exc)).replace("\n", " ")
-            where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-            typer.echo(f"error: {msg}{where}", err=True)
-            code = getattr(exc, "exit_code", 2)
-        except AgentlabError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            code = exc.exit_code
-        except KeyboardInterrupt:
-            typer.echo("error: interrupted", err=True)
-            code = 130
-        except Exception as exc:  # a bug in agentlab: still one line, details on request
-            if os.environ.get("AGENTLAB_DEBUG"):
-                raise
-            typer.echo(
-                f"error: internal error: {type(exc).__name__}: {exc} "
-                "(run with AGENTLAB_DEBUG=1 for the traceback, and please report it)",
-                err=True,
-            )
-            code = 1
-        sys.exit(code)
-
+from agentlab.console.group import OneLineErrors
+from agentlab.errors import UsageError
 
 app = typer.Typer(
-    cls=_Group,
+    cls=OneLineErrors,
     name="agentlab",
     help="A terminal-first local lab for AI agents. Run with no command to open the TUI.",
     no_args_is_help=False,
@@ -178,6 +133,7 @@ def run(
     ] = "ask",
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session."""
+    from agentlab.console import prompts
     from agentlab.console.printer import Printer
     from agentlab.core.context import RunOptions
     from agentlab.scenario import load_scenario
@@ -223,8 +179,8 @@ def run(
                 options=options,
                 db_path=db,
                 subscribers=subscribers,
-                raise_cap=_raise_cap_hook(printer),
-                approve=_approve_hook(approvals, printer),
+                raise_cap=prompts.raise_cap_hook(printer),
+                approve=prompts.approve_hook(approvals, printer),
             )
         )
     finally:
@@ -233,84 +189,6 @@ def run(
     if json_out:
         typer.echo(json.dumps(result.summary(), ensure_ascii=False))
     raise typer.Exit(EXIT.get(result.status, 1))
-
-
-def _can_ask() -> bool:
-    return not os.environ.get("CI") and sys.stdin.isatty()
-
-
-def _asker(printer: Any) -> Any:
-    """Ask yes/no questions on the terminal from the running event loop: one at a time (workers
-    run concurrently), with the live display paused and new output held until the answer.
-    The prompt reads stdin on a daemon thread, so a run that ends meanwhile (a cap, Ctrl-C)
-    never waits for an answer that is no longer needed."""
-    lock = asyncio.Lock()
-
-    async def ask(question: str) -> bool:
-        async with lock:
-            loop = asyncio.get_running_loop()
-            answer: asyncio.Future[bool] = loop.create_future()
-
-            def settle(value: bool) -> None:
-                if not answer.done():
-                    answer.set_result(value)
-
-            def prompt() -> None:
-                try:
-                    value = typer.confirm(question, default=False)
-                except BaseException:  # EOF or Ctrl-C at the prompt: a "no"
-                    value = False
-                try:
-                    loop.call_soon_threadsafe(settle, value)
-                except RuntimeError:  # the run is over and its loop closed
-                    pass
-
-            if printer is not None:
-                printer.pause()
-            try:
-                threading.Thread(target=prompt, name="agentlab-prompt", daemon=True).start()
-                return await answer
-            finally:
-                if printer is not None:
-                    printer.resume()
-
-    return ask
-
-
-def _raise_cap_hook(printer: Any) -> Any:
-    """``on_exceed = "pause"``: ask whether to raise the cap (never in CI or without a TTY)."""
-    ask = _asker(printer)
-
-    async def raise_cap(exc: Any) -> float | None:
-        if not _can_ask():
-            return None
-        from agentlab.console.lines import fmt_value
-
-        new = exc.limit * 2
-        ok = await ask(
-            f"{exc}. Raise the {exc.kind} cap to {fmt_value(exc.kind, new)} and continue?"
-        )
-        return new if ok else None
-
-    return raise_cap
-
-
-def _approve_hook(mode: str, printer: Any) -> Any:
-    """Risky tool calls: ask the person at the terminal, or follow --approvals allow|deny."""
-    from agentlab.console.lines import fmt_args
-    from agentlab.core.context import Decision
-
-    ask = _asker(printer)
-
-    async def approve(req: Any) -> Any:
-        if mode in ("allow", "deny"):
-            return Decision(mode == "allow", f"--approvals {mode}")
-        if not _can_ask() or printer is None:
-            return None  # the scenario's policy decides
-        ok = await ask(f"Approve {req.agent}: {req.tool}({fmt_args(req.arguments)})?")
-        return Decision(ok, "approved at the terminal" if ok else "denied at the terminal")
-
-    return approve
 
 
 # --- sessions ---------------------------------------------------------------------------------

@@ -298,7 +298,7 @@ async def test_terminal_questions_are_asked_one_at_a_time(monkeypatch) -> None:
     import threading
     import time
 
-    from agentlab import cli as cli_module
+    from agentlab.console import prompts as cli_module
 
     open_now, most = [0], [0]
     lock = threading.Lock()
@@ -313,7 +313,7 @@ async def test_terminal_questions_are_asked_one_at_a_time(monkeypatch) -> None:
         return "yes" in question
 
     monkeypatch.setattr(cli_module.typer, "confirm", confirm)
-    ask = cli_module._asker(None)
+    ask = cli_module.asker(None)
     answers = await asyncio.gather(ask("say yes"), ask("say no"), ask("yes again"))
     assert answers == [True, False, True]
     assert most[0] == 1
@@ -323,11 +323,11 @@ async def test_a_question_left_open_does_not_hold_up_the_end_of_a_run(monkeypatc
     import asyncio
     import threading
 
-    from agentlab import cli as cli_module
+    from agentlab.console import prompts as cli_module
 
     never = threading.Event()
     monkeypatch.setattr(cli_module.typer, "confirm", lambda q, default=False: never.wait(5))
-    ask = cli_module._asker(None)
+    ask = cli_module.asker(None)
     task = asyncio.ensure_future(ask("anyone there?"))
     await asyncio.sleep(0.05)
     task.cancel()  # the run ended (a cap, Ctrl-C) while the question was open
