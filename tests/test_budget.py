@@ -392,3 +392,22 @@ def test_cancelled_call_reads_as_cancelled_not_a_model_error() -> None:
     )
     text = " ".join(t.plain for t in transcript(e))
     assert "cancelled" in text and "model error" not in text
+
+
+async def test_an_agents_wall_time_cap_stops_a_long_call() -> None:
+    s = scenario(
+        """
+task = "t"
+[[agents]]
+name = "slow"
+model = "lab/scripted"
+limits = { wall_time_s = 0.3 }
+  [[agents.script]]
+  text = "this answer takes a while"
+"""
+    )
+    result, events = await run_collect(s, RunOptions(stream=False, lab_latency_ms=1500))
+    assert (result.status, result.stop_reason) == ("stopped", "limit:wall_time_s")
+    assert result.duration_s < 1.2
+    hit = next(e for e in events if isinstance(e, LimitExceeded))
+    assert hit.scope == "agent:slow" and hit.cap == 0.3

@@ -106,55 +106,73 @@ async def run_agent(
     result = AgentResult(agent=spec.name, messages=messages)
     step = 0
     try:
-        while True:
-            step += 1
-            if own_step_cap is not None and step > own_step_cap:
-                raise LimitExceededError(
-                    "steps", own_step_cap, own_step_cap, spec.name, f"agent:{budget.name}", 1
-                )
-            resp = await gateway.call_model(ctx, spec, budget, span, messages, schemas, step)
-            messages.append(resp.message(spec.name))
-            if resp.limit_error is not None:  # the reply was cut short by a cap
-                result.output = resp.content
-                raise resp.limit_error
-            if not resp.tool_calls:
-                result.output = resp.content
-                break
-            outcomes = await _all_or_none(
-                [_run_tool(ctx, spec, budget, span, c, by_name, extras) for c in resp.tool_calls]
-            )
-            for call, outcome in zip(resp.tool_calls, outcomes, strict=True):
-                messages.append(
-                    {"role": "tool", "tool_call_id": call["id"], "content": outcome.content}
-                )
-            handoff = next(
-                (
-                    extras.handoffs[c["function"]["name"]]
-                    for c in resp.tool_calls
-                    if c["function"]["name"] in extras.handoffs
-                ),
-                None,
-            )
-            if handoff:
-                result.handoff_to = handoff
-                result.output = resp.content
-                break
-            det = detector.observe(resp.content, resp.tool_calls)
-            if det is not None:
-                ctx.emit(
-                    LoopDetected(
-                        session_id=sid,
-                        span_id=span,
-                        agent=spec.name,
-                        pattern=det.pattern,
-                        action=det.action,
-                        detail=det.detail,
+        try:
+            async with asyncio.timeout(budget.agent_time_left()) as clock:
+                while True:
+                    step += 1
+                    if own_step_cap is not None and step > own_step_cap:
+                        raise LimitExceededError(
+                            "steps",
+                            own_step_cap,
+                            own_step_cap,
+                            spec.name,
+                            f"agent:{budget.name}",
+                            1,
+                        )
+                    resp = await gateway.call_model(
+                        ctx, spec, budget, span, messages, schemas, step
                     )
-                )
-                if det.action == "stop":
-                    raise LoopStop(spec.name, det.detail)
-                if det.action == "nudge":
-                    messages.append({"role": "user", "content": NUDGE.format(detail=det.detail)})
+                    messages.append(resp.message(spec.name))
+                    if resp.limit_error is not None:  # the reply was cut short by a cap
+                        result.output = resp.content
+                        raise resp.limit_error
+                    if not resp.tool_calls:
+                        result.output = resp.content
+                        break
+                    outcomes = await _all_or_none(
+                        [
+                            _run_tool(ctx, spec, budget, span, c, by_name, extras)
+                            for c in resp.tool_calls
+                        ]
+                    )
+                    for call, outcome in zip(resp.tool_calls, outcomes, strict=True):
+                        messages.append(
+                            {"role": "tool", "tool_call_id": call["id"], "content": outcome.content}
+                        )
+                    handoff = next(
+                        (
+                            extras.handoffs[c["function"]["name"]]
+                            for c in resp.tool_calls
+                            if c["function"]["name"] in extras.handoffs
+                        ),
+                        None,
+                    )
+                    if handoff:
+                        result.handoff_to = handoff
+                        result.output = resp.content
+                        break
+                    det = detector.observe(resp.content, resp.tool_calls)
+                    if det is not None:
+                        ctx.emit(
+                            LoopDetected(
+                                session_id=sid,
+                                span_id=span,
+                                agent=spec.name,
+                                pattern=det.pattern,
+                                action=det.action,
+                                detail=det.detail,
+                            )
+                        )
+                        if det.action == "stop":
+                            raise LoopStop(spec.name, det.detail)
+                        if det.action == "nudge":
+                            messages.append(
+                                {"role": "user", "content": NUDGE.format(detail=det.detail)}
+                            )
+        except TimeoutError:
+            if not clock.expired():  # not this agent's wall-time cap
+                raise
+            raise budget.time_error(spec.name) from None
     except LimitExceededError as exc:
         if exc.agent in ("", spec.name):  # a worker's limit was reported by the worker
             ctx.emit(

@@ -146,6 +146,29 @@ class Budget:
                         scope="session" if node.parent is None else f"agent:{node.name}",
                     )
 
+    def _time_nodes(self) -> list[tuple[float, Budget]]:
+        """(seconds left, node) for agent-level wall-time caps on the path (the session's own
+        cap is the session's deadline)."""
+        now = time.monotonic()
+        return [
+            (n.caps["wall_time_s"] - (now - n.started), n)
+            for n in self.chain()
+            if n.parent is not None and "wall_time_s" in n.caps
+        ]
+
+    def agent_time_left(self) -> float | None:
+        """Seconds until the tightest agent wall-time cap on the path; None when uncapped."""
+        nodes = self._time_nodes()
+        return max(0.0, min(left for left, _ in nodes)) if nodes else None
+
+    def time_error(self, agent: str) -> LimitExceededError:
+        """The limit error for an agent's wall-time cap that ran out mid-call."""
+        _, node = min(self._time_nodes(), key=lambda pair: pair[0])
+        elapsed = round(time.monotonic() - node.started, 3)
+        return LimitExceededError(
+            "wall_time_s", elapsed, node.caps["wall_time_s"], agent, f"agent:{node.name}"
+        )
+
     def reserve_call(
         self,
         agent: str,
