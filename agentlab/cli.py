@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ import typer
 from agentlab import __version__
 from agentlab.advisor.cli import advise
 from agentlab.console.group import OneLineErrors
-from agentlab.errors import UsageError
+from agentlab.errors import Interrupted, UsageError
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -136,11 +137,23 @@ def run(
     from agentlab.console import prompts
     from agentlab.console.printer import Printer
     from agentlab.core.context import RunOptions
+    from agentlab.core.labmodels import LAB_MODELS
     from agentlab.scenario import load_scenario
     from agentlab.services import run_recorded
 
     if model is not None and not model.strip():
         raise UsageError("--model: expected a model name, e.g. gpt-4o-mini or ollama/llama3.2")
+    if model is not None and model.startswith("lab/") and model not in LAB_MODELS:
+        raise UsageError(
+            f"--model: unknown lab model {model!r} (lab models: lab/auto, lab/scripted)"
+        )
+    for flag, value in (
+        ("--max-cost", max_cost),
+        ("--max-time", max_time),
+        ("--lab-latency", lab_latency),
+    ):
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{flag}: expected a finite number, got {value}")
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     if max_cost is not None and max_cost <= 0:
@@ -183,6 +196,8 @@ def run(
                 approve=prompts.approve_hook(approvals, printer),
             )
         )
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted: the session is recorded as interrupted") from None
     finally:
         if printer is not None:
             printer.close()
@@ -265,6 +280,8 @@ def sessions_cost(
 
     conn = open_db(db)
     session = find_session(conn, session_id)
+    if any(not m.strip() for m in as_models):
+        raise UsageError("--as: expected a model name, e.g. gpt-4o or claude-sonnet-4-5")
     report = reprice(session_tally(conn, session["id"]).rows(), as_models)
     report["session_id"] = session["id"]
     if json_out:

@@ -79,3 +79,9 @@ class LoopStop(AgentlabError):
         self.agent = agent
         self.detail = detail
         super().__init__(f"agent {agent} stopped: going round in circles ({detail})")
+
+
+class Interrupted(AgentlabError):
+    """Ctrl-C: the run was stopped by the person running it (exit code 130)."""
+
+    exit_code = 130

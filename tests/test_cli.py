@@ -334,3 +334,47 @@ async def test_a_question_left_open_does_not_hold_up_the_end_of_a_run(monkeypatc
     with pytest.raises(asyncio.CancelledError):
         await task
     never.set()
+
+
+def test_someone_elses_database_is_left_alone(tmp_path: Path) -> None:
+    import sqlite3
+
+    foreign = tmp_path / "shop.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("create table customers (id integer)")
+    res = cli("sessions", "list", "--db", str(foreign))
+    assert res.exit_code == 2 and "another application's database" in res.stderr
+    with sqlite3.connect(foreign) as conn:
+        names = {r[0] for r in conn.execute("select name from sqlite_master")}
+    assert names == {"customers"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--max-cost", "nan"],
+        ["--max-time", "inf"],
+        ["--lab-latency", "inf"],
+        ["--model", "lab/bogus"],
+    ],
+)
+def test_bad_numbers_and_models_are_refused(args: list[str]) -> None:
+    res = cli("run", str(SCENARIOS / "budget_math.toml"), "--json", *args)
+    assert res.exit_code == 2 and args[0] in res.stderr
+
+
+def test_non_finite_numbers_in_a_scenario_are_refused(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text('task = "t"\n[lab]\nttft_ms = inf\n[[agents]]\nname = "a"\n')
+    res = cli("scenarios", "validate", str(f))
+    assert res.exit_code == 2 and ":3: lab.ttft_ms" in res.stderr
+
+
+def test_cost_projection_says_unpriced_not_zero(tmp_path: Path) -> None:
+    from agentlab.core.pricing import reprice
+
+    rows = [
+        {"name": "a", "input_tokens": 10, "output_tokens": 5, "cost_usd": 0.0, "unpriced_calls": 1}
+    ]
+    report = reprice(rows, ["gpt-4o"])
+    assert report["recorded"]["cost_usd"] is None and report["recorded_agents"]["a"] is None

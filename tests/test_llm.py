@@ -223,3 +223,17 @@ async def test_unknown_price_as_is_refused_up_front() -> None:
     )
     with pytest.raises(UsageError, match="price_as: no price known for 'no-such-model-xyz'"):
         await run_collect(s)
+
+
+async def test_a_provider_ignoring_max_tokens_stops_the_run() -> None:
+    from agentlab.core.llm import LlmResponse
+
+    async def greedy(req, on_delta):
+        return LlmResponse(content="x", input_tokens=50, output_tokens=600, cost_usd=0.0)
+
+    s = scenario('task = "t"\n[[agents]]\nname = "a"\nmodel = "openai/x"\n')
+    result, events = await run_collect(
+        s, RunOptions(stream=False, caps={"total_tokens": 400}), complete=greedy
+    )
+    assert (result.status, result.stop_reason) == ("stopped", "limit:total_tokens")
+    assert any(e.kind == "notice" and "ignored max_tokens" in e.message for e in events)

@@ -111,7 +111,7 @@ class Budget:
 
     # --- checks ---------------------------------------------------------------------------
 
-    def _fail(self, kind: str, agent: str, requested: float) -> LimitExceededError:
+    def fail(self, kind: str, agent: str, requested: float) -> LimitExceededError:
         """The limit error for ``kind``: the node whose cap binds, what it has spent, and what
         the refused call needed on top."""
         node = self._binding_node(kind)
@@ -216,7 +216,7 @@ class Budget:
             return self.remaining(kind, reserved=reserved)
 
         def fail(kind: str, requested: float) -> LimitExceededError:
-            return self._fail(kind, agent, requested)
+            return self.fail(kind, agent, requested)
 
         if left("steps") < 1:
             return fail("steps", 1)
@@ -287,7 +287,7 @@ class Budget:
         """A reply cut at a reservation that a cap had shrunk: the cap is what ended it."""
         if res.shrunk_by is None:
             return None
-        return self._fail(res.shrunk_by, res.agent, max(1, res.wanted - output_tokens))
+        return self.fail(res.shrunk_by, res.agent, max(1, res.wanted - output_tokens))
 
     def release(self, res: Reservation) -> None:
         """Drop a reservation whose call failed before producing anything."""
@@ -301,7 +301,7 @@ class Budget:
         holding it as a reservation would starve the worker). Raises when none is left."""
         self.check_time(agent)
         if self.remaining("tool_calls") < 1:
-            raise self._fail("tool_calls", agent, 1)
+            raise self.fail("tool_calls", agent, 1)
         for node in self.chain():
             node.used["tool_calls"] += 1
         return self._crossings()

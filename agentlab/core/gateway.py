@@ -152,6 +152,21 @@ async def call_model(
     report(ctx, budget, spec.name, span, crossings)
     if resp.finish_reason == "length":
         resp.limit_error = budget.cut_short(res, resp.output_tokens)
+    elif res.max_tokens is not None and resp.output_tokens > res.max_tokens:
+        # The provider ignored max_tokens (we cannot un-spend): say so and stop at once.
+        ctx.emit(
+            Notice(
+                session_id=sid,
+                span_id=span,
+                level="error",
+                agent=spec.name,
+                message=f"{model} ignored max_tokens={res.max_tokens} "
+                f"({resp.output_tokens} output tokens); stopping before any further spend",
+            )
+        )
+        kind = res.shrunk_by or "output_tokens"
+        if budget.capped(kind):
+            resp.limit_error = budget.fail(kind, spec.name, 0)
     return resp
 
 

@@ -14,11 +14,16 @@ def reprice(agents: list[dict[str, Any]], models: list[str]) -> dict[str, Any]:
     known price is reported as unpriced (``None``), never as free."""
     out: dict[str, Any] = {
         "recorded": {
-            "cost_usd": round(sum(a.get("cost_usd") or 0.0 for a in agents), 10),
+            "cost_usd": None
+            if any(a.get("unpriced_calls") for a in agents)
+            else round(sum(a.get("cost_usd") or 0.0 for a in agents), 10),
             "input_tokens": sum(a["input_tokens"] for a in agents),
             "output_tokens": sum(a["output_tokens"] for a in agents),
         },
-        "recorded_agents": {a["name"]: a.get("cost_usd") for a in agents},
+        # None: that agent's recorded usage includes unpriced calls (never shown as $0).
+        "recorded_agents": {
+            a["name"]: None if a.get("unpriced_calls") else a.get("cost_usd") for a in agents
+        },
         "models": [],
     }
     for model in models:

@@ -87,7 +87,8 @@ def check_prices(scenario: Scenario, ctx: RunContext, caps: dict[str, float]) ->
         name = spec.price_as or scenario.price_as
         known = not name or name in scenario.prices or llm.model_price(name) is not None
         if llm.is_lab(ctx.model_for(spec)) and not known:
-            where = "price_as" if spec.price_as is None else f"agents.{spec.name}.price_as"
+            index = scenario.agents.index(spec)
+            where = "price_as" if spec.price_as is None else f"agents[{index}].price_as"
             raise UsageError(
                 f"{scenario.path or 'scenario'}: {where}: no price known for {name!r} "
                 "in litellm's price map (try gpt-4o-mini, gpt-4o, claude-sonnet-4-5)"

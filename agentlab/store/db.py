@@ -56,6 +56,12 @@ def _open(path: Path | str | None) -> Database:
         # In WAL, NORMAL never corrupts and never loses a commit when the *process* dies (the
         # case we care about: a killed run); only a power cut can drop the last commits.
         db.execute("PRAGMA synchronous = NORMAL")
+    tables = set(db.table_names())
+    if tables and "_migrations" not in tables:  # someone else's database: leave it alone
+        conn.close()
+        raise sqlite3.DatabaseError(
+            f"it is another application's database (tables: {', '.join(sorted(tables)[:5])})"
+        )
     migrate(db)
     mark_stale_sessions(db)
     return db
