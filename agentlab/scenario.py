@@ -285,6 +285,7 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
             path, _message(err), line=key_line(text, key), key=key or "scenario"
         ) from None
     _check_script_tools(scenario, text, path)
+    _check_shape(scenario, text, path)
     for j, name in enumerate(scenario.approvals.tools):
         if name not in BUILTIN_TOOLS:
             raise ScenarioError(
@@ -298,6 +299,48 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
         if rel is not None and not (path.parent / rel).is_dir():
             raise ScenarioError(path, f"no such folder: {rel}", line=key_line(text, key), key=key)
     return scenario
+
+
+def _check_shape(s: Scenario, text: str, path: Path) -> None:
+    """Mistakes that parse but cannot mean what the author meant."""
+
+    def error(key: str, message: str) -> ScenarioError:
+        return ScenarioError(path, message, line=key_line(text, key), key=key)
+
+    if s.pattern == "single" and len(s.agents) > 1:
+        raise error(
+            "pattern", f"a single-agent scenario runs one agent, but {len(s.agents)} are given"
+        )
+    lead = s.agents.index(s.entry_agent)
+    if (
+        s.pattern in ("orchestrator-worker", "hierarchical", "supervisor")
+        and not s.entry_agent.workers
+    ):
+        raise error(f"agents[{lead}].workers", f"the {s.pattern} lead needs workers to delegate to")
+    by_name = {a.name: a for a in s.agents}
+    for i, agent in enumerate(s.agents):  # a delegation cycle would never end
+        seen, todo = set(), list(agent.workers)
+        while todo:
+            name = todo.pop()
+            if name == agent.name:
+                raise error(f"agents[{i}].workers", f"delegation cycle back to {agent.name!r}")
+            if name not in seen:
+                seen.add(name)
+                todo.extend(by_name[name].workers)
+        for tool in agent.tools:
+            needs = {"search_docs": "docs", "read_file": "workspace", "list_files": "workspace"}
+            folder = needs.get(tool)
+            if folder and getattr(s, folder) is None:
+                raise error(
+                    f"agents[{i}].tools", f'{tool} needs `{folder} = "<folder>"` at the top'
+                )
+    for tool in s.loops.exempt:
+        if tool not in {t for a in s.agents for t in a.tools} | {"delegate"}:
+            raise error("loops.exempt", f"no agent has a tool named {tool!r}")
+    if s.loops.stop_after < s.loops.nudge_after:
+        raise error(
+            "loops.stop_after", "must be at least nudge_after (warn, then nudge, then stop)"
+        )
 
 
 def _check_script_tools(s: Scenario, text: str, path: Path) -> None:

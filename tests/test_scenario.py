@@ -133,3 +133,35 @@ def test_approval_gate_on_an_unknown_tool_is_an_error(tmp_path: Path) -> None:
         ScenarioError, match=r":3: approvals.tools\[0\]: unknown tool 'isue_refund'"
     ):
         parse_scenario(text, tmp_path / "x.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "b"\n',
+            "single-agent scenario runs one agent",
+        ),
+        ('task = "t"\npattern = "orchestrator-worker"\n[[agents]]\nname = "a"\n', "needs workers"),
+        (
+            'task = "t"\npattern = "hierarchical"\n[[agents]]\nname = "a"\nworkers = ["b"]\n'
+            '[[agents]]\nname = "b"\nworkers = ["a"]\n',
+            "delegation cycle",
+        ),
+        (
+            'task = "t"\n[[agents]]\nname = "a"\ntools = ["search_docs"]\n',
+            "search_docs needs `docs",
+        ),
+        (
+            'task = "t"\n[loops]\nexempt = ["poll"]\n[[agents]]\nname = "a"\n',
+            "no agent has a tool named 'poll'",
+        ),
+        (
+            'task = "t"\n[loops]\nnudge_after = 3\nstop_after = 1\n[[agents]]\nname = "a"\n',
+            "at least nudge_after",
+        ),
+    ],
+)
+def test_scenarios_that_cannot_mean_what_they_say(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(ScenarioError, match=needle.replace("(", r"\(")):
+        parse_scenario(text, tmp_path / "x.toml")
