@@ -79,6 +79,8 @@ def main_callback(
         from agentlab.tui.app import make_app
 
         open_db(db).close()  # a bad --db is one error line here, not a crash inside the TUI
+        if scenarios is not None and not scenarios.is_dir():
+            raise UsageError(f"--scenarios: {scenarios} is not a folder")
         make_app(db_path=db, scenarios_dir=scenarios).run()
 
 
@@ -378,14 +380,17 @@ def replay(
 @scenarios_app.command("list")
 def scenarios_list(
     folder: Annotated[
-        Path, typer.Argument(metavar="FOLDER", help="Folder of scenario files.")
-    ] = Path("scenarios"),
+        Path | None,
+        typer.Argument(metavar="FOLDER", help="Folder of scenario files (default: ./scenarios)."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List the scenarios in a folder with their pattern and description."""
     from agentlab.console import tables
+    from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import list_scenarios
 
+    folder = folder or default_scenarios_dir()
     if not folder.is_dir():
         raise UsageError(f"FOLDER: {folder} is not a folder")
     found = list_scenarios(folder)

@@ -31,3 +31,13 @@ def models_file() -> Path:
     """Prices for models litellm does not price (e.g. local Ollama models), shared by all
     scenarios: ``[prices."ollama/llama3.2"] input = 0, output = 0`` (USD per 1M tokens)."""
     return agentlab_home() / "models.toml"
+
+
+def default_scenarios_dir() -> Path:
+    """``./scenarios`` when there is one, else the shipped scenarios next to the package (an
+    editable install from the repository), so the TUI and ``scenarios list`` work anywhere."""
+    here = Path("scenarios")
+    if here.is_dir():
+        return here
+    shipped = Path(__file__).resolve().parent.parent / "scenarios"
+    return shipped if shipped.is_dir() else here

@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from agentlab.core.context import RunOptions
 from agentlab.errors import AgentlabError
-from agentlab.paths import default_db_path
+from agentlab.paths import default_db_path, default_scenarios_dir
 from agentlab.tui.formats import Formats
 from agentlab.tui.screens.home import HomeScreen
 from agentlab.tui.screens.replay import ReplayScreen
@@ -39,7 +39,9 @@ class AgentlabApp(App[None]):
         #: The SQLite file every screen reads and every run records into.
         self.db_path = Path(db_path) if db_path is not None else default_db_path()
         #: Where the home screen lists scenarios from.
-        self.scenarios_dir = Path(scenarios_dir) if scenarios_dir is not None else Path("scenarios")
+        self.scenarios_dir = (
+            Path(scenarios_dir) if scenarios_dir is not None else default_scenarios_dir()
+        )
         #: How times and session ids are shown (tests pin them for snapshots).
         self.formats = formats or Formats()
         #: Options for runs started here (tests turn streaming off or add latency).
