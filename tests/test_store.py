@@ -395,3 +395,13 @@ def test_breakdown_uses_declared_parent_agent_and_counts_agents_without_spans(db
         ("helper", "boss", "running"),
         ("ghost", None, "running"),  # no agent span: the session's status
     ]
+
+
+def test_provisional_budget_updates_are_not_recorded(tmp_path) -> None:
+    from agentlab.core.events import BudgetUpdate
+    from agentlab.store import Recorder, open_db
+
+    db = open_db(tmp_path / "x.db")
+    rec = Recorder(db)
+    rec(BudgetUpdate(session_id="s", span_id="x", agent="a", provisional=True))
+    assert db["events"].count == 0

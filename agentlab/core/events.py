@@ -205,6 +205,8 @@ class BudgetUpdate(Event):
     used: dict[str, float] = field(default_factory=dict)
     caps: dict[str, float] = field(default_factory=dict)
     agent_used: dict[str, float] = field(default_factory=dict)
+    #: An estimate while a reply streams (live views only; not recorded).
+    provisional: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

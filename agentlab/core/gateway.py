@@ -206,5 +206,6 @@ def _budget_update(
             used=used,
             caps=snap["caps"],
             agent_used={k: v for k, v in budget.used.items() if v},
+            provisional=bool(pending_output),
         )
     )

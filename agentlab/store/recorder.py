@@ -219,7 +219,7 @@ class Recorder:
         self._host = socket.gethostname()
 
     def __call__(self, event: Event) -> None:
-        if event.kind in NOT_STORED:
+        if event.kind in NOT_STORED or getattr(event, "provisional", False):
             return
         if self._closed:
             raise RuntimeError("Recorder is closed")
