@@ -130,6 +130,20 @@ def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
 _preloaded: list[bool] = []
 
 
+@lru_cache(maxsize=1)
+def _bundled_cost_map() -> dict[str, Any]:
+    """litellm's bundled price map, read by path without importing litellm (seconds saved on
+    every lab-only run). It is the same file litellm loads with LITELLM_LOCAL_MODEL_COST_MAP."""
+    folder = tokens.litellm_folder()
+    if folder is None:
+        return {}
+    try:
+        data = json.loads((folder / "model_prices_and_context_window_backup.json").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 @lru_cache(maxsize=256)
 def model_price(model: str) -> tuple[float, float] | None:
     """USD per (input, output) token from litellm's bundled price map; None when unknown.
@@ -139,16 +153,16 @@ def model_price(model: str) -> tuple[float, float] | None:
     including an explicit 0 for a local model."""
     if is_lab(model):
         return None
-    litellm = _litellm()
+    cost_map = _bundled_cost_map() or _litellm().model_cost
     info = None
     for name in (model, model.split("/", 1)[-1]):
-        info = litellm.model_cost.get(name)
+        info = cost_map.get(name)
         if info and info.get("input_cost_per_token") is not None:
             break
         info = None
     if info is None:
-        try:
-            info = litellm.get_model_info(model)
+        try:  # litellm knows aliases and provider routes the flat map does not spell out
+            info = _litellm().get_model_info(model)
         except Exception:
             return None
     price = (
