@@ -307,13 +307,21 @@ def child(config: str, steps: int) -> None:
 CONFIGS = ("bare", "bare_stream", "unrecorded", "recorded", "stream_recorded", "lab")
 
 
+#: Another checkout of agentlab (``--before``) measured in the same interleaved run.
+BEFORE: Path | None = None
+
+
 def run_child(config: str, steps: int) -> dict[str, Any]:
+    tree = ROOT
+    if config.startswith("before:"):
+        assert BEFORE is not None
+        tree, config = BEFORE, config.removeprefix("before:")
     proc = subprocess.run(
         [sys.executable, __file__, "--child", config, "--steps", str(steps)],
         capture_output=True,
         text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
         timeout=600,
     )
     if proc.returncode != 0:
@@ -321,7 +329,7 @@ def run_child(config: str, steps: int) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_cli_startup() -> float:
+def run_cli_startup(tree: Path) -> float:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run(
@@ -337,8 +345,8 @@ def run_cli_startup() -> float:
             ],
             capture_output=True,
             text=True,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "AGENTLAB_HOME": tmp},
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree), "AGENTLAB_HOME": tmp},
             timeout=120,
         )
     if proc.returncode != 0:
@@ -358,20 +366,34 @@ def main() -> None:
     ap.add_argument("--curve", default="10,50,200,1000", help="steps for bytes-per-step")
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--label", default="", help="a heading for this run in the results file")
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (e.g. a git worktree of an older commit) to measure in the same "
+        "interleaved run; its rows are labelled before:",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child, args.steps)
         return
-
-    samples: dict[str, list[dict[str, Any]]] = {c: [] for c in CONFIGS}
-    startup: list[float] = []
+    global BEFORE
+    BEFORE = args.before
+    configs = list(CONFIGS)
+    if BEFORE is not None:
+        configs += [f"before:{c}" for c in CONFIGS if not c.startswith("bare")]
+    samples: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
+    startup: dict[str, list[float]] = {"startup": []}
+    if BEFORE is not None:
+        startup["before:startup"] = []
     for r in range(args.rounds):
-        order = [*CONFIGS, "startup"]
+        order = [*configs, *startup]
         random.Random(r).shuffle(order)
         for config in order:
-            if config == "startup":
-                startup.append(run_cli_startup())
+            if config in startup:
+                tree = ROOT if config == "startup" else BEFORE
+                assert tree is not None
+                startup[config].append(run_cli_startup(tree))
             else:
                 samples[config].append(run_child(config, args.steps))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
@@ -379,10 +401,10 @@ def main() -> None:
     def ms_step(c: str) -> list[float]:
         return [s["wall_s"] * 1000 / args.steps for s in samples[c]]
 
-    med = {c: statistics.median(ms_step(c)) for c in CONFIGS}
+    med = {c: statistics.median(ms_step(c)) for c in configs}
     rows = []
-    for c in CONFIGS:
-        base = med["bare_stream"] if c == "stream_recorded" else med["bare"]
+    for c in configs:
+        base = med["bare_stream"] if c.endswith("stream_recorded") else med["bare"]
         s = samples[c]
         rows.append(
             (
@@ -398,8 +420,18 @@ def main() -> None:
         )
     curve = []
     for n in [int(x) for x in args.curve.split(",") if x]:
-        out = run_child("lab", n)
-        curve.append((n, out["stored_bytes"], out["stored_bytes"] / n, out["wall_s"] * 1000 / n))
+        for who in ("", "before:") if BEFORE is not None else ("",):
+            if who and n > 200:  # quadratic storage before: 1,000 steps would take minutes
+                continue
+            out = run_child(f"{who}lab", n)
+            curve.append(
+                (
+                    f"{who}{n}",
+                    out["stored_bytes"],
+                    out["stored_bytes"] / n,
+                    out["wall_s"] * 1000 / n,
+                )
+            )
 
     lines = [
         f"## {args.label or 'Run'} — {time.strftime('%Y-%m-%d %H:%M')}, "
@@ -410,7 +442,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     for c, m, p, ratio, rss, first, stored, imported in rows:
-        ref = "bare_stream" if c == "stream_recorded" else "bare"
+        ref = "bare_stream" if c.endswith("stream_recorded") else "bare"
         lines.append(
             f"| {c} | {m:.3f} | {p:.3f} | {ratio:.2f}x {ref} | {rss:.0f} | {first:.1f} | "
             f"{'' if stored is None else stored} | {'yes' if imported else 'no'} |"
@@ -424,12 +456,12 @@ def main() -> None:
         "|---|---|---|---|",
     ]
     lines += [f"| {n} | {b} | {bps:.0f} | {ms:.3f} |" for n, b, bps, ms in curve]
+    lines += ["", "`agentlab run scenarios/budget_math.toml --json`, a new process end to end:", ""]
     lines += [
-        "",
-        f"`agentlab run scenarios/budget_math.toml --json`, a new process end to end: median "
-        f"{statistics.median(startup):.2f} s (p90 {p90(startup):.2f} s).",
-        "",
+        f"- {name}: median {statistics.median(xs):.2f} s (p90 {p90(xs):.2f} s)"
+        for name, xs in startup.items()
     ]
+    lines.append("")
     text = "\n".join(lines)
     print(text)
     out = Path(args.out)
