@@ -371,7 +371,7 @@ def test_non_finite_numbers_in_a_scenario_are_refused(tmp_path: Path) -> None:
 
 
 def test_cost_projection_says_unpriced_not_zero(tmp_path: Path) -> None:
-    from agentlab.core.pricing import reprice
+    from agentlab.core.prices import reprice
 
     rows = [
         {"name": "a", "input_tokens": 10, "output_tokens": 5, "cost_usd": 0.0, "unpriced_calls": 1}

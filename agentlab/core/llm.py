@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 
 from agentlab.core import labmodels, tokens
+from agentlab.core.labmodels import counted_as
+from agentlab.core.labmodels import is_lab as is_lab  # the runtime asks the seam
 from agentlab.errors import ModelError
 
 OnDelta = Callable[[str], None]
@@ -36,9 +38,10 @@ class LlmRequest:
     api_base: str | None = None
     #: Lab-model settings (agent name, script, latency); sent in ``extra_body``.
     lab: dict[str, Any] | None = None
-    #: Price the call as this model (lab models default to gpt-4o-mini).
+    #: Count and price a lab model's call as this model (default gpt-4o-mini).
     price_as: str | None = None
-    #: Explicit (input, output) USD per token; wins over the price map.
+    #: (input, output) USD per token, from :func:`agentlab.core.prices.price_for`; without it
+    #: the call is priced from litellm's map.
     price: tuple[float, float] | None = None
     num_retries: int = 2
     timeout_s: float = 120.0
@@ -66,19 +69,34 @@ class LlmResponse:
         return msg
 
 
-def is_lab(model: str) -> bool:
-    return model.startswith("lab/")
+# --- provider quirks ------------------------------------------------------------------------
 
 
-DEFAULT_LAB_PRICE_AS = "gpt-4o-mini"
+@dataclass(frozen=True)
+class Quirks:
+    """What a provider needs beyond the plain litellm call."""
+
+    #: An OpenAI-compatible server at ``api_base`` (llama.cpp, vLLM, LM Studio) often needs no
+    #: key, but the client refuses to start without one: send a dummy while this is unset.
+    dummy_key_unless: str | None = None
+    #: Retry transient errors (rate limits, timeouts). Lab models never have any.
+    retries: bool = True
+    #: Settings travel in ``extra_body`` under this name (the lab models' script, latency).
+    extra_body: str | None = None
 
 
-def pricing_model(req_model: str, price_as: str | None) -> str:
-    """The model whose price and tokenizer apply to a call: a lab model is priced as
-    ``price_as`` (default gpt-4o-mini); a real model always as itself."""
-    if not is_lab(req_model):
-        return req_model
-    return price_as or DEFAULT_LAB_PRICE_AS
+#: By provider prefix (``openai/x`` -> ``openai``). Parameters a provider lacks (e.g.
+#: ``max_tokens`` somewhere) are dropped for every provider: ``litellm.drop_params`` below.
+QUIRKS: dict[str, Quirks] = {
+    "openai": Quirks(dummy_key_unless="OPENAI_API_KEY"),
+    "lab": Quirks(retries=False, extra_body="lab"),
+}
+_PLAIN = Quirks()
+
+
+def quirks(model: str) -> Quirks:
+    provider, _, rest = model.partition("/")
+    return QUIRKS.get(provider, _PLAIN) if rest else _PLAIN
 
 
 # --- litellm, lazily ------------------------------------------------------------------------
@@ -105,7 +123,7 @@ def _litellm() -> Any:
     return litellm
 
 
-def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
+def preload(count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,)) -> None:
     """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: import litellm
     (seconds), load the tokenizers of ``count_as`` models, and make one instant lab call (the
     first call through litellm sets up lazily for ~0.4 s). Safe to call again: cheap then."""
@@ -128,13 +146,13 @@ _preloaded: list[bool] = []
 
 
 @lru_cache(maxsize=256)
-def model_price(model: str) -> tuple[float, float] | None:
-    """USD per (input, output) token from litellm's bundled price map; None when unknown.
+def map_price(model: str) -> tuple[float, float] | None:
+    """USD per (input, output) token in litellm's bundled price map; None when it has none.
 
     litellm answers 0 for models it does not price (and lists local providers such as Ollama at
-    0): we call both unpriced, never free. A scenario's ``[prices]`` table gives real prices,
-    including an explicit 0 for a local model."""
-    if is_lab(model):
+    0): that is "unknown" here, never free. Only :mod:`agentlab.core.prices` should ask: it
+    puts the scenario's and the user's prices first."""
+    if is_lab(model):  # never in the map; and asking would import litellm for nothing
         return None
     litellm = _litellm()
     info = None
@@ -202,17 +220,16 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
         kwargs["tools"] = req.tools
     if req.max_tokens is not None:
         kwargs["max_tokens"] = req.max_tokens
+    quirk = quirks(req.model)
     if req.api_base:
         kwargs["api_base"] = req.api_base
-        if req.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
-            # Local OpenAI-compatible servers (llama.cpp, vLLM, LM Studio) often need no key,
-            # but the OpenAI client refuses to start without one.
+        if quirk.dummy_key_unless and not os.environ.get(quirk.dummy_key_unless):
             kwargs["api_key"] = "no-key"
-    if is_lab(req.model):
-        lab = dict(req.lab or {})
-        lab["count_as"] = pricing_model(req.model, req.price_as)
-        kwargs["extra_body"] = {"lab": lab}
-    else:
+    if quirk.extra_body:
+        body = dict(req.lab or {})
+        body["count_as"] = counted_as(req.model, req.price_as)
+        kwargs["extra_body"] = {quirk.extra_body: body}
+    if quirk.retries:
         kwargs["num_retries"] = req.num_retries
     try:
         if on_delta is None:
@@ -227,12 +244,12 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
         raise
     except Exception as exc:
         raise _model_error(exc) from None
-    count_model = pricing_model(req.model, req.price_as)
+    count_model = counted_as(req.model, req.price_as)
     if not resp.input_tokens:
         resp.input_tokens = tokens.count_messages(req.messages, count_model, req.tools or None)
     if not resp.output_tokens:
         resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
-    price = req.price or model_price(count_model)
+    price = req.price or map_price(count_model)
     if price is not None:
         resp.cost_usd = resp.input_tokens * price[0] + resp.output_tokens * price[1]
     resp.model = req.model
@@ -264,7 +281,7 @@ async def _from_stream(stream: Any, on_delta: OnDelta, req: LlmRequest) -> LlmRe
     resp = LlmResponse()
     parts: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
-    count_model = pricing_model(req.model, req.price_as)
+    count_model = counted_as(req.model, req.price_as)
     streamed_tokens = 0
     async for chunk in stream:
         usage = getattr(chunk, "usage", None)
@@ -328,7 +345,7 @@ def _lab_provider(litellm: Any) -> Any:
                 )
             tools = optional_params.get("tools") or []
             reply = labmodels.lab_reply("lab/" + model.split("/")[-1], messages, tools, cfg)
-            count_as = lab.get("count_as") or DEFAULT_LAB_PRICE_AS
+            count_as = lab.get("count_as") or labmodels.DEFAULT_PRICE_AS
             text = reply.text
             calls = labmodels.as_tool_calls(reply, f"{cfg.agent}_{len(messages)}")
             finish = "tool_calls" if calls else "stop"
