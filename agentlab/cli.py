@@ -235,9 +235,9 @@ def _caps(values: dict[LimitKind, float | int | None]) -> dict[str, float]:
         option = next((o for k, o in CAP_OPTIONS.items() if k == field), field)
         bound = err.get("ctx") or {}
         if err["type"] == "greater_than":
-            why = f"must be greater than {bound['gt']}"
+            why = f"must be greater than {bound['gt']:g}"
         elif err["type"] == "greater_than_equal":
-            why = f"must be at least {bound['ge']}"
+            why = f"must be at least {bound['ge']:g}"
         elif err["type"] == "finite_number":
             why = f"expected a finite number, got {err['input']}"
         else:

@@ -83,7 +83,7 @@ def expand_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def lab_reply(
-    model: str, messages: list[dict[str, Any]], tools: list[dict], cfg: LabConfig
+    model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]], cfg: LabConfig
 ) -> LabReply:
     """What the lab model ``model`` answers to this request."""
     if model.endswith("scripted") and cfg.script:
@@ -185,7 +185,7 @@ def _clip(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _auto_reply(messages: list[dict[str, Any]], tools: list[dict]) -> LabReply:
+def _auto_reply(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> LabReply:
     called = {
         call.get("function", {}).get("name")
         for m in messages

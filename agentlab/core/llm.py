@@ -175,9 +175,10 @@ def map_price(model: str) -> tuple[float, float] | None:
 
 def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> tuple[float, float]:
     """litellm's own ``cost_per_token`` (used to check our repricing against)."""
-    return _litellm().cost_per_token(
+    prompt, completion = _litellm().cost_per_token(
         model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
     )
+    return float(prompt), float(completion)
 
 
 _ERROR_KINDS = {
@@ -334,7 +335,9 @@ def _lab_provider(litellm: Any) -> Any:
     class LabProvider(CustomLLM):
         """litellm adapter over :mod:`agentlab.core.labmodels`."""
 
-        def _plan(self, model: str, messages: list, optional_params: dict) -> tuple:
+        def _plan(
+            self, model: str, messages: list[Any], optional_params: dict[str, Any]
+        ) -> tuple[Any, ...]:
             lab = dict((optional_params.get("extra_body") or {}).get("lab") or {})
             cfg = labmodels.LabConfig.from_dict(lab)
             if cfg.fail:
@@ -363,7 +366,9 @@ def _lab_provider(litellm: Any) -> Any:
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
             return cfg, text, calls, finish, usage
 
-        def _response(self, model: str, messages: list, optional_params: dict) -> Any:
+        def _response(
+            self, model: str, messages: list[Any], optional_params: dict[str, Any]
+        ) -> Any:
             _, text, calls, finish, usage = self._plan(model, messages, optional_params)
             message: dict[str, Any] = {"role": "assistant", "content": text or None}
             if calls:
@@ -374,7 +379,7 @@ def _lab_provider(litellm: Any) -> Any:
                 usage=usage,
             )
 
-        def completion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        def completion(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             cfg = labmodels.LabConfig.from_dict(
                 (kw["optional_params"].get("extra_body") or {}).get("lab")
             )
@@ -382,7 +387,7 @@ def _lab_provider(litellm: Any) -> Any:
             time.sleep(_latency_s(cfg, resp.usage.completion_tokens))
             return resp
 
-        async def acompletion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        async def acompletion(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             cfg = labmodels.LabConfig.from_dict(
                 (kw["optional_params"].get("extra_body") or {}).get("lab")
             )
@@ -392,8 +397,10 @@ def _lab_provider(litellm: Any) -> Any:
                 await asyncio.sleep(delay)
             return resp
 
-        async def astreaming(
-            self, model: str, messages: list, *args: Any, **kw: Any
+        # litellm declares this as a coroutine returning an iterator but calls it as an async
+        # generator (which is what its own providers are).
+        async def astreaming(  # type: ignore[override]
+            self, model: str, messages: list[Any], *args: Any, **kw: Any
         ) -> AsyncIterator[Any]:
             cfg, text, calls, finish, usage = self._plan(model, messages, kw["optional_params"])
             if cfg.ttft_ms:
@@ -431,7 +438,7 @@ def _lab_provider(litellm: Any) -> Any:
                 text="", tool_use=None, is_finished=True, finish_reason=finish, usage=usage, index=0
             )
 
-        def streaming(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        def streaming(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             raise NotImplementedError("agentlab streams lab models asynchronously only")
 
     return LabProvider()

@@ -220,7 +220,7 @@ def tool(
     """
 
     def wrap(f: Callable[..., Any]) -> Tool:
-        tool_name: str = name or getattr(f, "__name__", "")
+        tool_name = name or str(getattr(f, "__name__", ""))
         if not _NAME_RE.match(tool_name):
             raise ValueError(f"invalid tool name {tool_name!r}: use letters, digits, _ or -")
         description, parameters = _build_schema(f, tool_name)
