@@ -148,14 +148,11 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
         raise ScenarioError(
             path, _message(dict(err)), line=key_line(text, key), key=key or "scenario"
         ) from None
-    problems = [
-        *_tool_problems(scenario),
-        *pattern_problems(scenario),
-        *_shape_problems(scenario),
-        *_approval_problems(scenario),
-    ]
-    if problems:
-        raise error(*problems[0])
+    # In this order, each check may assume the ones before it passed (tools exist, ...).
+    for check in (_tool_problems, pattern_problems, _shape_problems, _approval_problems):
+        problems = check(scenario)
+        if problems:
+            raise error(*problems[0])
     for key in ("docs", "workspace"):
         rel = getattr(scenario, key)
         if rel is not None and not (path.parent / rel).is_dir():

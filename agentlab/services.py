@@ -133,6 +133,7 @@ def list_sessions(db_path: DbPath = None, limit: int = 50) -> list[dict[str, Any
 
 
 def _find(db: Database, session_id: str) -> dict[str, Any]:
+    """A session's row by id or unique prefix, or a UsageError a person can act on."""
     try:
         session = get_session(db, session_id)
     except AmbiguousSessionError as exc:
@@ -140,12 +141,6 @@ def _find(db: Database, session_id: str) -> dict[str, Any]:
     if session is None:
         raise SessionNotFound(session_id)
     return session
-
-
-def find_session(db_path: DbPath, session_id: str) -> dict[str, Any]:
-    """A session's row by id or unique prefix, or a UsageError a person can act on."""
-    with _opened(db_path) as db:
-        return _find(db, session_id)
 
 
 @dataclass
