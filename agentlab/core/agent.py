@@ -28,9 +28,9 @@ from agentlab.core.events import (
     new_id,
 )
 from agentlab.core.loops import NUDGE
+from agentlab.core.spec import AgentSpec
 from agentlab.core.tools import Tool, ToolResult, call_tool, resolve_tools
 from agentlab.errors import LimitExceededError, LoopStop, ModelError
-from agentlab.scenario import AgentSpec
 
 #: Model calls an agent may make when no scenario or agent cap says otherwise.
 DEFAULT_MAX_STEPS = 25

@@ -23,8 +23,9 @@ from agentlab.core.events import (
     Notice,
     new_id,
 )
+from agentlab.core.labmodels import counted_as
+from agentlab.core.spec import AgentSpec
 from agentlab.errors import LimitExceededError, ModelError
-from agentlab.scenario import AgentSpec
 
 #: Emit a provisional budget update every this many streamed pieces.
 _STREAM_UPDATE_EVERY = 8
@@ -67,7 +68,7 @@ async def call_model(
 ) -> llm.LlmResponse:
     model = ctx.model_for(spec)
     price_as = ctx.price_as(spec)
-    counted = llm.pricing_model(model, price_as)
+    counted = counted_as(model, price_as)
     prompt_tokens = tokens.count_messages(messages, counted, tool_schemas or None)
     price = ctx.price_for(spec)
     res = await reserve(

@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 
 from agentlab.core import labmodels, tokens
+from agentlab.core.labmodels import counted_as
+from agentlab.core.labmodels import is_lab as is_lab  # the runtime asks the seam
 from agentlab.errors import ModelError
 
 OnDelta = Callable[[str], None]
@@ -36,9 +38,10 @@ class LlmRequest:
     api_base: str | None = None
     #: Lab-model settings (agent name, script, latency); sent in ``extra_body``.
     lab: dict[str, Any] | None = None
-    #: Price the call as this model (lab models default to gpt-4o-mini).
+    #: Count and price a lab model's call as this model (default gpt-4o-mini).
     price_as: str | None = None
-    #: Explicit (input, output) USD per token; wins over the price map.
+    #: (input, output) USD per token, from :func:`agentlab.core.prices.price_for`; without it
+    #: the call is priced from litellm's map.
     price: tuple[float, float] | None = None
     num_retries: int = 2
     timeout_s: float = 120.0
@@ -69,19 +72,34 @@ class LlmResponse:
         return msg
 
 
-def is_lab(model: str) -> bool:
-    return model.startswith("lab/")
+# --- provider quirks ------------------------------------------------------------------------
 
 
-DEFAULT_LAB_PRICE_AS = "gpt-4o-mini"
+@dataclass(frozen=True)
+class Quirks:
+    """What a provider needs beyond the plain litellm call."""
+
+    #: An OpenAI-compatible server at ``api_base`` (llama.cpp, vLLM, LM Studio) often needs no
+    #: key, but the client refuses to start without one: send a dummy while this is unset.
+    dummy_key_unless: str | None = None
+    #: Retry transient errors (rate limits, timeouts). Lab models never have any.
+    retries: bool = True
+    #: Settings travel in ``extra_body`` under this name (the lab models' script, latency).
+    extra_body: str | None = None
 
 
-def pricing_model(req_model: str, price_as: str | None) -> str:
-    """The model whose price and tokenizer apply to a call: a lab model is priced as
-    ``price_as`` (default gpt-4o-mini); a real model always as itself."""
-    if not is_lab(req_model):
-        return req_model
-    return price_as or DEFAULT_LAB_PRICE_AS
+#: By provider prefix (``openai/x`` -> ``openai``). Parameters a provider lacks (e.g.
+#: ``max_tokens`` somewhere) are dropped for every provider: ``litellm.drop_params`` below.
+QUIRKS: dict[str, Quirks] = {
+    "openai": Quirks(dummy_key_unless="OPENAI_API_KEY"),
+    "lab": Quirks(retries=False, extra_body="lab"),
+}
+_PLAIN = Quirks()
+
+
+def quirks(model: str) -> Quirks:
+    provider, _, rest = model.partition("/")
+    return QUIRKS.get(provider, _PLAIN) if rest else _PLAIN
 
 
 # --- litellm, lazily ------------------------------------------------------------------------
@@ -108,7 +126,7 @@ def _litellm() -> Any:
     return litellm
 
 
-def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
+def preload(count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,)) -> None:
     """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: import litellm
     (seconds), load the tokenizers of ``count_as`` models, and make one instant lab call (the
     first call through litellm sets up lazily for ~0.4 s). Safe to call again: cheap then."""
@@ -145,13 +163,13 @@ def _bundled_cost_map() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=256)
-def model_price(model: str) -> tuple[float, float] | None:
-    """USD per (input, output) token from litellm's bundled price map; None when unknown.
+def map_price(model: str) -> tuple[float, float] | None:
+    """USD per (input, output) token in litellm's bundled price map; None when it has none.
 
     litellm answers 0 for models it does not price (and lists local providers such as Ollama at
-    0): we call both unpriced, never free. A scenario's ``[prices]`` table gives real prices,
-    including an explicit 0 for a local model."""
-    if is_lab(model):
+    0): that is "unknown" here, never free. Only :mod:`agentlab.core.prices` should ask: it
+    puts the scenario's and the user's prices first."""
+    if is_lab(model):  # never in the map; and asking would import litellm for nothing
         return None
     cost_map = _bundled_cost_map() or _litellm().model_cost
     info = None
@@ -174,9 +192,10 @@ def model_price(model: str) -> tuple[float, float] | None:
 
 def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> tuple[float, float]:
     """litellm's own ``cost_per_token`` (used to check our repricing against)."""
-    return _litellm().cost_per_token(
+    prompt, completion = _litellm().cost_per_token(
         model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
     )
+    return float(prompt), float(completion)
 
 
 _ERROR_KINDS = {
@@ -225,12 +244,12 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
         resp = await _lab_complete(req, on_delta)
     else:
         resp = await _litellm_complete(req, on_delta)
-    count_model = pricing_model(req.model, req.price_as)
+    count_model = counted_as(req.model, req.price_as)
     if not resp.input_tokens:
         resp.input_tokens = tokens.count_messages(req.messages, count_model, req.tools or None)
     if not resp.output_tokens:
         resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
-    price = req.price or model_price(count_model)
+    price = req.price or map_price(count_model)
     if price is not None:
         resp.cost_usd = resp.input_tokens * price[0] + resp.output_tokens * price[1]
     resp.model = req.model
@@ -248,15 +267,14 @@ async def _litellm_complete(req: LlmRequest, on_delta: OnDelta | None) -> LlmRes
         kwargs["tools"] = req.tools
     if req.max_tokens is not None:
         kwargs["max_tokens"] = req.max_tokens
+    quirk = quirks(req.model)
     if req.api_base:
         kwargs["api_base"] = req.api_base
-        if req.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
-            # Local OpenAI-compatible servers (llama.cpp, vLLM, LM Studio) often need no key,
-            # but the OpenAI client refuses to start without one.
+        if quirk.dummy_key_unless and not os.environ.get(quirk.dummy_key_unless):
             kwargs["api_key"] = "no-key"
-    if is_lab(req.model):
-        kwargs["extra_body"] = {"lab": _lab_settings(req)}
-    else:
+    if quirk.extra_body:
+        kwargs["extra_body"] = {quirk.extra_body: _lab_settings(req)}
+    if quirk.retries:
         kwargs["num_retries"] = req.num_retries
     try:
         if on_delta is None:
@@ -299,7 +317,7 @@ async def _from_stream(stream: Any, on_delta: OnDelta, req: LlmRequest) -> LlmRe
     resp = LlmResponse()
     parts: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
-    count_model = pricing_model(req.model, req.price_as)
+    count_model = counted_as(req.model, req.price_as)
     streamed_tokens = 0
     async for chunk in stream:
         usage = getattr(chunk, "usage", None)
@@ -360,7 +378,7 @@ def _lab_plan(
     place both routes (in the seam, and litellm's custom provider) get it from."""
     cfg = labmodels.LabConfig.from_dict(lab)
     reply = labmodels.lab_reply("lab/" + model.split("/")[-1], messages, tools, cfg)
-    count_as = lab.get("count_as") or DEFAULT_LAB_PRICE_AS
+    count_as = lab.get("count_as") or labmodels.DEFAULT_PRICE_AS
     text = reply.text
     calls = labmodels.as_tool_calls(reply, f"{cfg.agent}_{len(messages)}")
     finish = "tool_calls" if calls else "stop"
@@ -382,7 +400,7 @@ def _lab_plan(
 
 def _lab_settings(req: LlmRequest) -> dict[str, Any]:
     lab = dict(req.lab or {})
-    lab["count_as"] = pricing_model(req.model, req.price_as)
+    lab["count_as"] = counted_as(req.model, req.price_as)
     return lab
 
 
@@ -441,7 +459,9 @@ def _lab_provider(litellm: Any) -> Any:
     class LabProvider(CustomLLM):
         """litellm adapter over :mod:`agentlab.core.labmodels` (the parity route)."""
 
-        def _plan(self, model: str, messages: list, optional_params: dict) -> tuple:
+        def _plan(
+            self, model: str, messages: list[Any], optional_params: dict[str, Any]
+        ) -> tuple[Any, ...]:
             lab = dict((optional_params.get("extra_body") or {}).get("lab") or {})
             if lab.get("fail"):
                 raise litellm.InternalServerError(
@@ -450,7 +470,9 @@ def _lab_provider(litellm: Any) -> Any:
             tools = optional_params.get("tools") or []
             return _lab_plan(model, messages, tools, lab, optional_params.get("max_tokens"))
 
-        def _response(self, model: str, messages: list, optional_params: dict) -> Any:
+        def _response(
+            self, model: str, messages: list[Any], optional_params: dict[str, Any]
+        ) -> Any:
             _, text, calls, finish, usage = self._plan(model, messages, optional_params)
             message: dict[str, Any] = {"role": "assistant", "content": text or None}
             if calls:
@@ -461,7 +483,7 @@ def _lab_provider(litellm: Any) -> Any:
                 usage=usage,
             )
 
-        def completion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        def completion(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             cfg = labmodels.LabConfig.from_dict(
                 (kw["optional_params"].get("extra_body") or {}).get("lab")
             )
@@ -469,7 +491,7 @@ def _lab_provider(litellm: Any) -> Any:
             time.sleep(_latency_s(cfg, resp.usage.completion_tokens))
             return resp
 
-        async def acompletion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        async def acompletion(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             cfg = labmodels.LabConfig.from_dict(
                 (kw["optional_params"].get("extra_body") or {}).get("lab")
             )
@@ -479,8 +501,10 @@ def _lab_provider(litellm: Any) -> Any:
                 await asyncio.sleep(delay)
             return resp
 
-        async def astreaming(
-            self, model: str, messages: list, *args: Any, **kw: Any
+        # litellm declares this as a coroutine returning an iterator but calls it as an async
+        # generator (which is what its own providers are).
+        async def astreaming(  # type: ignore[override]
+            self, model: str, messages: list[Any], *args: Any, **kw: Any
         ) -> AsyncIterator[Any]:
             cfg, text, calls, finish, usage = self._plan(model, messages, kw["optional_params"])
             if cfg.ttft_ms:
@@ -518,7 +542,7 @@ def _lab_provider(litellm: Any) -> Any:
                 text="", tool_use=None, is_finished=True, finish_reason=finish, usage=usage, index=0
             )
 
-        def streaming(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        def streaming(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             raise NotImplementedError("agentlab streams lab models asynchronously only")
 
     return LabProvider()

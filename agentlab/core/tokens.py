@@ -89,7 +89,9 @@ def truncate_text(text: str, max_tokens: int, model: str = "gpt-4o-mini") -> str
 
 
 def count_messages(
-    messages: list[dict[str, Any]], model: str = "gpt-4o-mini", tools: list[dict] | None = None
+    messages: list[dict[str, Any]],
+    model: str = "gpt-4o-mini",
+    tools: list[dict[str, Any]] | None = None,
 ) -> int:
     """Prompt tokens of a chat request, following OpenAI's published accounting: 3 tokens of
     framing per message, 1 more for a name, 3 to prime the reply; tool schemas and tool calls
@@ -116,7 +118,7 @@ def count_messages(
     return total
 
 
-def count_completion(content: str, tool_calls: list[dict] | None, model: str) -> int:
+def count_completion(content: str, tool_calls: list[dict[str, Any]] | None, model: str) -> int:
     """Output tokens of an assistant reply: its text plus each tool call's name and arguments."""
     total = count_text(content or "", model)
     for call in tool_calls or []:

@@ -22,8 +22,8 @@ from agentlab.core.agent import AgentResult, Extras, run_agent
 from agentlab.core.budget import Budget
 from agentlab.core.context import RunContext
 from agentlab.core.patterns.base import agent_budget, first_line, run_by_pattern
+from agentlab.core.spec import AgentSpec
 from agentlab.core.tools import Tool, ToolResult
-from agentlab.scenario import AgentSpec
 
 
 def worker_budget(

@@ -10,8 +10,8 @@ from agentlab.core.budget import Budget
 from agentlab.core.context import RunContext
 from agentlab.core.events import Handoff, LoopDetected
 from agentlab.core.patterns.base import agent_budget, first_line, run_by_pattern
+from agentlab.core.spec import AgentSpec
 from agentlab.core.tools import Tool, ToolResult
-from agentlab.scenario import AgentSpec
 
 #: Handoffs one run may make before it is stopped as a ping-pong loop.
 MAX_HANDOFFS = 10

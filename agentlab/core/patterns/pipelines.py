@@ -8,7 +8,7 @@ from agentlab.core.agent import AgentResult, run_agent
 from agentlab.core.budget import Budget
 from agentlab.core.context import RunContext
 from agentlab.core.patterns.base import agent_budget
-from agentlab.scenario import AgentSpec
+from agentlab.core.spec import AgentSpec
 
 
 async def run_sequential(ctx: RunContext, root: Budget, span: str) -> AgentResult:
