@@ -15,6 +15,7 @@ from textual.screen import Screen
 from agentlab.core.context import RunOptions
 from agentlab.errors import AgentlabError
 from agentlab.paths import default_db_path, default_scenarios_dir
+from agentlab.shipped import find_scenario
 from agentlab.tui.formats import Formats
 from agentlab.tui.screens.home import HomeScreen
 from agentlab.tui.screens.replay import ReplayScreen
@@ -53,25 +54,23 @@ class AgentlabApp(App[None]):
     # --- navigation (called by screens) -------------------------------------------------------
 
     def run_scenario(self, path: Path | str) -> None:
-        found = self._resolve(Path(path))
-        if found is None:
-            self.notify(f"no such scenario: {path}", severity="error")
+        """Run a scenario file, or one by name from the listed folder or the shipped ones."""
+        try:
+            found = find_scenario(path, self.scenarios_dir)
+        except AgentlabError as exc:
+            self.notify(str(exc), severity="error")
             return
         self.push_screen(RunScreen(found, self.run_options))
 
     def replay_session(self, session_id: str) -> None:
-        from agentlab.services import find_session
-        from agentlab.store import get_events, open_db
+        """Replay a recorded session (id or prefix), a recording file or a shipped recording."""
+        from agentlab.services import open_replay
 
-        db = open_db(self.db_path)
         try:
-            session = find_session(db, session_id)
-            events = get_events(db, session["id"])
+            session, events = open_replay(session_id, self.db_path)
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
-        finally:
-            db.close()
         self.push_screen(ReplayScreen(session, events))
 
     def open_advisor(self) -> None:
@@ -82,12 +81,6 @@ class AgentlabApp(App[None]):
     def on_advisor_screen_run_scenario(self, message: object) -> None:
         """ "Try it now" on the advisor's card: run that scenario (the card stays underneath)."""
         self.run_scenario(message.path)  # type: ignore[attr-defined]
-
-    def _resolve(self, path: Path) -> Path | None:
-        for candidate in (path, self.scenarios_dir / path.name):
-            if candidate.is_file():
-                return candidate
-        return None
 
 
 def make_app(
