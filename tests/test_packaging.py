@@ -239,6 +239,17 @@ def test_replay_shipped_recordings_by_name(installed: Installed) -> None:
         assert f"session {first['session_id']}" in res.stdout
 
 
+def test_the_advisors_try_it_names_a_scenario_that_runs_from_anywhere(installed: Installed) -> None:
+    from test_advisor import REST  # a complete profile, kept valid by the advisor's own tests
+
+    profile = installed.elsewhere / "profile.json"
+    profile.write_text(json.dumps({"agents": "single", **REST}))
+    res = installed.run("agentlab", "advise", "--profile", str(profile), "--json")
+    assert res.returncode == 0, res.stderr
+    scenario = Path(json.loads(res.stdout)["try_it"]["scenario"])
+    assert scenario.is_file() and scenario.is_relative_to(installed.venv)
+
+
 # Last, so that the cold starts above overlap this run, started when the wheel was installed.
 def test_run_research_question_by_name_offline(installed: Installed) -> None:
     assert installed.research is not None
