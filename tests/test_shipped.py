@@ -188,9 +188,10 @@ def test_replay_of_an_unknown_name_lists_close_recordings(elsewhere: Path, recor
     )
 
 
-def test_replay_of_a_broken_recording_names_the_line(elsewhere: Path) -> None:
+@pytest.mark.parametrize("line", ["not json", '{"kind": "no_such_event"}', '{"kind": 3}'])
+def test_replay_of_a_broken_recording_names_the_line(elsewhere: Path, line: str) -> None:
     bad = elsewhere / "bad.jsonl"
-    bad.write_text(json.dumps(single_agent_stream()[0].to_dict()) + "\nnot json\n")
+    bad.write_text(json.dumps(single_agent_stream()[0].to_dict()) + f"\n{line}\n")
     res = cli("replay", str(bad))
     assert res.exit_code == 2
     assert res.stderr == f"error: {bad}:2: not an agentlab event (JSONL from `export`)\n"

@@ -57,7 +57,7 @@ def read_jsonl(path: Path) -> list[Event]:
             continue
         try:
             events.append(event_from_dict(json.loads(line)))
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except Exception:  # bad JSON, an unknown kind, a missing field: all "not an event"
             raise UsageError(f"{path}:{n}: not an agentlab event (JSONL from `export`)") from None
     if not events:
         raise UsageError(f"{path}: no events in this recording")
