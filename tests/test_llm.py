@@ -237,3 +237,31 @@ async def test_a_provider_ignoring_max_tokens_stops_the_run() -> None:
     )
     assert (result.status, result.stop_reason) == ("stopped", "limit:total_tokens")
     assert any(e.kind == "notice" and "ignored max_tokens" in e.message for e in events)
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "anthropic/claude-sonnet-4-5"]
+)
+def test_prices_read_by_path_match_litellms_own(model: str) -> None:
+    """Lab runs read litellm's bundled price map without importing litellm; the numbers must be
+    the ones litellm itself charges."""
+    inp, out = llm.model_price(model)
+    want_in, want_out = llm.cost_per_token(model, 1_000_000, 1_000_000)
+    assert (inp * 1_000_000, out * 1_000_000) == pytest.approx((want_in, want_out))
+
+
+def test_a_lab_run_does_not_import_litellm(tmp_path) -> None:
+    """Offline runs skip litellm's seconds-long import: the lab models answer in the seam."""
+    code = (
+        "import sys, asyncio\n"
+        "from agentlab.core import llm\n"
+        "req = llm.LlmRequest(model='lab/auto', messages=[{'role': 'user', 'content': 'hi'}],"
+        " price_as='gpt-4o-mini')\n"
+        "resp = asyncio.run(llm.complete(req))\n"
+        "assert resp.cost_usd and resp.input_tokens, resp\n"
+        "print('litellm' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert out.stdout.strip() == "False"

@@ -13,8 +13,6 @@ import pytest
 from agentlab.core import patterns
 from agentlab.core.context import RunOptions
 from agentlab.core.events import (
-    SPAN_END,
-    SPAN_START,
     AgentEnded,
     AgentStarted,
     Event,
@@ -78,11 +76,11 @@ def overlap(spans: list[tuple[float, float]]) -> bool:
 
 def assert_well_formed(events: list[Event]) -> None:
     """Every span that starts ends, after its start, and nothing follows the session's end."""
-    started = [e.span_id for e in events if e.kind in SPAN_START]
-    ended = [e.span_id for e in events if e.kind in SPAN_END]
+    started = [e.span_id for e in events if e.opens is not None]
+    ended = [e.span_id for e in events if e.closes]
     assert sorted(started) == sorted(ended)
     assert events[-1].kind == "session_ended"
-    ids = {e.span_id for e in events if e.kind in SPAN_START}
+    ids = {e.span_id for e in events if e.opens is not None}
     for e in events:
         parent = getattr(e, "parent_id", None)
         assert parent is None or parent in ids
@@ -123,7 +121,7 @@ async def test_each_pattern_has_a_shipped_scenario() -> None:
 
 async def test_spans_nest_session_lead_delegate_worker() -> None:
     result, events = await run(shipped("research_team"))
-    spans = {e.span_id: e for e in events if e.kind in SPAN_START}
+    spans = {e.span_id: e for e in events if e.opens is not None}
     session = next(e for e in events if e.kind == "session_started")
     lead = agents_started(events)["lead"]
     assert lead.parent_id == session.span_id and lead.role == "lead"
@@ -335,7 +333,7 @@ text = "hi"
 async def test_supervisor_of_supervisors_nests_three_levels() -> None:
     _, events = await run(shipped("enterprise_desk"), lab_latency_ms=30)
     started = agents_started(events)
-    spans = {e.span_id: e for e in events if e.kind in SPAN_START}
+    spans = {e.span_id: e for e in events if e.opens is not None}
     assert started["front-desk"].role == "supervisor"
     assert started["sales-supervisor"].role == "supervisor"
     assert started["pricing-analyst"].role == "worker"

@@ -1,26 +1,45 @@
-"""The typed event stream every part of agentlab speaks.
+"""The typed event stream every part of agentlab speaks: a closed union of msgspec Structs.
 
 A session is a stream of events. The runtime emits them; the recorder, the CLI printer, the TUI
-and the exporters consume them. Spans nest (session -> agent -> llm call / tool call / ...): a
-span opens with a ``SpanStart``-style event and closes with the matching end event carrying the
-same ``span_id``. Point events (stream deltas, budget updates, warnings) belong to a span too.
+and the exporters consume them, each with a ``match`` over :data:`AnyEvent` that ends in
+``assert_never``, so a new kind a consumer forgets is a type error (mypy runs in CI).
 
-Every event is a frozen dataclass with a ``kind`` discriminator, its own id, the session id, the
-span id (and parent span id for span starts), a wall-clock timestamp (``ts``, seconds since the
-epoch) and a monotonic timestamp (``mono``) for durations that do not jump with the clock.
+Spans nest (session -> agent -> llm call / tool call / check): a span opens with an event whose
+class says ``opens = "<span kind>"`` and closes with the event whose class says ``closes = True``
+carrying the same ``span_id``; :meth:`Event.end_status` is the span's status at its end, worked
+out in one place. Point events (stream deltas, budget updates, warnings) belong to a span too.
+
+Every event has a ``kind`` tag (msgspec's ``tag_field``: the class name in snake case, written
+into the JSON and used to decode it back to the right class), its own id, the session id, the span
+id (and the parent span id for span starts), a wall-clock timestamp (``ts``, seconds since the
+epoch) and a monotonic one (``mono``) for durations that do not jump with the clock.
+
+Ids are not passed by hand: :class:`agentlab.core.spans.Span` fills ``session_id``/``span_id``
+(and ``parent_id``/``agent``) when it emits, which is why those fields default to empty here.
+Events are plain (mutable) Structs for that reason and for speed; nobody changes one after it
+is emitted.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, TypeAlias
 
-SpanKind = Literal["session", "agent", "llm", "tool", "guardrail", "approval", "handoff"]
+import msgspec
+
+SpanKind = Literal["session", "agent", "llm", "tool", "check"]
 Status = Literal["running", "completed", "stopped", "error", "interrupted"]
+#: Where a check runs: before a model call, after it, before a tool call, between steps.
+Stage = Literal["input", "output", "tool", "reasoning"]
+#: What a check decided. ``flag``: go on, but record it (a warning); ``modify``: go on with
+#: changed content; ``ask``: a person decides; ``block``: this call does not happen; ``stop``:
+#: the agent stops.
+Verdict = Literal["allow", "flag", "modify", "ask", "block", "stop"]
 
 _counter = itertools.count()
 _prefix = os.urandom(4).hex()
@@ -46,141 +65,215 @@ def new_session_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.localtime()) + "-" + os.urandom(3).hex()
 
 
-@dataclass(frozen=True, kw_only=True)
-class Event:
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a span (an agent, a session) ended: one value instead of three fields set by hand."""
+
+    status: Status = "completed"
+    stop_reason: str = "completed"
+    error: str = ""
+
+    @classmethod
+    def stopped(cls, reason: str, error: str = "") -> Outcome:
+        return cls("stopped", reason, error)
+
+    @classmethod
+    def failed(cls, kind: str, error: str) -> Outcome:
+        """An error; ``kind`` becomes the stop reason ``error:<kind>``."""
+        return cls("error", f"error:{kind}", error)
+
+    @classmethod
+    def interrupted(cls) -> Outcome:
+        return cls("interrupted", "interrupted", "interrupted")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+
+COMPLETED = Outcome()
+
+
+class Event(msgspec.Struct, kw_only=True, tag_field="kind", tag=_snake):
     """Fields every event carries."""
 
+    #: The tag (``session_started``, ...); set on each class below from msgspec's config.
     kind: ClassVar[str] = "event"
-    session_id: str
-    span_id: str
-    id: str = field(default_factory=new_id)
-    ts: float = field(default_factory=time.time)
-    mono: float = field(default_factory=time.monotonic)
+    #: The span kind this event opens, if it starts a span.
+    opens: ClassVar[SpanKind | None] = None
+    #: True if this event ends the span it names.
+    closes: ClassVar[bool] = False
+
+    session_id: str = ""
+    span_id: str = ""
+    id: str = msgspec.field(default_factory=new_id)
+    ts: float = msgspec.field(default_factory=time.time)
+    mono: float = msgspec.field(default_factory=time.monotonic)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["kind"] = self.kind
+        """A JSON-ready dict, ``kind`` included (export, tests)."""
+        data: dict[str, Any] = msgspec.to_builtins(self)
         return data
+
+    def end_status(self) -> str:
+        """The span's status when this event closes it."""
+        return "completed"
 
 
 # --- spans ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class SessionStarted(Event):
-    kind: ClassVar[str] = "session_started"
+class SessionStarted(Event, kw_only=True):
+    opens: ClassVar[SpanKind | None] = "session"
     scenario: str
     scenario_path: str = ""
     pattern: str = "single"
     task: str = ""
-    config: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
-class SessionEnded(Event):
-    kind: ClassVar[str] = "session_ended"
+class SessionEnded(Event, kw_only=True):
+    closes: ClassVar[bool] = True
     status: Status
     stop_reason: str
     final_output: str = ""
     error: str = ""
-    usage: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def end_status(self) -> str:
+        return self.status
 
 
-@dataclass(frozen=True, kw_only=True)
-class AgentStarted(Event):
-    kind: ClassVar[str] = "agent_started"
-    parent_id: str | None
-    agent: str
-    model: str
+class AgentStarted(Event, kw_only=True):
+    opens: ClassVar[SpanKind | None] = "agent"
+    parent_id: str | None = None
+    agent: str = ""
+    model: str = ""
     role: str = "agent"  # agent | lead | worker | supervisor | aggregator | stage
     parent_agent: str | None = None
     input: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class AgentEnded(Event):
-    kind: ClassVar[str] = "agent_ended"
-    agent: str
+class AgentEnded(Event, kw_only=True):
+    closes: ClassVar[bool] = True
+    agent: str = ""
     status: Status
     stop_reason: str
     output: str = ""
     error: str = ""
 
+    def end_status(self) -> str:
+        return self.status
 
-@dataclass(frozen=True, kw_only=True)
-class LlmCallStarted(Event):
-    kind: ClassVar[str] = "llm_call_started"
-    parent_id: str | None
-    agent: str
+
+class LlmCallStarted(Event, kw_only=True):
+    opens: ClassVar[SpanKind | None] = "llm"
+    parent_id: str | None = None
+    agent: str = ""
     model: str
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    tools: list[str] = field(default_factory=list)
+    messages: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    tools: list[str] = msgspec.field(default_factory=list)
     max_tokens: int | None = None
     step: int = 0
 
 
-@dataclass(frozen=True, kw_only=True)
-class LlmCallEnded(Event):
-    kind: ClassVar[str] = "llm_call_ended"
-    agent: str
+class LlmCallEnded(Event, kw_only=True):
+    closes: ClassVar[bool] = True
+    agent: str = ""
     model: str
     status: Literal["completed", "error"] = "completed"
     content: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = msgspec.field(default_factory=list)
     finish_reason: str = ""
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = None  # None: the model has no known price ("unpriced")
     error: str = ""
+    #: Checks that ran around this call and allowed it (recorded compactly, not as spans).
+    checks: list[str] = msgspec.field(default_factory=list)
+
+    def end_status(self) -> str:
+        return self.status
 
 
-@dataclass(frozen=True, kw_only=True)
-class ToolCallStarted(Event):
-    kind: ClassVar[str] = "tool_call_started"
-    parent_id: str | None
-    agent: str
+class ToolCallStarted(Event, kw_only=True):
+    opens: ClassVar[SpanKind | None] = "tool"
+    parent_id: str | None = None
+    agent: str = ""
     tool: str
     call_id: str
-    arguments: dict[str, Any] = field(default_factory=dict)
+    arguments: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ToolCallEnded(Event):
-    kind: ClassVar[str] = "tool_call_ended"
-    agent: str
+class ToolCallEnded(Event, kw_only=True):
+    closes: ClassVar[bool] = True
+    agent: str = ""
     tool: str
     call_id: str
     result: str = ""
     is_error: bool = False
+    #: Checks that ran before this call and allowed it (recorded compactly, not as spans).
+    checks: list[str] = msgspec.field(default_factory=list)
+
+    def end_status(self) -> str:
+        return "error" if self.is_error else "completed"
+
+
+class CheckStarted(Event, kw_only=True):
+    """A check whose verdict is not a plain allow (or that asks a person) opens a span of its
+    own: approvals, loop detection, and every guardrail layer."""
+
+    opens: ClassVar[SpanKind | None] = "check"
+    parent_id: str | None = None
+    agent: str = ""
+    check: str  # approval | loop | ... (the check's name)
+    stage: Stage
+    #: What is checked: a tool name, "reply", "input"...
+    subject: str = ""
+
+
+class CheckEnded(Event, kw_only=True):
+    closes: ClassVar[bool] = True
+    agent: str = ""
+    check: str
+    stage: Stage
+    verdict: Verdict
+    #: Who decided: the check itself, a person, or the scenario's policy (nobody to ask).
+    by: Literal["check", "person", "policy"] = "check"
+    reason: str = ""
+    #: Check-specific facts (a loop's pattern, a detector's score, ...).
+    detail: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def end_status(self) -> str:
+        return "completed" if self.verdict in ("allow", "flag", "modify") else "stopped"
 
 
 # --- point events --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class LlmDelta(Event):
+class LlmDelta(Event, kw_only=True):
     """A piece of streamed assistant text. Not stored: the final text is on LlmCallEnded."""
 
-    kind: ClassVar[str] = "llm_delta"
-    agent: str
+    agent: str = ""
     text: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class ApprovalRequested(Event):
-    """A risky tool call waits for a person (or the scenario's policy). On the tool's span."""
+class ApprovalRequested(Event, kw_only=True):
+    """A risky tool call waits for a person (or the scenario's policy). On the approval check's
+    span."""
 
-    kind: ClassVar[str] = "approval_requested"
-    agent: str
+    agent: str = ""
     tool: str
     call_id: str
-    arguments: dict[str, Any] = field(default_factory=dict)
+    arguments: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ApprovalDecided(Event):
-    kind: ClassVar[str] = "approval_decided"
-    agent: str
+class ApprovalDecided(Event, kw_only=True):
+    agent: str = ""
     tool: str
     call_id: str
     approved: bool
@@ -188,41 +281,33 @@ class ApprovalDecided(Event):
     note: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Handoff(Event):
-    kind: ClassVar[str] = "handoff"
+class Handoff(Event, kw_only=True):
     from_agent: str
     to_agent: str
     reason: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class BudgetUpdate(Event):
+class BudgetUpdate(Event, kw_only=True):
     """Spend so far against the caps. ``used``/``caps`` keyed by limit kind."""
 
-    kind: ClassVar[str] = "budget_update"
-    agent: str
-    used: dict[str, float] = field(default_factory=dict)
-    caps: dict[str, float] = field(default_factory=dict)
-    agent_used: dict[str, float] = field(default_factory=dict)
+    agent: str = ""
+    used: dict[str, float] = msgspec.field(default_factory=dict)
+    caps: dict[str, float] = msgspec.field(default_factory=dict)
+    agent_used: dict[str, float] = msgspec.field(default_factory=dict)
     #: An estimate while a reply streams (live views only; not recorded).
     provisional: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
-class LimitWarning(Event):
-    kind: ClassVar[str] = "limit_warning"
-    agent: str
+class LimitWarning(Event, kw_only=True):
+    agent: str = ""
     limit: str
     value: float
     cap: float
     fraction: float
 
 
-@dataclass(frozen=True, kw_only=True)
-class LimitExceeded(Event):
-    kind: ClassVar[str] = "limit_exceeded"
-    agent: str
+class LimitExceeded(Event, kw_only=True):
+    agent: str = ""
     limit: str
     value: float
     cap: float
@@ -230,66 +315,73 @@ class LimitExceeded(Event):
     requested: float = 0.0  # what the refused call needed on top of value
 
 
-@dataclass(frozen=True, kw_only=True)
-class LoopDetected(Event):
-    kind: ClassVar[str] = "loop_detected"
-    agent: str
+class LoopDetected(Event, kw_only=True):
+    """What the loop check saw (on its check span)."""
+
+    agent: str = ""
     pattern: str  # repeat | cycle | similar
     action: Literal["warn", "nudge", "stop"]
     detail: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Notice(Event):
+class Notice(Event, kw_only=True):
     """Anything worth showing a person that has no type of its own."""
 
-    kind: ClassVar[str] = "notice"
     level: Literal["info", "warning", "error"] = "info"
     message: str = ""
     agent: str = ""
 
 
-SPAN_START: dict[str, SpanKind] = {
-    "session_started": "session",
-    "agent_started": "agent",
-    "llm_call_started": "llm",
-    "tool_call_started": "tool",
-}
-SPAN_END = {"session_ended", "agent_ended", "llm_call_ended", "tool_call_ended"}
+#: Every event kind. A consumer ``match``es over it and ends with ``assert_never``.
+AnyEvent: TypeAlias = (
+    SessionStarted
+    | SessionEnded
+    | AgentStarted
+    | AgentEnded
+    | LlmCallStarted
+    | LlmCallEnded
+    | ToolCallStarted
+    | ToolCallEnded
+    | CheckStarted
+    | CheckEnded
+    | LlmDelta
+    | ApprovalRequested
+    | ApprovalDecided
+    | Handoff
+    | BudgetUpdate
+    | LimitWarning
+    | LimitExceeded
+    | LoopDetected
+    | Notice
+)
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls
-    for cls in (
-        SessionStarted,
-        SessionEnded,
-        AgentStarted,
-        AgentEnded,
-        LlmCallStarted,
-        LlmCallEnded,
-        ToolCallStarted,
-        ToolCallEnded,
-        LlmDelta,
-        Handoff,
-        ApprovalRequested,
-        ApprovalDecided,
-        BudgetUpdate,
-        LimitWarning,
-        LimitExceeded,
-        LoopDetected,
-        Notice,
-    )
-}
+EVENT_TYPES: dict[str, type[Event]] = {}
+for _cls in AnyEvent.__args__:  # type: ignore[attr-defined]
+    _cls.kind = _cls.__struct_config__.tag
+    EVENT_TYPES[_cls.kind] = _cls
 
-
-def event_from_dict(data: dict[str, Any]) -> Event:
-    """Rebuild an event from ``Event.to_dict()`` output (replay, import). Unknown keys are
-    dropped so that older code can read newer recordings."""
-    cls = EVENT_TYPES[data["kind"]]
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
+_decoder = msgspec.json.Decoder(AnyEvent)
+_encoder = msgspec.json.Encoder()
 
 
-Subscriber = Callable[[Event], None]
+def encode(event: Event) -> bytes:
+    """The event as JSON (``kind`` first). No copy is made: msgspec writes the Struct directly."""
+    return _encoder.encode(event)
+
+
+def decode(data: bytes | str) -> AnyEvent:
+    """An event back from :func:`encode` output (or a recording written by older versions:
+    unknown keys are ignored, missing ones take their defaults)."""
+    return _decoder.decode(data)
+
+
+def event_from_dict(data: dict[str, Any]) -> AnyEvent:
+    """Rebuild an event from ``Event.to_dict()`` output (replay, import)."""
+    event: AnyEvent = msgspec.convert(data, AnyEvent)  # type: ignore[arg-type]
+    return event
+
+
+Subscriber = Callable[[AnyEvent], None]
 
 
 class EventBus:
@@ -311,7 +403,7 @@ class EventBus:
         if fn in self._subscribers:
             self._subscribers.remove(fn)
 
-    def emit(self, event: Event) -> None:
+    def emit(self, event: AnyEvent) -> None:
         for fn in list(self._subscribers):
             try:
                 fn(event)

@@ -42,6 +42,9 @@ class LlmRequest:
     price: tuple[float, float] | None = None
     num_retries: int = 2
     timeout_s: float = 120.0
+    #: The prompt's tokens, when the caller has counted them already (the gateway does, to
+    #: reserve them): a lab model then does not count the conversation a second time.
+    prompt_tokens: int | None = None
 
 
 @dataclass
@@ -127,6 +130,20 @@ def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
 _preloaded: list[bool] = []
 
 
+@lru_cache(maxsize=1)
+def _bundled_cost_map() -> dict[str, Any]:
+    """litellm's bundled price map, read by path without importing litellm (seconds saved on
+    every lab-only run). It is the same file litellm loads with LITELLM_LOCAL_MODEL_COST_MAP."""
+    folder = tokens.litellm_folder()
+    if folder is None:
+        return {}
+    try:
+        data = json.loads((folder / "model_prices_and_context_window_backup.json").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 @lru_cache(maxsize=256)
 def model_price(model: str) -> tuple[float, float] | None:
     """USD per (input, output) token from litellm's bundled price map; None when unknown.
@@ -136,16 +153,16 @@ def model_price(model: str) -> tuple[float, float] | None:
     including an explicit 0 for a local model."""
     if is_lab(model):
         return None
-    litellm = _litellm()
+    cost_map = _bundled_cost_map() or _litellm().model_cost
     info = None
     for name in (model, model.split("/", 1)[-1]):
-        info = litellm.model_cost.get(name)
+        info = cost_map.get(name)
         if info and info.get("input_cost_per_token") is not None:
             break
         info = None
     if info is None:
-        try:
-            info = litellm.get_model_info(model)
+        try:  # litellm knows aliases and provider routes the flat map does not spell out
+            info = _litellm().get_model_info(model)
         except Exception:
             return None
     price = (
@@ -182,6 +199,10 @@ def _model_error(exc: Exception) -> ModelError:
         exc = exc.original_exception  # type: ignore[attr-defined]
     kind = _ERROR_KINDS.get(type(exc).__name__, "model")
     text = " ".join(str(exc).split())
+    # litellm repeats the class name ("litellm.RateLimitError: ..."); we name it once.
+    prefix = f"litellm.{type(exc).__name__}: "
+    if text.startswith(prefix):
+        text = text[len(prefix) :]
     if len(text) > 300:
         text = text[:297] + "..."
     return ModelError(f"{type(exc).__name__}: {text}", kind=kind)
@@ -190,8 +211,33 @@ def _model_error(exc: Exception) -> ModelError:
 # --- the call ---------------------------------------------------------------------------------
 
 
+#: Send lab models through litellm's custom-provider route instead of answering them in the
+#: seam (the parity test runs both; nothing else needs it).
+LAB_VIA_LITELLM = os.environ.get("AGENTLAB_LAB_VIA_LITELLM") == "1"
+
+
 async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmResponse:
-    """Make one chat completion. Streams (calling ``on_delta`` with text) when given a callback."""
+    """Make one chat completion. Streams (calling ``on_delta`` with text) when given a callback.
+
+    Lab models are answered here, without litellm (importing it costs seconds and each call
+    through it ~2 ms): same request and response types, same token counts and cost."""
+    if is_lab(req.model) and not LAB_VIA_LITELLM:
+        resp = await _lab_complete(req, on_delta)
+    else:
+        resp = await _litellm_complete(req, on_delta)
+    count_model = pricing_model(req.model, req.price_as)
+    if not resp.input_tokens:
+        resp.input_tokens = tokens.count_messages(req.messages, count_model, req.tools or None)
+    if not resp.output_tokens:
+        resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
+    price = req.price or model_price(count_model)
+    if price is not None:
+        resp.cost_usd = resp.input_tokens * price[0] + resp.output_tokens * price[1]
+    resp.model = req.model
+    return resp
+
+
+async def _litellm_complete(req: LlmRequest, on_delta: OnDelta | None) -> LlmResponse:
     litellm = _litellm()
     kwargs: dict[str, Any] = {
         "model": req.model,
@@ -209,9 +255,7 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
             # but the OpenAI client refuses to start without one.
             kwargs["api_key"] = "no-key"
     if is_lab(req.model):
-        lab = dict(req.lab or {})
-        lab["count_as"] = pricing_model(req.model, req.price_as)
-        kwargs["extra_body"] = {"lab": lab}
+        kwargs["extra_body"] = {"lab": _lab_settings(req)}
     else:
         kwargs["num_retries"] = req.num_retries
     try:
@@ -227,15 +271,6 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
         raise
     except Exception as exc:
         raise _model_error(exc) from None
-    count_model = pricing_model(req.model, req.price_as)
-    if not resp.input_tokens:
-        resp.input_tokens = tokens.count_messages(req.messages, count_model, req.tools or None)
-    if not resp.output_tokens:
-        resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
-    price = req.price or model_price(count_model)
-    if price is not None:
-        resp.cost_usd = resp.input_tokens * price[0] + resp.output_tokens * price[1]
-    resp.model = req.model
     return resp
 
 
@@ -310,41 +345,110 @@ async def _from_stream(stream: Any, on_delta: OnDelta, req: LlmRequest) -> LlmRe
 # --- the lab provider -------------------------------------------------------------------------
 
 
+LAB_FAILURE = "lab model scripted failure: {}"
+
+
+def _lab_plan(
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    lab: dict[str, Any],
+    max_tokens: int | None,
+    prompt_tokens: int | None = None,
+) -> tuple[labmodels.LabConfig, str, list[dict[str, Any]], str, dict[str, int]]:
+    """What a lab model answers, as (config, text, tool calls, finish reason, usage): the one
+    place both routes (in the seam, and litellm's custom provider) get it from."""
+    cfg = labmodels.LabConfig.from_dict(lab)
+    reply = labmodels.lab_reply("lab/" + model.split("/")[-1], messages, tools, cfg)
+    count_as = lab.get("count_as") or DEFAULT_LAB_PRICE_AS
+    text = reply.text
+    calls = labmodels.as_tool_calls(reply, f"{cfg.agent}_{len(messages)}")
+    finish = "tool_calls" if calls else "stop"
+    out_tokens = tokens.count_completion(text, calls, count_as)
+    if max_tokens is not None and out_tokens > max_tokens:
+        # Like a real model, a reply that does not fit is cut at max_tokens.
+        text = tokens.truncate_text(text, max_tokens, count_as)
+        calls, finish = [], "length"
+        out_tokens = tokens.count_text(text, count_as)
+    if prompt_tokens is None:
+        prompt_tokens = tokens.count_messages(messages, count_as, tools or None)
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": out_tokens,
+        "total_tokens": prompt_tokens + out_tokens,
+    }
+    return cfg, text, calls, finish, usage
+
+
+def _lab_settings(req: LlmRequest) -> dict[str, Any]:
+    lab = dict(req.lab or {})
+    lab["count_as"] = pricing_model(req.model, req.price_as)
+    return lab
+
+
+async def _lab_complete(req: LlmRequest, on_delta: OnDelta | None) -> LlmResponse:
+    """A lab model answered in the seam: no litellm, no thread hop, no copies."""
+    lab = _lab_settings(req)
+    if lab.get("fail"):
+        raise ModelError("InternalServerError: " + LAB_FAILURE.format(lab["fail"]), kind="server")
+    cfg, text, calls, finish, usage = _lab_plan(
+        req.model, req.messages, req.tools, lab, req.max_tokens, req.prompt_tokens
+    )
+    resp = LlmResponse(
+        content=text,
+        tool_calls=calls,
+        finish_reason=finish,
+        input_tokens=usage["prompt_tokens"],
+        output_tokens=usage["completion_tokens"],
+    )
+    if on_delta is None:
+        delay = _latency_s(cfg, usage["completion_tokens"])
+        if delay:
+            await asyncio.sleep(delay)
+        return resp
+    # Streamed exactly as litellm's route streams it (see _from_stream): the same pieces,
+    # the same cut at the reservation.
+    if cfg.ttft_ms:
+        await asyncio.sleep(cfg.ttft_ms / 1000)
+    pieces = _pieces(text)
+    per_piece = (
+        usage["completion_tokens"] / cfg.tokens_per_s / len(pieces)
+        if (cfg.tokens_per_s and pieces)
+        else 0.0
+    )
+    count_model = lab["count_as"]
+    streamed = 0
+    sent: list[str] = []
+    for piece in pieces:
+        sent.append(piece)
+        on_delta(piece)
+        if req.max_tokens is not None:
+            streamed += tokens.count_text(piece, count_model)
+            if streamed >= req.max_tokens:  # never stream past the reservation
+                resp.content = "".join(sent)
+                resp.tool_calls, resp.finish_reason = [], "length"
+                resp.output_tokens = tokens.count_completion(resp.content, [], count_model)
+                return resp
+        if per_piece:
+            await asyncio.sleep(per_piece)
+    return resp
+
+
 def _lab_provider(litellm: Any) -> Any:
     from litellm import CustomLLM
     from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
     class LabProvider(CustomLLM):
-        """litellm adapter over :mod:`agentlab.core.labmodels`."""
+        """litellm adapter over :mod:`agentlab.core.labmodels` (the parity route)."""
 
         def _plan(self, model: str, messages: list, optional_params: dict) -> tuple:
             lab = dict((optional_params.get("extra_body") or {}).get("lab") or {})
-            cfg = labmodels.LabConfig.from_dict(lab)
-            if cfg.fail:
+            if lab.get("fail"):
                 raise litellm.InternalServerError(
-                    message=f"lab model scripted failure: {cfg.fail}",
-                    llm_provider="lab",
-                    model=model,
+                    message=LAB_FAILURE.format(lab["fail"]), llm_provider="lab", model=model
                 )
             tools = optional_params.get("tools") or []
-            reply = labmodels.lab_reply("lab/" + model.split("/")[-1], messages, tools, cfg)
-            count_as = lab.get("count_as") or DEFAULT_LAB_PRICE_AS
-            text = reply.text
-            calls = labmodels.as_tool_calls(reply, f"{cfg.agent}_{len(messages)}")
-            finish = "tool_calls" if calls else "stop"
-            max_tokens = optional_params.get("max_tokens")
-            out_tokens = tokens.count_completion(text, calls, count_as)
-            if max_tokens is not None and out_tokens > max_tokens:
-                # Like a real model, a reply that does not fit is cut at max_tokens.
-                text = tokens.truncate_text(text, max_tokens, count_as)
-                calls, finish = [], "length"
-                out_tokens = tokens.count_text(text, count_as)
-            usage = {
-                "prompt_tokens": tokens.count_messages(messages, count_as, tools or None),
-                "completion_tokens": out_tokens,
-            }
-            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-            return cfg, text, calls, finish, usage
+            return _lab_plan(model, messages, tools, lab, optional_params.get("max_tokens"))
 
         def _response(self, model: str, messages: list, optional_params: dict) -> Any:
             _, text, calls, finish, usage = self._plan(model, messages, optional_params)

@@ -17,12 +17,20 @@ from typing import Any
 _BUNDLED = ("cl100k_base", "o200k_base", "p50k_base", "p50k_edit", "o200k_harmony")
 
 
-def bundled_encodings_dir() -> Path | None:
-    """The folder of BPE files litellm ships, found without importing litellm."""
+def litellm_folder() -> Path | None:
+    """Where litellm is installed, found without importing it (which costs seconds)."""
     spec = importlib.util.find_spec("litellm")
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def bundled_encodings_dir() -> Path | None:
+    """The folder of BPE files litellm ships, found without importing litellm."""
+    root = litellm_folder()
+    if root is None:
+        return None
+    folder = root / "litellm_core_utils" / "tokenizers"
     return folder if folder.is_dir() else None
 
 

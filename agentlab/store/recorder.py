@@ -16,7 +16,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from agentlab.core.events import (
-    SPAN_START,
     AgentEnded,
     AgentStarted,
     Event,
@@ -233,7 +232,7 @@ class Recorder:
             )
             if isinstance(event, SessionStarted):
                 self._session_started(event)
-            if event.kind in SPAN_START:
+            if event.opens is not None:
                 self._span_started(event)
             elif isinstance(event, SessionEnded | AgentEnded | LlmCallEnded | ToolCallEnded):
                 self._span_ended(event)
@@ -295,7 +294,7 @@ class Recorder:
                 e.span_id,
                 e.session_id,
                 getattr(e, "parent_id", None),
-                SPAN_START[e.kind],
+                e.opens,
                 name,
                 agent,
                 e.ts,

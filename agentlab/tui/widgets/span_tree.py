@@ -9,7 +9,6 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from agentlab.core.events import (
-    SPAN_START,
     AgentEnded,
     AgentStarted,
     ApprovalDecided,
@@ -50,7 +49,7 @@ class SpanTree(Tree[str]):
         self.approvals.clear()
 
     def add_event(self, e: Event) -> None:
-        if e.kind in SPAN_START:
+        if e.opens is not None:
             self._open(e)
         elif isinstance(e, SessionEnded | AgentEnded):
             self._relabel(e.span_id, e.status)
