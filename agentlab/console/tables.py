@@ -200,18 +200,22 @@ def scenarios_json(found: list[tuple[Path, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def scenarios_table(found: list[tuple[Path, Any]]) -> Table:
-    t = _table("Scenarios")
-    t.add_column("file", overflow="fold")
+def scenarios_table(found: list[tuple[Path, Any]], where: str, by_name: bool) -> Table:
+    """The scenarios found ``where``; ``by_name`` shows the names `agentlab run NAME` takes
+    (the default folder: ./scenarios or the shipped ones) instead of the file paths."""
+    how = "agentlab run NAME" if by_name else "agentlab run FILE"
+    t = _table(f"Scenarios {where} (run one with `{how}`)")
+    t.add_column("name" if by_name else "file", overflow="fold")
     t.add_column("pattern", no_wrap=True)
     _num(t, "agents")
     t.add_column("what it shows")
     for path, s in found:
+        label = path.stem if by_name else str(path)
         if isinstance(s, ScenarioError):
-            t.add_row(str(path), "-", "-", Text(str(s), style="red"))
+            t.add_row(label, "-", "-", Text(str(s), style="red"))
         else:
             first = (s.description.strip().splitlines() or [""])[0]
-            t.add_row(str(path), s.pattern, str(len(s.agents)), first)
+            t.add_row(label, s.pattern, str(len(s.agents)), first)
     return t
 
 
