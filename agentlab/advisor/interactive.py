@@ -29,7 +29,12 @@ def _width(output: Any) -> int:
 def wrapped_help(question: Question, width: int) -> str:
     width = max(40, width or shutil.get_terminal_size((80, 24)).columns)
     return textwrap.fill(
-        question.help, width=width - 1, initial_indent="  ", subsequent_indent="  "
+        question.help,
+        width=width - 1,
+        initial_indent="  ",
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+        break_long_words=False,
     )
 
 
