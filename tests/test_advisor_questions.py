@@ -11,6 +11,7 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from agentlab.advisor.answers import to_answers
 from agentlab.advisor.engine import Profile, recommend
 from agentlab.advisor.interactive import run_questionnaire, wrapped_help
 from agentlab.advisor.questions import (
@@ -21,7 +22,6 @@ from agentlab.advisor.questions import (
     STEPS,
     active_questions,
     progress,
-    to_answers,
     to_profile,
 )
 

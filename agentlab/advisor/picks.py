@@ -163,8 +163,7 @@ def pick_framework(p: Profile, kb: Knowledge) -> Pick:
             maf = alt(
                 "microsoft-agent-framework",
                 "framework",
-                "for a new project: Microsoft's successor to AutoGen (see the note since the "
-                "article)",
+                "for a new project: Microsoft's enterprise-ready successor to AutoGen",
                 since=True,
             )
             alts = (maf, *alts)

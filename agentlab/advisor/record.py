@@ -11,31 +11,32 @@ import json
 from datetime import date
 from typing import Any
 
+from agentlab.advisor.answers import answer_text
 from agentlab.advisor.knowledge import Knowledge, load_knowledge
 from agentlab.advisor.profile import OPTIONAL, REQUIRED, Profile
-from agentlab.advisor.questions import answer_text
 from agentlab.advisor.recommendation import Recommendation
-from agentlab.advisor.render import (
-    ROLE_LABEL,
-    alternative_text,
-    because,
-    compact,
-    guardrails_name,
-    money,
-)
+from agentlab.advisor.render import ROLE_LABEL, alternative_text, because, guardrails_name
+from agentlab.advisor.render_cost import compact, money
 from agentlab.advisor.volume import MULTIPLIER, CostReport, caps_toml
+
+_DEFAULTS = Profile(agents="single")
+
+
+def stated(profile: Profile) -> list[str]:
+    """The keys a profile states: the required ones, and optional ones away from their default
+    (an optional key at its default says nothing)."""
+    return [
+        key
+        for key in (*REQUIRED, *OPTIONAL)
+        if getattr(profile, key) is not None
+        and (key in REQUIRED or getattr(profile, key) != getattr(_DEFAULTS, key))
+    ]
 
 
 def profile_toml(profile: Profile) -> str:
-    """The answers as a profile file `agentlab advise --profile` reads back (stated keys only)."""
+    """The answers as a profile file `agentlab advise --profile` reads back."""
     lines = ["# agentlab advise --profile this-file", "[profile]"]
-    for key in (*REQUIRED, *OPTIONAL):
-        value = getattr(profile, key)
-        if value is None:
-            continue
-        if key in OPTIONAL and value == Profile(agents="single").__getattribute__(key):
-            continue  # an optional key at its default says nothing
-        lines.append(f"{key} = {_toml(value)}")
+    lines += [f"{key} = {_toml(getattr(profile, key))}" for key in stated(profile)]
     return "\n".join(lines) + "\n"
 
 
@@ -84,10 +85,7 @@ def decision_record(
         "| key | answer |",
         "|---|---|",
     ]
-    for key in Profile.field_names():
-        value = getattr(p, key)
-        if value is None or (key == "workflow" and p.agents != "multi"):
-            continue
+    for key in stated(p):
         out.append(f"| `{key}` | {_md_escape(answer_text(p, key).split(': ', 1)[1])} |")
     out += ["", "## Decision", ""]
     for kind in ("framework", "monitoring", "pattern"):
