@@ -141,7 +141,7 @@ def advise(
         "-o",
         metavar="FILE",
         dir_okay=False,
-        help="Write to FILE; with --format md the answers go beside it as FILE.profile.toml.",
+        help="Write to FILE; with --format md the answers go beside it (decision.md: decision.profile.toml).",
     ),
     cost: bool | None = typer.Option(
         None,
