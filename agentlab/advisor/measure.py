@@ -15,9 +15,10 @@ from agentlab.advisor.knowledge import Knowledge, load_knowledge
 from agentlab.advisor.recommendation import Recommendation
 from agentlab.advisor.scenarios import runnable_path
 from agentlab.advisor.volume import CostReport, Measured, Projection, cost_options, pricing_model
-from agentlab.core import llm, tokens
+from agentlab.core import prices, tokens
 from agentlab.core.context import RunOptions
 from agentlab.core.events import EventBus
+from agentlab.core.labmodels import counted_as
 from agentlab.core.session import run_session
 from agentlab.errors import AgentlabError
 from agentlab.scenario import LabSettings, load_scenario
@@ -33,7 +34,7 @@ async def measure_scenario(path: str) -> Measured:
         return Measured(path, "error", error=str(exc))
     usage = result.summary()
     entry = scenario.agents[0]
-    count_as = llm.pricing_model(entry.model, entry.price_as or scenario.price_as)
+    count_as = counted_as(entry.model, entry.price_as or scenario.price_as)
     return Measured(
         scenario=path,
         status=result.status,
@@ -53,8 +54,7 @@ async def cost_report(rec: Recommendation, kb: Knowledge | None = None) -> CostR
     volume and model."""
     kb = kb or load_knowledge()
     model, reason = pricing_model(rec.profile)
-    await asyncio.to_thread(llm.preload)  # litellm's import takes seconds: off the event loop
-    price = llm.model_price(model)
+    price = prices.model_price(model)
     projections = []
     for option in cost_options(rec, kb):
         measured = await measure_scenario(option.scenario)

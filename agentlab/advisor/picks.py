@@ -153,7 +153,7 @@ def pick_framework(p: Profile, kb: Knowledge) -> Pick:
         )
     else:
         fw = kb.framework_tree.leaf(leaf).picks[0]
-        alts = {
+        alts: tuple[Alternative, ...] = {
             "langgraph": (alt("crewai", "framework", "to validate the roles in a quick prototype first"),),
             "crewai": (alt("langgraph", "framework", "for production: teams often validate in CrewAI, then rewrite in LangGraph"),),
             "autogen": (alt("langgraph", "framework", "when you need predictable turn counts and cost"),),

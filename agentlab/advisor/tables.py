@@ -189,7 +189,7 @@ def _tree(kb: Knowledge, which: str, you: str | None, note: str | None) -> Tree:
     anchor = root
     for leaf in t.leaves:
         mine = leaf.id == you
-        style = YOU if mine else None
+        style = YOU if mine else ""
         if len(leaf.path) == 1:
             text = Text(f"{leaf.path[0]} {_leaf_label(kb, leaf.picks, leaf.why)}", style=style)
             if mine:
