@@ -164,7 +164,10 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
             line.append_text(verdict_text(e.verdict, e.by, e.reason))
             return [line]
         case ApprovalRequested():
-            return [Text(f"{indent}  ? {e.tool} needs approval ({e.agent})", style="bold yellow")]
+            pad = "" if in_check else "  "  # a check's span is already one level in
+            return [
+                Text(f"{indent}{pad}? {e.tool} needs approval ({e.agent})", style="bold yellow")
+            ]
         case ApprovalDecided():
             if in_check:
                 return []

@@ -1,0 +1,126 @@
+"""Check spans where a person looks: the CLI transcript (live and replay), `sessions show`, and
+the TUI's span tree and transcript. A check's verdict is told once, on its span's end."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS
+from rich.console import Console
+from test_store_streams import checked_stream, record
+from test_tui import SIZE, log_text
+from typer.testing import CliRunner
+
+from agentlab.cli import app as cli_app
+from agentlab.console.lines import transcript
+from agentlab.console.printer import Printer
+from agentlab.core.events import ApprovalDecided, CheckEnded, LoopDetected
+from agentlab.store.db import open_db
+from agentlab.tui.app import make_app
+from agentlab.tui.screens.replay import ReplayScreen
+from agentlab.tui.widgets.event_view import EventView
+
+SID = checked_stream()[0].session_id
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "lab.db"
+    db = open_db(path)
+    record(db, checked_stream())
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("event", "line"),
+    [
+        (
+            CheckEnded(
+                check="loop", stage="reasoning", verdict="flag", reason="repeated add(1,2) x3"
+            ),
+            "◈ check loop · flag: repeated add(1,2) x3",
+        ),
+        (
+            CheckEnded(
+                check="approval", stage="tool", verdict="block", by="person", reason="not today"
+            ),
+            "◈ check approval · block by person: not today",
+        ),
+        (
+            CheckEnded(check="approval", stage="tool", verdict="allow", by="policy"),
+            "◈ check approval · allow by policy",
+        ),
+    ],
+)
+def test_check_end_line(event: CheckEnded, line: str) -> None:
+    assert [t.plain for t in transcript(event)] == [line]
+
+
+def test_decisions_on_a_check_span_are_told_by_the_check_not_twice() -> None:
+    decided = ApprovalDecided(tool="t", call_id="c", approved=False, by="person", note="no")
+    loop = LoopDetected(agent="a", pattern="repeat", action="warn", detail="t() x3")
+    assert transcript(decided, in_check=True) == []
+    assert transcript(loop, in_check=True) == []
+    # recordings made before checks had spans still tell them
+    assert [t.plain for t in transcript(decided)] == ["  ✗ denied by person: no"]
+    assert [t.plain for t in transcript(loop)] == ["↻ loop warn: a: t() x3"]
+
+
+def printed(events) -> list[str]:
+    out = io.StringIO()
+    printer = Printer(Console(file=out, width=120, color_system=None))
+    for e in events:
+        printer(e)
+    return out.getvalue().splitlines()
+
+
+def test_cli_transcript_shows_each_check_once() -> None:
+    lines = printed(checked_stream())
+    assert lines[3:7] == [
+        '    ⚙ issue_refund(customer_id="C-1042", amount_usd=480.0)',
+        "      ? issue_refund needs approval (support)",
+        "      ◈ check approval · block by person: not today",
+        "      ↳ error: this issue_refund call was not approved: not today",
+    ]
+    assert "    ◈ check loop · flag: repeated add(1,2) x3" in lines
+    assert not [ln for ln in lines if "denied by" in ln or "↻ loop" in ln]
+
+
+def cli(*args: str) -> str:
+    res = CliRunner().invoke(cli_app, list(args), env={"COLUMNS": "120"})
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def test_replay_and_sessions_show_render_check_spans(db_path: Path) -> None:
+    replay = cli("replay", SID, "--db", str(db_path)).splitlines()
+    assert replay[:-3] == printed(checked_stream())[:-3]  # the live transcript, again
+    tree = cli("sessions", "show", SID, "--db", str(db_path))
+    assert "◈ check approval · block by person: not today" in tree
+    assert "◈ check loop · flag: repeated add(1,2) x3" in tree
+    assert "chat m 100→20 tok 500ms ✓ loop, tool_allowlist" in tree
+
+
+async def test_tui_tree_shows_checks_with_their_verdict(db_path: Path) -> None:
+    app = make_app(db_path=db_path, scenarios_dir=SCENARIOS)
+    async with app.run_test(size=SIZE) as pilot:
+        app.replay_session(SID)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        tree = screen.query_one(EventView).span_tree
+        labels = [str(n.label) for n in tree.nodes_by_span.values()]
+        assert labels[2:] == [
+            "◇ step 1 · 120 tok · $0.2500 · ✓ loop, tool_allowlist",
+            '⚙ issue_refund ✗ denied (customer_id="C-1042", a…)',
+            "◈ check approval · block by person: not today",
+            "◇ step 2 · 180 tok · $0.1250",
+            "◈ check loop · flag: repeated add(1,2) x3",
+        ]
+        text = log_text(screen)
+        assert "? issue_refund needs approval (support)" in text
+        assert "◈ check approval · block by person: not today" in text
+        assert "denied by person" not in text
