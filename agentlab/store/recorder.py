@@ -13,6 +13,7 @@ with those values replaced. Span names and attributes come from :mod:`agentlab.c
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -91,17 +92,28 @@ def redact(value: Any) -> Any:
 
 
 def has_secret(value: Any) -> bool:
-    """True if :func:`redact` would change ``value`` (a walk, no copy)."""
+    """True if :func:`redact` would change ``value``: a walk, no copy. It runs over every
+    conversation sent to a model, so it is written for speed (plain loops, key verdicts
+    cached)."""
     if isinstance(value, dict):
-        return any(_is_secret(k, v) or has_secret(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_secret(v) for v in value)
+        for k, v in value.items():
+            if isinstance(k, str) and _secret_key(k) and v not in (None, ""):
+                return True
+            if isinstance(v, dict | list) and has_secret(v):
+                return True
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, dict | list) and has_secret(v):
+                return True
     return False
 
 
 def _is_secret(key: Any, value: Any) -> bool:
-    if not isinstance(key, str) or value in (None, ""):
-        return False
+    return isinstance(key, str) and _secret_key(key) and value not in (None, "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
     key = key.lower()
     return key in SECRET_KEYS or key.endswith(("_api_key", "-api-key"))
 
