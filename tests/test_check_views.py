@@ -11,16 +11,27 @@ from conftest import SCENARIOS
 from rich.console import Console
 from test_store_streams import checked_stream, record
 from test_tui import SIZE, log_text
+from textual.app import App, ComposeResult
 from typer.testing import CliRunner
 
 from agentlab.cli import app as cli_app
 from agentlab.console.lines import transcript
 from agentlab.console.printer import Printer
-from agentlab.core.events import ApprovalDecided, CheckEnded, LoopDetected
+from agentlab.core.events import (
+    AgentStarted,
+    ApprovalDecided,
+    ApprovalRequested,
+    CheckEnded,
+    CheckStarted,
+    LoopDetected,
+    SessionStarted,
+    ToolCallStarted,
+)
 from agentlab.store.db import open_db
 from agentlab.tui.app import make_app
 from agentlab.tui.screens.replay import ReplayScreen
 from agentlab.tui.widgets.event_view import EventView
+from agentlab.tui.widgets.span_tree import SpanTree
 
 SID = checked_stream()[0].session_id
 
@@ -124,3 +135,37 @@ async def test_tui_tree_shows_checks_with_their_verdict(db_path: Path) -> None:
         assert "? issue_refund needs approval (support)" in text
         assert "◈ check approval · block by person: not today" in text
         assert "denied by person" not in text
+
+
+class TreeApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SpanTree()
+
+
+async def test_an_approval_decided_before_its_tool_call_opens_still_marks_the_call() -> None:
+    """The approval check may run before the tool's span opens (as its sibling): the call's
+    node still shows the decision, found by the call's id."""
+    who = {"session_id": "s", "agent": "support"}
+    call = {**who, "tool": "issue_refund", "call_id": "c1"}
+    events = [
+        SessionStarted(session_id="s", span_id="S", scenario="gated"),
+        AgentStarted(**who, span_id="A", parent_id="S", model="m"),
+        CheckStarted(**who, span_id="C", parent_id="A", check="approval", stage="tool"),
+        ApprovalRequested(**call, span_id="C"),
+        ApprovalDecided(**call, span_id="C", approved=True, by="person", note="ok"),
+        CheckEnded(
+            **who, span_id="C", check="approval", stage="tool", verdict="allow", by="person"
+        ),
+        ToolCallStarted(**call, span_id="T", parent_id="A", arguments={"amount_usd": 5}),
+    ]
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(SpanTree)
+        for e in events:
+            tree.add_event(e)
+        await pilot.pause()
+        labels = [str(n.label) for n in tree.nodes_by_span.values()]
+    assert labels[2:] == [
+        "◈ check approval · allow by person",
+        "⚙ issue_refund ✓ approved (amount_usd=5)",
+    ]

@@ -303,6 +303,19 @@ def test_an_event_without_secrets_is_stored_as_is_without_a_copy(db):
     assert stored == [encode(e).decode() for e in events]
 
 
+def test_a_value_json_cannot_hold_is_recorded_as_text_not_a_lost_recording(db):
+    class Odd:
+        def __str__(self) -> str:
+            return "odd value"
+
+    event = ToolCallStarted(
+        session_id=SID, span_id="t", tool="t", call_id="1", arguments={"x": Odd()}
+    )
+    record(db, [SessionStarted(session_id=SID, span_id="s", scenario="x"), event])
+    [stored] = [e for e in get_events(db, SID) if isinstance(e, ToolCallStarted)]
+    assert stored.arguments == {"x": "odd value"}
+
+
 def test_check_spans_are_recorded_with_their_verdict(db):
     events = checked_stream()
     record(db, events)

@@ -128,7 +128,7 @@ class SpanTree(Tree[str]):
         parent = self.nodes_by_span.get(e.parent_id or "", self.root)
         if not parent.allow_expand:  # a tool call that turns out to run an agent
             parent.allow_expand = True
-        node = parent.add(span_label(e), data=e.span_id, expand=True, allow_expand=expandable)
+        node = parent.add(self._label(e), data=e.span_id, expand=True, allow_expand=expandable)
         parent.expand()
         self.nodes_by_span[e.span_id] = node
         self._follow_later(follow)
@@ -150,9 +150,13 @@ class SpanTree(Tree[str]):
     def _relabel(self, span_id: str, status: str, extra: str | Text = "") -> None:
         """Relabel a span (on its end, or when its approval changes)."""
         node, start = self.nodes_by_span.get(span_id), self.starts.get(span_id)
-        if node is None or start is None:
-            return
+        if node is not None and start is not None:
+            node.set_label(self._label(start, status, extra))
+
+    def _label(
+        self, start: SpanStartEvent, status: str = "running", extra: str | Text = ""
+    ) -> Text:
         approval = ""
-        if isinstance(start, ToolCallStarted):
+        if isinstance(start, ToolCallStarted):  # an approval may come before its call opens
             approval = self.approvals.get((start.agent, start.call_id), "")
-        node.set_label(span_label(start, status, extra, approval))
+        return span_label(start, status, extra, approval)
