@@ -55,28 +55,31 @@ def db_path(tmp_path: Path) -> Path:
             "◈ check loop · flag: repeated add(1,2) x3",
         ),
         (
-            CheckEnded(
-                check="approval", stage="tool", verdict="block", by="person", reason="not today"
-            ),
-            "◈ check approval · block by person: not today",
+            CheckEnded(check="pii", stage="output", verdict="modify", reason="2 emails masked"),
+            "◈ check pii · modify: 2 emails masked",
         ),
-        (
-            CheckEnded(check="approval", stage="tool", verdict="allow", by="policy"),
-            "◈ check approval · allow by policy",
-        ),
+        (CheckEnded(check="budget", stage="input", verdict="stop"), "◈ check budget · stop"),
     ],
 )
 def test_check_end_line(event: CheckEnded, line: str) -> None:
     assert [t.plain for t in transcript(event)] == [line]
 
 
-def test_decisions_on_a_check_span_are_told_by_the_check_not_twice() -> None:
-    decided = ApprovalDecided(tool="t", call_id="c", approved=False, by="person", note="no")
+def test_a_check_decided_by_a_person_is_told_by_the_approval_lines_once() -> None:
+    call = {"agent": "support", "tool": "issue_refund", "call_id": "c"}
+    asked = ApprovalRequested(**call)
+    decided = ApprovalDecided(**call, approved=False, by="person", note="not today")
+    ended = CheckEnded(
+        check="approval", stage="tool", verdict="block", by="person", reason="not today"
+    )
+    lines = [t.plain for e in (asked, decided, ended) for t in transcript(e, in_check=True)]
+    assert lines == ["? issue_refund needs approval (support)", "✗ denied by person: not today"]
+
+
+def test_what_the_loop_check_saw_is_told_by_its_end_line() -> None:
     loop = LoopDetected(agent="a", pattern="repeat", action="warn", detail="t() x3")
-    assert transcript(decided, in_check=True) == []
     assert transcript(loop, in_check=True) == []
-    # recordings made before checks had spans still tell them
-    assert [t.plain for t in transcript(decided)] == ["  ✗ denied by person: no"]
+    # recordings made before checks had spans still tell it
     assert [t.plain for t in transcript(loop)] == ["↻ loop warn: a: t() x3"]
 
 
@@ -93,11 +96,11 @@ def test_cli_transcript_shows_each_check_once() -> None:
     assert lines[3:7] == [
         '    ⚙ issue_refund(customer_id="C-1042", amount_usd=480.0)',
         "      ? issue_refund needs approval (support)",
-        "      ◈ check approval · block by person: not today",
+        "      ✗ denied by person: not today",
         "      ↳ error: this issue_refund call was not approved: not today",
     ]
-    assert "    ◈ check loop · flag: repeated add(1,2) x3" in lines
-    assert not [ln for ln in lines if "denied by" in ln or "↻ loop" in ln]
+    assert lines[9] == "    ◈ check loop · flag: repeated add(1,2) x3"
+    assert not [ln for ln in lines if "check approval" in ln or "↻ loop" in ln]
 
 
 def cli(*args: str) -> str:
@@ -131,10 +134,14 @@ async def test_tui_tree_shows_checks_with_their_verdict(db_path: Path) -> None:
             "◇ step 2 · 180 tok · $0.1250",
             "◈ check loop · flag: repeated add(1,2) x3",
         ]
-        text = log_text(screen)
-        assert "? issue_refund needs approval (support)" in text
-        assert "◈ check approval · block by person: not today" in text
-        assert "denied by person" not in text
+        text = log_text(screen).splitlines()
+        assert text[3:7] == [
+            '⚙ issue_refund(customer_id="C-1042", amount_usd=480.0)',
+            "  ? issue_refund needs approval (support)",
+            "  ✗ denied by person: not today",
+            "  ↳ error: this issue_refund call was not approved: not today",
+        ]
+        assert "◈ check loop · flag: repeated add(1,2) x3" in text
 
 
 class TreeApp(App[None]):

@@ -122,8 +122,12 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
     """Transcript lines for one event (none for events only the gauges or tree show).
 
     ``indent`` nests workers under their lead; ``who`` prefixes the agent name (multi-agent).
-    ``in_check``: the event is on a check's span, whose end line says the verdict, so a loop or
-    approval decision is not told twice (recordings made before checks had spans tell it here).
+    ``in_check``: the event is on a check's span, which the consumer indents one level in.
+
+    A check's verdict is told once: by its end line (``◈ check loop · flag: ...``), so what the
+    loop check saw is not repeated; or, when a person or the scenario's policy decided, by the
+    approval lines (``? ... needs approval``, ``✓ approved by person: ...``) as before checks
+    had spans. Recordings from before then have no check spans and read as they did.
     """
     prefix = f"{who}: " if who else ""
     match e:
@@ -156,6 +160,8 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
                 for i, ln in enumerate(body.splitlines())
             ]
         case CheckEnded():
+            if e.by != "check":
+                return []  # the approval lines on this span told the decision
             style = VERDICT_STYLE.get(e.verdict, "")
             line = Text.assemble(
                 indent + prefix, (f"{CHECK_MARK} check ", style), (e.check, "bold")
@@ -169,11 +175,11 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
                 Text(f"{indent}{pad}? {e.tool} needs approval ({e.agent})", style="bold yellow")
             ]
         case ApprovalDecided():
-            if in_check:
-                return []
+            pad = "" if in_check else "  "
             verdict = f"{'✓ approved' if e.approved else '✗ denied'} by {e.by}"
             note = f": {e.note}" if e.note else ""
-            return [Text(f"{indent}  {verdict}{note}", style="green" if e.approved else "red")]
+            style = "green" if e.approved else "red"
+            return [Text(f"{indent}{pad}{verdict}{note}", style=style)]
         case AgentEnded():
             extra = f" ({e.stop_reason})" if e.stop_reason != "completed" else ""
             return [Text(f"{indent}◆ {e.agent} {e.status}{extra}", style=status_style(e.status))]

@@ -67,7 +67,7 @@ class Printer:
     def __init__(self, console: Console, *, live: bool = False) -> None:
         self.console = console
         self.depth: dict[str, int] = {}  # span id -> nesting depth (workers under their lead)
-        self.checks: set[str] = set()  # check span ids (their end line tells the verdict)
+        self.checks: set[str] = set()  # check span ids
         self.streaming: dict[str, str] = {}  # llm span -> text so far
         self.budget: BudgetUpdate | None = None
         self.last_text = ""  # the last assistant text printed (the summary does not repeat it)

@@ -100,7 +100,8 @@ class EventView(Vertical):
         self.ended: SessionEnded | None = None
         self.multi_agent = False
         self.level: dict[str, int] = {}  # span id -> agent nesting depth (indentation)
-        self.checks: set[str] = set()  # check span ids (their end line tells the verdict)
+        self.checks: set[str] = set()  # check span ids
+        self.tool_spans: set[str] = set()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -160,10 +161,16 @@ class EventView(Vertical):
             case AgentStarted():
                 self.level[e.span_id] = self.level.get(e.parent_id or "", -1) + 1
                 named = False  # the agent's own line names it
-            case LlmCallStarted() | ToolCallStarted():
+            case LlmCallStarted():
                 self.level[e.span_id] = self.level.get(e.parent_id or "", 0)
+            case ToolCallStarted():
+                self.level[e.span_id] = self.level.get(e.parent_id or "", 0)
+                self.tool_spans.add(e.span_id)
             case CheckStarted():
-                self.level[e.span_id] = self.level.get(e.parent_id or "", 0)
+                # A check on a tool call sits with the call's result lines, one level in.
+                parent = e.parent_id or ""
+                inside = 1 if parent in self.tool_spans else 0
+                self.level[e.span_id] = self.level.get(parent, 0) + inside
                 self.checks.add(e.span_id)
             case LlmCallEnded():
                 self.transcript.end_stream(e.span_id)
