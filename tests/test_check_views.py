@@ -128,7 +128,7 @@ async def test_tui_tree_shows_checks_with_their_verdict(db_path: Path) -> None:
         tree = screen.query_one(EventView).span_tree
         labels = [str(n.label) for n in tree.nodes_by_span.values()]
         assert labels[2:] == [
-            "◇ step 1 · 120 tok · $0.2500 · ✓ loop, tool_allowlist",
+            "◇ step 1 · 120 tok · $0.2500",
             '⚙ issue_refund ✗ denied (customer_id="C-1042", a…)',
             "◈ check approval · block by person: not today",
             "◇ step 2 · 180 tok · $0.1250",

@@ -12,7 +12,6 @@ from rich.text import Text
 
 from agentlab.console.lines import (
     CHECK_MARK,
-    checks_passed,
     clip,
     fmt_args,
     fmt_cost,
@@ -117,6 +116,6 @@ def span_label(
 
 
 def llm_extra(e: LlmCallEnded) -> str:
-    usage = f"{e.input_tokens + e.output_tokens:,} tok · {fmt_cost(e.cost_usd)}"
-    passed = checks_passed(e.checks)
-    return f"{usage} · {passed}" if passed else usage
+    # Checks that passed are not listed here: the loop check passes every step, and the tree
+    # stays quiet; `sessions show` and the trace list them.
+    return f"{e.input_tokens + e.output_tokens:,} tok · {fmt_cost(e.cost_usd)}"

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from agentlab.console.lines import checks_passed, verdict_text
+from agentlab.console.lines import verdict_text
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
@@ -88,7 +88,7 @@ class SpanTree(Tree[str]):
                     e.span_id, e.end_status(), llm_extra(e) if e.status == "completed" else e.error
                 )
             case ToolCallEnded():
-                self._relabel(e.span_id, e.end_status(), checks_passed(e.checks))
+                self._relabel(e.span_id, e.end_status())
             case CheckEnded():
                 self._relabel(
                     e.span_id, e.end_status(), verdict_text(e.verdict, e.by, e.reason, 80)
