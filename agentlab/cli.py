@@ -210,7 +210,7 @@ def run(
             )
         )
     except KeyboardInterrupt:
-        raise Interrupted("interrupted: the session is recorded as interrupted") from None
+        raise Interrupted("stopped by Ctrl-C; the session is recorded as interrupted") from None
     finally:
         if printer is not None:
             printer.close()

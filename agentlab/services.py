@@ -25,7 +25,15 @@ from agentlab.core.context import (
     never_raise,
     nobody_to_ask,
 )
-from agentlab.core.events import AnyEvent, EventBus, SessionEnded, SessionStarted, Subscriber
+from agentlab.core.events import (
+    AnyEvent,
+    EventBus,
+    LlmCallEnded,
+    SessionEnded,
+    SessionStarted,
+    Subscriber,
+    ToolCallStarted,
+)
 from agentlab.core.prices import reprice, with_user_prices
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
@@ -216,3 +224,74 @@ def export_session(db_path: DbPath, session_id: str, fmt: ExportFormat) -> str:
         if fmt == "jsonl":
             return "".join(export_jsonl(db, sid))
         return json.dumps(export_otlp(db, sid), indent=2) + "\n"
+
+
+# --- sessions browser: delete, compare (the TUI's; `agentlab diff` may take over compare) -----
+
+
+def delete_session(db_path: DbPath, session_id: str) -> str:
+    """Delete a recorded session (its events, spans and row); returns the full id."""
+    with _opened(db_path) as db:
+        sid = _find(db, session_id)["id"]
+        with db.conn:
+            for table in ("events", "spans"):
+                db.execute(f"DELETE FROM {table} WHERE session_id = ?", [sid])
+            db.execute("DELETE FROM sessions WHERE id = ?", [sid])
+        return str(sid)
+
+
+def _steps(events: list[AnyEvent]) -> list[str]:
+    """What each model call said and each tool call asked, in order: where two runs part."""
+    out = []
+    for e in events:
+        if isinstance(e, LlmCallEnded):
+            out.append(f"{e.agent} step: {' '.join(e.content.split())}")
+        elif isinstance(e, ToolCallStarted):
+            out.append(f"{e.agent} {e.tool}({json.dumps(e.arguments, sort_keys=True)})")
+    return out
+
+
+def compare_sessions(db_path: DbPath, a: str, b: str) -> dict[str, Any]:
+    """Two sessions side by side: totals, per-agent numbers, stop reasons, final outputs with
+    their unified diff, and the first step where they part (None if they never do)."""
+    import difflib
+
+    sides = []
+    with _opened(db_path) as db:
+        for arg in (a, b):
+            session = _find(db, arg)
+            events = get_events(db, session["id"])
+            tally = tally_events(events)
+            sides.append(
+                {
+                    "session": session_row(session),
+                    "final_output": session.get("final_output") or "",
+                    "totals": tally.totals(),
+                    "agents": {r["name"]: r for r in tally.rows()},
+                    "steps": _steps(events),
+                }
+            )
+    left, right = sides
+    parted = None
+    for i, (x, y) in enumerate(zip(left["steps"], right["steps"], strict=False)):
+        if x != y:
+            parted = {"index": i + 1, "a": x, "b": y}
+            break
+    else:
+        if len(left["steps"]) != len(right["steps"]):
+            n = min(len(left["steps"]), len(right["steps"]))
+            parted = {
+                "index": n + 1,
+                "a": left["steps"][n] if n < len(left["steps"]) else "(ended)",
+                "b": right["steps"][n] if n < len(right["steps"]) else "(ended)",
+            }
+    diff = list(
+        difflib.unified_diff(
+            left["final_output"].splitlines(),
+            right["final_output"].splitlines(),
+            "a",
+            "b",
+            lineterm="",
+        )
+    )
+    return {"a": left, "b": right, "parted": parted, "output_diff": diff}

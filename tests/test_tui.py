@@ -108,9 +108,9 @@ async def test_home_lists_sessions_and_scenarios(db_path, scenarios, recorded) -
         assert table.row_count == 1
         row = table.get_row_at(0)
         assert row[0] == recorded
-        assert row[1:3] == ["budget_math", "single"]
-        assert str(row[3]) == "completed"
-        assert str(row[7]) == "4"
+        assert row[1] == "budget_math" and row[7] == "single"
+        assert str(row[2]) == "completed"
+        assert str(row[5]) == "4"
         names = app.screen.query_one("#scenarios", DataTable)
         assert [names.get_row_at(i)[0] for i in range(names.row_count)] == [
             "budget_math",
@@ -168,14 +168,17 @@ async def test_an_invalid_scenario_is_listed_and_refused_with_its_error(db_path,
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#scenarios", DataTable)
-        assert str(table.get_row_at(0)[3]).startswith("invalid: ")
+        assert str(table.get_row_at(0)[3]).startswith("invalid: broken.toml:2: task: ")
         await pilot.press("r")  # broken.toml sorts first
+        await pilot.pause()
+        assert not isinstance(app.screen, RunScreen)  # refused, with the error said
+        assert [n.severity for n in app._notifications] == ["error"]
+        # A file broken after the list was read still fails in the run screen, not a traceback.
+        app.run_scenario(scenarios / "broken.toml")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, RunScreen)
-        assert summary_text(app.screen).startswith("could not run: ")
         assert "broken.toml:2: task: expected a string" in summary_text(app.screen)
-        assert [n.severity for n in app._notifications] == ["error"]
         await pilot.press("escape")
         assert not isinstance(app.screen, RunScreen)
 
@@ -361,5 +364,5 @@ def test_llm_call_lines_and_labels() -> None:
         cost_usd=None,
     )
     lines = [t.plain for t in transcript(e, indent="  ", who="a")]
-    assert lines == ["  a: hello", "  world", "    10 in / 5 out · unpriced"]
+    assert lines == ["  a: hello", "  world", "  a: 10 in / 5 out · unpriced"]
     assert isinstance(span_label(e), Text)
