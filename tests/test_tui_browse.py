@@ -39,9 +39,9 @@ async def test_run_a_scenario_to_the_end_and_find_it_in_sessions(db_path, scenar
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")  # no sessions yet: the scenarios have focus; budget_math
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), timeout=90)
         run = app.screen
-        await wait_for(pilot, lambda: run.summary is not None, timeout=30)
+        await wait_for(pilot, lambda: run.summary is not None, timeout=90)
         await pilot.press("escape", "s")
         await wait_for(pilot, lambda: getattr(app.screen, "_ready", False))
         table = app.screen.query_one("#all", DataTable)

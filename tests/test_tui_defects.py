@@ -60,7 +60,7 @@ async def test_4_q_quits_under_a_modal_and_the_footer_tells_the_modal_keys(
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=BIG) as pilot:
         app.run_scenario(scenarios / "pause_demo.toml")
-        await wait_for(pilot, lambda: isinstance(app.screen, RaiseCapModal))
+        await wait_for(pilot, lambda: isinstance(app.screen, RaiseCapModal), timeout=90)
         modal = app.screen
         assert modal.query(Footer), "the modal shows its own keys"
         shown = {b.description for _, b, *_ in modal.active_bindings.values() if b.show}
@@ -154,3 +154,36 @@ async def test_12_gauge_bars_are_the_same_length(db_path, scenarios, recorded) -
             if "█" in line or "░" in line
         ]
         assert len(bars) >= 2 and len(set(bars)) == 1, bars
+
+
+async def test_raise_cap_modal_takes_a_typed_number(db_path, scenarios) -> None:
+    """Live run: the raise-cap modal accepts a typed cap; the status says it waits for you."""
+    from textual.widgets import Input
+
+    from agentlab.tui.widgets.event_view import EventView as View
+
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=BIG) as pilot:
+        app.run_scenario(scenarios / "pause_demo.toml")
+        await wait_for(pilot, lambda: isinstance(app.screen, RaiseCapModal), timeout=90)
+        await wait_for(pilot, lambda: bool(app.screen.query("#no")))
+        await pilot.pause()
+        run = app.screen_stack[-2]
+        assert "waiting for you" in str(run.query_one("#summary").render())
+        assert "elapsed" in run.sub_title
+        box = app.screen.query_one("#new-cap", Input)
+        assert box.value == "2"
+        assert app.focused is app.screen.query_one("#no"), app.focused
+        box.value = "abc"
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, RaiseCapModal)  # refused, with a message
+        assert app._notifications and list(app._notifications)[-1].severity == "error"
+        box.value = "5"
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert run.summary is not None and run.summary["status"] == "completed"
+        assert "steps cap raised from 1 to 5" in "\n".join(
+            line.text for line in run.query_one(View).transcript.log_widget.lines
+        )

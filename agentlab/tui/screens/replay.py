@@ -9,6 +9,8 @@ first event (feeding is cheap), so nothing can lag or lead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -49,14 +51,21 @@ class Timeline(Static):
     }
     """
 
-    def show(self, position: int, events: list[AnyEvent], playing: bool, speed: float) -> None:
+    def show(
+        self,
+        position: int,
+        events: list[AnyEvent],
+        playing: bool,
+        speed: float,
+        fmt: Callable[[float], str] = str,
+    ) -> None:
         total = len(events)
         t0 = events[0].mono if events else 0.0
         at = events[position - 1].mono - t0 if position else 0.0
         end = events[-1].mono - t0 if events else 0.0
         mark = "▶" if playing else "❚❚"
         head = f"{mark} {speed:g}× "
-        tail = f" {position}/{total} · {at:.1f}s of {end:.1f}s"
+        tail = f" {position}/{total} · {fmt(at)} of {fmt(end)}"
         width = max(4, self.size.width - 2 - len(head) - len(tail))
         filled = round(width * position / total) if total else 0
         text = Text(head, style="bold")
@@ -121,7 +130,9 @@ class ReplayScreen(Screen[None]):
 
     def _where(self) -> None:
         self.sub_title = f"event {self.position} of {len(self.events)}"
-        self.query_one(Timeline).show(self.position, self.events, self.playing, self.speed)
+        self.query_one(Timeline).show(
+            self.position, self.events, self.playing, self.speed, typed_app(self).formats.duration
+        )
         view = self.view
         if self.position == len(self.events) and view.ended is None:
             status = self.session.get("status") or "?"
