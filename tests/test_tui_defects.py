@@ -44,6 +44,8 @@ async def test_1_sessions_table_fits_and_never_clips_cost(db_path, scenarios, re
             assert table.virtual_size.width <= table.size.width, size
             row = [str(c) for c in table.get_row_at(0)]
             assert any(c.startswith("$0.00") for c in row), row
+            for col, cell in zip(table.ordered_columns, row, strict=True):
+                assert col.get_render_width(table) - 2 >= len(cell), (size, col.label, cell)
 
 
 async def test_3_first_launch_has_focus(db_path, scenarios) -> None:
@@ -187,3 +189,16 @@ async def test_raise_cap_modal_takes_a_typed_number(db_path, scenarios) -> None:
         assert "steps cap raised from 1 to 5" in "\n".join(
             line.text for line in run.query_one(View).transcript.log_widget.lines
         )
+
+
+async def test_home_dashboard_totals_and_spend(db_path, scenarios, recorded) -> None:
+    from textual.widgets import Sparkline, Static
+
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=BIG) as pilot:
+        await pilot.pause()
+        totals = str(app.screen.query_one("#totals", Static).render())
+        assert "today  1 sessions · 1,412 tok · $0.000" in totals
+        assert "failed 0%" in totals
+        spend = app.screen.query_one("#spend", Sparkline).data
+        assert spend is not None and len(spend) == 14 and spend[-1] > 0

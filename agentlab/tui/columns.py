@@ -36,7 +36,8 @@ def cell_width(cell: str | Text) -> int:
 def fit(
     columns: Sequence[Column], rows: Sequence[Sequence[str | Text]], width: int
 ) -> tuple[list[int], dict[int, int]]:
-    """The indexes of the columns to show (in their order) and a width cap for shrunk ones."""
+    """The indexes of the columns to show (in their order) and each one's width (a shrunk
+    column's is less than its widest cell: :func:`cut` ends those cells in an ellipsis)."""
     natural = [
         max([len(c.label), *(cell_width(r[i]) for r in rows)]) for i, c in enumerate(columns)
     ]
@@ -64,8 +65,8 @@ def fit(
     if need() > width:  # what is left is cut anyway; never wider than the table
         for j in shown:
             if columns[j].shrinks:
-                caps[j] = max(columns[j].min_width, natural[j] - (need() - width))
-    return shown, caps
+                caps[j] = natural[j] = max(columns[j].min_width, natural[j] - (need() - width))
+    return shown, {i: natural[i] for i in shown}
 
 
 def cut(cell: str | Text, cap: int | None) -> str | Text:

@@ -20,6 +20,10 @@ def _same(session_id: str) -> str:
     return session_id
 
 
+def _clock() -> float | None:
+    return None  # services.dashboard reads the clock
+
+
 def seconds(value: float) -> str:
     """A duration: ``4.2s``, ``3m05s`` past a minute."""
     if value < 60:
@@ -35,3 +39,5 @@ class Formats:
     session_id: Callable[[str], str] = _same
     #: A duration (elapsed time of a run, a replay's position).
     duration: Callable[[float], str] = seconds
+    #: The current time, for "today" and "7 days" on home (None: the clock).
+    now: Callable[[], float | None] = _clock

@@ -9,10 +9,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from agentlab import services
 from agentlab.console.lines import clip, cost_text, status_style
@@ -77,6 +77,11 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        with Horizontal(id="dashboard"):
+            yield Static(id="totals")
+            with Vertical(id="spend-box"):
+                yield Sparkline([], id="spend")
+                yield Static(id="spend-label")
         with Vertical(id="sessions-box"):
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
             yield Static(id="sessions-empty")
@@ -101,6 +106,7 @@ class HomeScreen(Screen[None]):
         """Re-flow: the columns that fit and the descriptions' room follow the width."""
         if self.size.width != self._width:
             self._width = self.size.width
+            self.set_class(self._width < 100, "-narrow")
             self.load_scenarios()
             self._fill_sessions()
 
@@ -110,6 +116,7 @@ class HomeScreen(Screen[None]):
         app = typed_app(self)
         rows = self._rows = services.list_sessions(app.db_path, limit=200)
         self._fill_sessions()
+        self._fill_dashboard()
         table = self.query_one("#sessions", DataTable)
         empty = self.query_one("#sessions-empty", Static)
         empty.update(
@@ -119,6 +126,28 @@ class HomeScreen(Screen[None]):
         table.display = bool(rows)
         if rows and self.focused is None:
             table.focus()
+
+    def _fill_dashboard(self) -> None:
+        app = typed_app(self)
+        d = services.dashboard(app.db_path, now=app.formats.now())
+        lines = Text()
+        for key, label in (("today", "today "), ("week", "7 days")):
+            t = d[key]
+            fail = "-" if t["failure_rate"] is None else f"{t['failure_rate']:.0%}"
+            p50 = "-" if t["p50_s"] is None else app.formats.duration(t["p50_s"])
+            p95 = "-" if t["p95_s"] is None else app.formats.duration(t["p95_s"])
+            if lines:
+                lines.append("\n")
+            lines.append(f"{label} ", style="bold")
+            lines.append(
+                f"{t['sessions']} sessions · {t['tokens']:,} tok · "
+                f"{cost_text(t['cost_usd'])} · failed {fail} · p50 {p50} p95 {p95}"
+            )
+        self.query_one("#totals", Static).update(lines)
+        self.query_one("#spend", Sparkline).data = d["spend"]
+        self.query_one("#spend-label", Static).update(
+            f"spend, 14 days: {cost_text(sum(d['spend']))}"
+        )
 
     def _fill_sessions(self) -> None:
         """The session rows with the columns that fit the width (the cursor row is kept)."""
@@ -131,7 +160,7 @@ class HomeScreen(Screen[None]):
         table.clear(columns=True)
         for i in shown:
             c = SESSION_COLUMNS[i]
-            table.add_column(c.label, key=c.key)
+            table.add_column(c.label, key=c.key, width=caps[i])
         for r, row in zip(self._rows, cells, strict=True):
             table.add_row(*(cut(row[i], caps.get(i)) for i in shown), key=r["session_id"])
         if cells:

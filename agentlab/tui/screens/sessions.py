@@ -99,7 +99,7 @@ class SessionsScreen(Screen[None]):
         self.rows = services.list_sessions(typed_app(self).db_path, limit=10_000)
         self.show()
 
-    def visible(self) -> list[dict[str, Any]]:
+    def filtered_rows(self) -> list[dict[str, Any]]:
         query = self.query_one("#filter", Input).value
         rows = [r for r in self.rows if matches(r, query)]
         _, key, desc = SORTS[self.sort]
@@ -111,7 +111,7 @@ class SessionsScreen(Screen[None]):
     def show(self) -> None:
         fmt = typed_app(self).formats
         table = self.query_one("#all", DataTable)
-        rows = self.visible()
+        rows = self.filtered_rows()
         cells = []
         for r in rows:
             row = list(session_cells(r, fmt))
@@ -122,7 +122,8 @@ class SessionsScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear(columns=True)
         for i in shown:
-            table.add_column(SESSION_COLUMNS[i].label, key=SESSION_COLUMNS[i].key)
+            c = SESSION_COLUMNS[i]
+            table.add_column(c.label, key=c.key, width=caps[i])
         for r, row in zip(rows, cells, strict=True):
             table.add_row(*(cut(row[i], caps.get(i)) for i in shown), key=r["session_id"])
         if rows:
