@@ -245,7 +245,8 @@ def _steps(events: list[AnyEvent]) -> list[str]:
     out = []
     for e in events:
         if isinstance(e, LlmCallEnded):
-            out.append(f"{e.agent} step: {' '.join(e.content.split())}")
+            said = " ".join(e.content.split()) or json.dumps(e.tool_calls, sort_keys=True)
+            out.append(f"{e.agent} said: {said}")
         elif isinstance(e, ToolCallStarted):
             out.append(f"{e.agent} {e.tool}({json.dumps(e.arguments, sort_keys=True)})")
     return out

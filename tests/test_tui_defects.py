@@ -202,3 +202,22 @@ async def test_home_dashboard_totals_and_spend(db_path, scenarios, recorded) -> 
         assert "failed 0%" in totals
         spend = app.screen.query_one("#spend", Sparkline).data
         assert spend is not None and len(spend) == 14 and spend[-1] > 0
+
+
+async def test_11_wrapped_transcript_lines_keep_their_indent(db_path, scenarios) -> None:
+    from textual.widgets import RichLog
+
+    from agentlab.tui.widgets.transcript import Transcript
+
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=BIG) as pilot:
+        app.replay_session("nope")  # any screen: mount a transcript on home for the test
+        t = Transcript()
+        await app.screen.mount(t)
+        t.styles.width = 40
+        await pilot.pause()
+        t.write([Text("    " + "word " * 30)])
+        await pilot.pause()
+        lines = [s.text for s in t.query_one(RichLog).lines]
+        assert len(lines) > 2
+        assert all(line.startswith("    ") for line in lines), lines
