@@ -113,7 +113,7 @@ async def test_shipped_scenario_runs_offline(path: Path) -> None:
 
 async def test_each_pattern_has_a_shipped_scenario() -> None:
     shown = {load_scenario(p).pattern for p in SCENARIOS.glob("*.toml")}
-    assert set(patterns.RUNNERS) - {"single"} <= shown
+    assert set(patterns.PATTERNS) - {"single"} <= shown
 
 
 # --- orchestrator-worker -----------------------------------------------------------------------
