@@ -13,6 +13,7 @@ from agentlab.core.events import (
     AgentStarted,
     ApprovalDecided,
     ApprovalRequested,
+    CheckStarted,
     Event,
     LlmCallEnded,
     LlmCallStarted,
@@ -39,6 +40,7 @@ class SpanTree(Tree[str]):
         self.nodes_by_span: dict[str, TreeNode[str]] = {}
         self.starts: dict[str, Event] = {}  # span id -> its start event (to relabel on end)
         self.approvals: dict[str, str] = {}  # gated tool span id -> "waiting" / "approved" / ...
+        self.check_parent: dict[str, str] = {}  # SHIM (runtime branch): check span -> its parent
         self._follow_pending = False
 
     def clear_view(self) -> None:
@@ -49,6 +51,14 @@ class SpanTree(Tree[str]):
         self.approvals.clear()
 
     def add_event(self, e: Event) -> None:
+        # SHIM until the events part renders check spans: approvals now sit on a check span
+        # below the tool call; mark the tool call as before and keep the check out of the tree.
+        if isinstance(e, CheckStarted):
+            self.check_parent[e.span_id] = e.parent_id or ""
+            return
+        if isinstance(e, ApprovalRequested | ApprovalDecided):
+            e = e.__copy__()
+            e.span_id = self.check_parent.get(e.span_id, e.span_id)
         if e.opens is not None:
             self._open(e)
         elif isinstance(e, SessionEnded | AgentEnded):
