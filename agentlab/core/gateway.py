@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from agentlab.core import llm, tokens
 from agentlab.core.budget import Budget, Crossing, Reservation, ReservationPending
 from agentlab.core.checks import CheckRunner, ModelInput, ModelOutput
-from agentlab.core.context import AgentScope, RunContext
+from agentlab.core.context import AgentScope
 from agentlab.core.events import (
     BudgetUpdate,
     LimitWarning,
@@ -40,9 +40,10 @@ T = TypeVar("T")
 ToolBody = Callable[[Span], Awaitable[tuple[ToolResult, list[str]]]]
 
 
-async def reserve(ctx: RunContext, budget: Budget, agent: str, fn: Callable[[], T]) -> T:
+async def reserve(scope: AgentScope, fn: Callable[[], T]) -> T:
     """Run a reservation. When it must wait for calls in flight to settle, wait; when a cap is
     hit and the scenario pauses on caps, ask a person whether to raise it, and retry."""
+    ctx, budget = scope.ctx, scope.budget
     while True:
         try:
             return fn()
@@ -55,10 +56,9 @@ async def reserve(ctx: RunContext, budget: Budget, agent: str, fn: Callable[[], 
             if new_cap is None or new_cap <= exc.limit:
                 raise
             budget.raise_cap(exc.kind, new_cap)
-            ctx.session_span.emit(
+            scope.span.emit(
                 Notice(
                     level="warning",
-                    agent=agent,
                     message=f"{exc.kind} cap raised from {exc.limit:g} to {new_cap:g}; going on",
                 )
             )
@@ -82,10 +82,7 @@ async def call_model(
     counted = llm.pricing_model(model, price_as)
     prompt_tokens = tokens.count_messages(messages, counted, tool_schemas or None)
     res = await reserve(
-        ctx,
-        budget,
-        spec.name,
-        lambda: budget.reserve_call(spec.name, prompt_tokens, spec.max_tokens, price),
+        scope, lambda: budget.reserve_call(spec.name, prompt_tokens, spec.max_tokens, price)
     )
     span = scope.span.open(
         LlmCallStarted(
@@ -193,7 +190,7 @@ async def tool_call(scope: AgentScope, start: ToolCallStarted, body: ToolBody) -
     as its worker, so holding it as a reservation would starve the worker), ``body`` run inside
     its span, the span closed whatever happens."""
     budget, agent = scope.budget, scope.name
-    crossings = await reserve(scope.ctx, budget, agent, lambda: budget.charge_tool(agent))
+    crossings = await reserve(scope, lambda: budget.charge_tool(agent))
     span = scope.span.open(start)
     result, passed = ToolResult("error: cancelled", True), list[str]()
     try:

@@ -92,7 +92,7 @@ def _too_many(tool_span: Span, agent: str, result: AgentResult) -> AgentResult:
     """Ping-pong: stop the run as a loop, recorded as the loop check's verdict on the last
     transfer."""
     detail = f"{MAX_HANDOFFS} handoffs without an answer (last: {agent} -> {result.handoff_to})"
-    saw = LoopDetected(agent=agent, pattern="cycle", action="stop", detail=detail)
+    saw = LoopDetected(pattern="cycle", action="stop", detail=detail)
     verdict = Verdict("stop", detail, {"pattern": "cycle"}, stop_reason="loop", events=(saw,))
     record(tool_span, "loop", "reasoning", verdict, subject="handoff")
     result.outcome = Outcome.stopped("loop", detail)

@@ -56,9 +56,6 @@ class SpanTree(Tree[str]):
         if isinstance(e, CheckStarted):
             self.check_parent[e.span_id] = e.parent_id or ""
             return
-        if isinstance(e, ApprovalRequested | ApprovalDecided):
-            e = e.__copy__()
-            e.span_id = self.check_parent.get(e.span_id, e.span_id)
         if e.opens is not None:
             self._open(e)
         elif isinstance(e, SessionEnded | AgentEnded):
@@ -69,11 +66,13 @@ class SpanTree(Tree[str]):
         elif isinstance(e, ToolCallEnded):
             self._relabel(e.span_id, "error" if e.is_error else "completed")
         elif isinstance(e, ApprovalRequested):
-            self.approvals[e.span_id] = "waiting"
-            self._relabel(e.span_id, "running")
+            tool = self.check_parent.get(e.span_id, e.span_id)  # SHIM
+            self.approvals[tool] = "waiting"
+            self._relabel(tool, "running")
         elif isinstance(e, ApprovalDecided):
-            self.approvals[e.span_id] = "approved" if e.approved else "denied"
-            self._relabel(e.span_id, "running")
+            tool = self.check_parent.get(e.span_id, e.span_id)  # SHIM
+            self.approvals[tool] = "approved" if e.approved else "denied"
+            self._relabel(tool, "running")
 
     def _open(self, e: Event) -> None:
         self.starts[e.span_id] = e
