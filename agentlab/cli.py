@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +19,9 @@ from agentlab import __version__
 from agentlab.advisor.cli import advise
 from agentlab.console.group import OneLineErrors
 from agentlab.errors import Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from agentlab.core.budget import LimitKind
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -49,6 +52,15 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def _db(ctx: typer.Context, db: Path | None) -> Path | None:
+    """The command's own ``--db``, else the one given before it (``agentlab --db X sessions
+    list``)."""
+    if db is not None:
+        return db
+    root: Path | None = ctx.find_root().params.get("db")
+    return root
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"agentlab {__version__}")
@@ -75,10 +87,10 @@ def main_callback(
     if ctx.invoked_subcommand is None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise UsageError("the TUI needs a terminal; see `agentlab --help` for commands")
-        from agentlab.store import open_db
+        from agentlab.services import check_db
         from agentlab.tui.app import make_app
 
-        open_db(db).close()  # a bad --db is one error line here, not a crash inside the TUI
+        check_db(db)  # a bad --db is one error line here, not a crash inside the TUI
         if scenarios is not None and not scenarios.is_dir():
             raise UsageError(f"--scenarios: {scenarios} is not a folder")
         make_app(db_path=db, scenarios_dir=scenarios).run()
@@ -89,6 +101,7 @@ def main_callback(
 
 @app.command()
 def run(
+    ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file (TOML).")],
     model: Annotated[
         str | None,
@@ -111,16 +124,16 @@ def run(
         bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
     ] = False,
     max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", min=1, metavar="N", help="Cap on total tokens.")
+        int | None, typer.Option("--max-tokens", metavar="N", help="Cap on total tokens.")
     ] = None,
     max_cost: Annotated[
         float | None, typer.Option("--max-cost", metavar="USD", help="Cap on cost in USD (> 0).")
     ] = None,
     max_steps: Annotated[
-        int | None, typer.Option("--max-steps", min=1, metavar="N", help="Cap on model calls.")
+        int | None, typer.Option("--max-steps", metavar="N", help="Cap on model calls.")
     ] = None,
     max_tool_calls: Annotated[
-        int | None, typer.Option("--max-tool-calls", min=0, metavar="N", help="Cap on tool calls.")
+        int | None, typer.Option("--max-tool-calls", metavar="N", help="Cap on tool calls.")
     ] = None,
     max_time: Annotated[
         float | None,
@@ -149,30 +162,19 @@ def run(
         raise UsageError(
             f"--model: unknown lab model {model!r} (lab models: lab/auto, lab/scripted)"
         )
-    for flag, value in (
-        ("--max-cost", max_cost),
-        ("--max-time", max_time),
-        ("--lab-latency", lab_latency),
-    ):
-        if value is not None and not math.isfinite(value):
-            raise UsageError(f"{flag}: expected a finite number, got {value}")
+    if lab_latency is not None and not math.isfinite(lab_latency):
+        raise UsageError(f"--lab-latency: expected a finite number, got {lab_latency}")
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
-    if max_cost is not None and max_cost <= 0:
-        raise UsageError("--max-cost: must be greater than 0")
-    if max_time is not None and max_time <= 0:
-        raise UsageError("--max-time: must be greater than 0")
-    caps = {
-        k: float(v)
-        for k, v in {
+    caps = _caps(
+        {
             "total_tokens": max_tokens,
             "cost_usd": max_cost,
             "steps": max_steps,
             "tool_calls": max_tool_calls,
             "wall_time_s": max_time,
-        }.items()
-        if v is not None
-    }
+        }
+    )
     spec = load_scenario(scenario)
     options = RunOptions(
         model=model,
@@ -192,7 +194,7 @@ def run(
             run_recorded(
                 spec,
                 options=options,
-                db_path=db,
+                db_path=_db(ctx, db),
                 subscribers=subscribers,
                 raise_cap=prompts.raise_cap_hook(printer),
                 approve=prompts.approve_hook(approvals, printer),
@@ -208,11 +210,48 @@ def run(
     raise typer.Exit(EXIT.get(result.status, 1))
 
 
+#: The ``run`` option that sets each cap kind.
+CAP_OPTIONS: dict[LimitKind, str] = {
+    "total_tokens": "--max-tokens",
+    "cost_usd": "--max-cost",
+    "steps": "--max-steps",
+    "tool_calls": "--max-tool-calls",
+    "wall_time_s": "--max-time",
+}
+
+
+def _caps(values: dict[LimitKind, float | int | None]) -> dict[str, float]:
+    """The session caps the ``--max-*`` options give, validated by the scenario's own
+    ``Limits`` model; a bad value is one line naming the option."""
+    from pydantic import ValidationError
+
+    from agentlab.core.spec import Limits
+
+    try:
+        limits = Limits.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0])
+        option = next((o for k, o in CAP_OPTIONS.items() if k == field), field)
+        bound = err.get("ctx") or {}
+        if err["type"] == "greater_than":
+            why = f"must be greater than {bound['gt']:g}"
+        elif err["type"] == "greater_than_equal":
+            why = f"must be at least {bound['ge']:g}"
+        elif err["type"] == "finite_number":
+            why = f"expected a finite number, got {err['input']}"
+        else:
+            why = err["msg"]
+        raise UsageError(f"{option}: {why}") from None
+    return limits.caps()
+
+
 # --- sessions ---------------------------------------------------------------------------------
 
 
 @sessions_app.command("list")
 def sessions_list(
+    ctx: typer.Context,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     limit: Annotated[
@@ -220,19 +259,19 @@ def sessions_list(
     ] = 50,
 ) -> None:
     """List recorded sessions, newest first."""
+    from agentlab import services
     from agentlab.console import tables
-    from agentlab.store import list_sessions, open_db
 
-    rows = list_sessions(open_db(db), limit=limit)
-    out = [tables.session_json(r) for r in rows]
+    rows = services.list_sessions(_db(ctx, db), limit=limit)
     if json_out:
-        typer.echo(json.dumps(out, ensure_ascii=False))
+        typer.echo(json.dumps(rows, ensure_ascii=False))
     else:
-        _console().print(tables.sessions_table(out))
+        _console().print(tables.sessions_table(rows))
 
 
 @sessions_app.command("show")
 def sessions_show(
+    ctx: typer.Context,
     session_id: Annotated[
         str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
     ],
@@ -240,30 +279,28 @@ def sessions_show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show a session: summary, per-agent spend, and its span tree."""
+    from agentlab import services
     from agentlab.console import tables
-    from agentlab.services import find_session, session_tally
-    from agentlab.store import get_spans, open_db
 
-    conn = open_db(db)
-    session = find_session(conn, session_id)
-    tally = session_tally(conn, session["id"])
-    spans = get_spans(conn, session["id"])
+    report = services.session_report(_db(ctx, db), session_id)
+    session = report.session
     if json_out:
-        data = tables.session_json(session)
-        data["agents"] = tally.rows()
+        data = services.session_row(session)
+        data["agents"] = report.tally.rows()
         data["final_output"] = session.get("final_output") or ""
         data["limits"] = session.get("limits") or {}
-        data["spans"] = spans
+        data["spans"] = report.spans
         typer.echo(json.dumps(data, ensure_ascii=False, default=str))
         return
     console = _console()
     console.print(tables.session_panel(session))
-    console.print(tables.agents_table(tally.rows()))
-    console.print(tables.span_tree(session, spans))
+    console.print(tables.agents_table(report.tally.rows()))
+    console.print(tables.span_tree(session, report.spans))
 
 
 @sessions_app.command("cost")
 def sessions_cost(
+    ctx: typer.Context,
     session_id: Annotated[
         str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
     ],
@@ -275,17 +312,12 @@ def sessions_cost(
     json_out: JsonOpt = False,
 ) -> None:
     """What would this session have cost on other models? Reprices the recorded tokens."""
+    from agentlab import services
     from agentlab.console import tables
-    from agentlab.core.pricing import reprice
-    from agentlab.services import find_session, session_tally
-    from agentlab.store import open_db
 
-    conn = open_db(db)
-    session = find_session(conn, session_id)
     if any(not m.strip() for m in as_models):
         raise UsageError("--as: expected a model name, e.g. gpt-4o or claude-sonnet-4-5")
-    report = reprice(session_tally(conn, session["id"]).rows(), as_models)
-    report["session_id"] = session["id"]
+    report = services.session_costs(_db(ctx, db), session_id, as_models)
     if json_out:
         typer.echo(json.dumps(report, ensure_ascii=False))
     else:
@@ -297,6 +329,7 @@ def sessions_cost(
 
 @app.command()
 def export(
+    ctx: typer.Context,
     session_id: Annotated[
         str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
     ],
@@ -315,18 +348,13 @@ def export(
     db: DbOpt = None,
 ) -> None:
     """Export a session as OTLP JSON (opens in Phoenix, Langfuse, any OTLP backend) or JSONL."""
-    from agentlab.services import find_session
-    from agentlab.store import open_db
-    from agentlab.store.export import export_jsonl, export_otlp
+    from agentlab import services
 
-    if fmt not in ("otlp-json", "jsonl"):
+    if fmt not in services.EXPORT_FORMATS:
         raise UsageError(f"--format: expected otlp-json or jsonl, got {fmt!r}")
-    conn = open_db(db)
-    sid = find_session(conn, session_id)["id"]
-    if fmt == "jsonl":
-        text = "".join(export_jsonl(conn, sid))
-    else:
-        text = json.dumps(export_otlp(conn, sid), indent=2) + "\n"
+    text = services.export_session(
+        _db(ctx, db), session_id, "jsonl" if fmt == "jsonl" else "otlp-json"
+    )
     if output is None:
         sys.stdout.write(text)
     else:
@@ -339,6 +367,7 @@ def export(
 
 @app.command()
 def replay(
+    ctx: typer.Context,
     session_id: Annotated[
         str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
     ],
@@ -356,14 +385,12 @@ def replay(
     """Replay a recorded session's transcript from the database."""
     import time
 
+    from agentlab import services
     from agentlab.console.printer import Printer
-    from agentlab.services import find_session
-    from agentlab.store import get_events, open_db
 
-    conn = open_db(db)
-    session = find_session(conn, session_id)
+    recording = services.load_recording(_db(ctx, db), session_id)
+    session, events = recording.session, recording.events
     printer = Printer(_console())
-    events = get_events(conn, session["id"])
     prev = events[0].mono if events else 0.0
     for e in events:
         if speed > 0:

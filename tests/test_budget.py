@@ -313,12 +313,12 @@ async def test_models_file_prices_a_local_model(agentlab_home) -> None:
 
 
 def test_bad_models_file_is_one_clear_error(agentlab_home) -> None:
-    from agentlab.config import load_prices
+    from agentlab.core.prices import load_user_prices
 
     agentlab_home.mkdir(parents=True, exist_ok=True)
     (agentlab_home / "models.toml").write_text('[prices."x"]\ninput = "cheap"\noutput = 0\n')
     with pytest.raises(UsageError, match=r'prices."x".input'):
-        load_prices()
+        load_user_prices()
 
 
 async def test_default_step_cap_is_per_agent_not_per_subtree() -> None:

@@ -371,10 +371,45 @@ def test_non_finite_numbers_in_a_scenario_are_refused(tmp_path: Path) -> None:
 
 
 def test_cost_projection_says_unpriced_not_zero(tmp_path: Path) -> None:
-    from agentlab.core.pricing import reprice
+    from agentlab.core.prices import reprice
 
     rows = [
         {"name": "a", "input_tokens": 10, "output_tokens": 5, "cost_usd": 0.0, "unpriced_calls": 1}
     ]
     report = reprice(rows, ["gpt-4o"])
     assert report["recorded"]["cost_usd"] is None and report["recorded_agents"]["a"] is None
+
+
+def test_db_before_the_command_is_honoured(tmp_path: Path, agentlab_home: Path) -> None:
+    """`agentlab --db X sessions list` reads X, like `agentlab sessions list --db X`."""
+    db = tmp_path / "elsewhere.db"
+    res = cli("--db", str(db), "run", str(SCENARIOS / "budget_math.toml"), "--json")
+    sid = json.loads(res.stdout)["session_id"]
+    assert db.exists()
+    for args in (["--db", str(db), "sessions", "list"], ["sessions", "list", "--db", str(db)]):
+        rows = json.loads(cli(*args, "--json").stdout)
+        assert [r["session_id"] for r in rows] == [sid]
+    assert json.loads(cli("sessions", "list", "--json").stdout) == []  # the default db: empty
+    res = cli("--db", str(db), "sessions", "show", sid[:12], "--json")
+    assert json.loads(res.stdout)["session_id"] == sid
+    res = cli("--db", str(db), "export", sid, "-f", "jsonl")
+    assert res.exit_code == 0 and res.stdout.count("\n") > 5
+    assert cli("--db", str(db), "replay", sid).exit_code == 0
+    res = cli("--db", str(db), "sessions", "cost", sid, "--as", "gpt-4o", "--json")
+    assert json.loads(res.stdout)["session_id"] == sid
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--max-cost", "0"], "error: --max-cost: must be greater than 0"),
+        (["--max-time", "-1"], "error: --max-time: must be greater than 0"),
+        (["--max-steps", "0"], "error: --max-steps: must be at least 1"),
+        (["--max-tokens", "0"], "error: --max-tokens: must be at least 1"),
+        (["--max-tool-calls", "-1"], "error: --max-tool-calls: must be at least 0"),
+        (["--max-cost", "nan"], "error: --max-cost: expected a finite number, got nan"),
+    ],
+)
+def test_cap_options_are_checked_by_the_limits_model(args: list[str], line: str) -> None:
+    res = cli("run", str(SCENARIOS / "budget_math.toml"), "--json", *args)
+    assert res.exit_code == 2 and res.stderr == line + "\n"

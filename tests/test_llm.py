@@ -12,9 +12,15 @@ import pytest
 from fake_openai import FakeOpenAI
 from helpers import run_collect, scenario
 
-from agentlab.core import llm, tokens
+from agentlab.core import llm, prices, tokens
 from agentlab.core.context import RunOptions
-from agentlab.core.labmodels import LabConfig, args_from_schema, fill_template, lab_reply
+from agentlab.core.labmodels import (
+    LabConfig,
+    args_from_schema,
+    counted_as,
+    fill_template,
+    lab_reply,
+)
 from agentlab.errors import ModelError
 
 TOOLS = [
@@ -126,7 +132,7 @@ async def test_lab_model_through_litellm_reports_real_usage_and_cost() -> None:
     resp = await llm.complete(req)
     assert resp.tool_calls[0]["function"]["name"] == "calculator"
     assert resp.input_tokens == tokens.count_messages(msgs, "gpt-4o-mini", TOOLS)
-    price = llm.model_price("gpt-4o-mini")
+    price = prices.model_price("gpt-4o-mini")
     assert resp.cost_usd == pytest.approx(
         resp.input_tokens * price[0] + resp.output_tokens * price[1]
     )
@@ -154,10 +160,11 @@ async def test_model_errors_become_typed_errors() -> None:
 
 
 def test_unknown_models_are_unpriced_not_free() -> None:
-    assert llm.model_price("gpt-4o-mini") == pytest.approx((1.5e-07, 6e-07))
-    assert llm.model_price("ollama/llama3.2") is None
-    assert llm.model_price("claude-sonnet-4-20250514") is None  # missing from the map
-    assert llm.model_price("no-such/model") is None
+    assert prices.model_price("gpt-4o-mini") == pytest.approx((1.5e-07, 6e-07))
+    assert prices.model_price("ollama/llama3.2") is None
+    assert prices.model_price("claude-sonnet-4-20250514") is None  # missing from the map
+    assert prices.model_price("no-such/model") is None
+    assert prices.model_price("lab/auto") is None  # priced as its price_as, never by itself
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -203,8 +210,9 @@ async def test_streamed_model_errors_keep_their_kind() -> None:
 
 
 def test_price_as_only_reprices_lab_models() -> None:
-    assert llm.pricing_model("lab/scripted", "gpt-4o") == "gpt-4o"
-    assert llm.pricing_model("ollama/llama3.2", "gpt-4o") == "ollama/llama3.2"
+    assert counted_as("lab/scripted", "gpt-4o") == "gpt-4o"
+    assert counted_as("lab/scripted", None) == "gpt-4o-mini"
+    assert counted_as("ollama/llama3.2", "gpt-4o") == "ollama/llama3.2"
 
 
 async def test_openai_compatible_server_without_a_key(monkeypatch) -> None:
@@ -237,3 +245,33 @@ async def test_a_provider_ignoring_max_tokens_stops_the_run() -> None:
     )
     assert (result.status, result.stop_reason) == ("stopped", "limit:total_tokens")
     assert any(e.kind == "notice" and "ignored max_tokens" in e.message for e in events)
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "anthropic/claude-sonnet-4-5"]
+)
+def test_prices_read_by_path_match_litellms_own(model: str) -> None:
+    """Lab runs read litellm's bundled price map without importing litellm; the numbers must be
+    the ones litellm itself charges."""
+    price = llm.map_price(model)
+    assert price is not None
+    inp, out = price
+    want_in, want_out = llm.cost_per_token(model, 1_000_000, 1_000_000)
+    assert (inp * 1_000_000, out * 1_000_000) == pytest.approx((want_in, want_out))
+
+
+def test_a_lab_run_does_not_import_litellm(tmp_path) -> None:
+    """Offline runs skip litellm's seconds-long import: the lab models answer in the seam."""
+    code = (
+        "import sys, asyncio\n"
+        "from agentlab.core import llm\n"
+        "req = llm.LlmRequest(model='lab/auto', messages=[{'role': 'user', 'content': 'hi'}],"
+        " price_as='gpt-4o-mini')\n"
+        "resp = asyncio.run(llm.complete(req))\n"
+        "assert resp.cost_usd and resp.input_tokens, resp\n"
+        "print('litellm' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert out.stdout.strip() == "False"

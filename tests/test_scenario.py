@@ -69,6 +69,16 @@ def test_good_scenario_loads() -> None:
             'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "b"\nmodel = "lab/auto"\n  [[agents.script]]\n  nothing = 1\n',
             "x.toml:8: agents[1].script[0].nothing: unknown key",
         ),
+        (
+            'task = "t"\npattern = "star"\n[[agents]]\nname = "a"\n',
+            "x.toml:2: pattern: expected one of 'single', 'orchestrator-worker', 'sequential', "
+            "'parallel', 'hierarchical', 'supervisor' or 'handoff', got 'star'",
+        ),
+        (
+            'task = "t"\n[[agents]]\nname = "a"\ntools = ["calculator", "rm"]\n',
+            "x.toml:4: agents[0].tools[1]: unknown tool 'rm' (built-in tools: calculator, "
+            "issue_refund, list_files, read_file, search_docs)",
+        ),
     ],
 )
 def test_errors_point_at_file_line_and_key(text: str, expected: str) -> None:
@@ -165,3 +175,40 @@ def test_approval_gate_on_an_unknown_tool_is_an_error(tmp_path: Path) -> None:
 def test_scenarios_that_cannot_mean_what_they_say(tmp_path: Path, text: str, needle: str) -> None:
     with pytest.raises(ScenarioError, match=needle.replace("(", r"\(")):
         parse_scenario(text, tmp_path / "x.toml")
+
+
+def test_the_folders_a_tool_needs_come_from_the_tool(tmp_path: Path, monkeypatch) -> None:
+    """Scenario validation asks the tool registry what a tool needs (data on the Tool), so a
+    new tool that works in the workspace is checked without touching the loader."""
+    from agentlab.core.tools import BUILTIN_TOOLS, tool
+
+    def grep(pattern: str) -> str:
+        """Search the workspace.
+
+        Args:
+            pattern: What to look for.
+        """
+        return pattern
+
+    monkeypatch.setitem(BUILTIN_TOOLS, "grep", tool(grep, needs=("workspace",)))
+    text = 'task = "t"\n[[agents]]\nname = "a"\ntools = ["grep"]\n'
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, tmp_path / "x.toml")
+    assert str(err.value).endswith(
+        ':4: agents[0].tools: grep needs `workspace = "<folder>"` at the top'
+    )
+    (tmp_path / "ws").mkdir()
+    assert parse_scenario('workspace = "ws"\n' + text, tmp_path / "x.toml").workspace == "ws"
+    assert BUILTIN_TOOLS["read_file"].needs == ("workspace",)
+    assert BUILTIN_TOOLS["search_docs"].needs == ("docs",)
+
+
+def test_every_cap_kind_is_a_scenario_limit() -> None:
+    """One list of cap kinds (core.budget.LimitKind): [limits] has a field for each, and
+    ``caps()`` gives back exactly the ones set."""
+    from agentlab.core.budget import LIMIT_KINDS
+    from agentlab.scenario import Limits
+
+    assert set(LIMIT_KINDS) <= set(Limits.model_fields)
+    limits = Limits(steps=3, cost_usd=0.5, wall_time_s=2.0)
+    assert limits.caps() == {"steps": 3.0, "cost_usd": 0.5, "wall_time_s": 2.0}

@@ -1,13 +1,15 @@
-"""Storage: paths, migrations, recording, queries, stale sessions, per-agent breakdown."""
+"""Storage: paths, migrations, recording, queries, stale sessions, per-agent numbers."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import msgspec
 import pytest
 from test_store_streams import llm_ends, record, single_agent_stream, two_agent_stream
 
+from agentlab import services
 from agentlab.core.events import (
     AgentStarted,
     EventBus,
@@ -21,7 +23,6 @@ from agentlab.store.db import open_db
 from agentlab.store.migrations import MIGRATIONS, migrate
 from agentlab.store.queries import (
     AmbiguousSessionError,
-    agent_breakdown,
     get_events,
     get_session,
     get_spans,
@@ -312,23 +313,29 @@ def test_live_session_is_not_marked_interrupted(tmp_path):
         database.close()
 
 
-# --- per-agent breakdown -------------------------------------------------------------------
+# --- per-agent numbers: one tally, through the services -------------------------------------
+
+
+def agent_rows(db, session_id: str) -> list[dict]:
+    """Per-agent rows as `sessions show` gets them (services -> core.tally over the events)."""
+    (path,) = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+    return services.session_report(path, session_id).tally.rows()
 
 
 def _assert_sums_to_session(rows, session):
     for key in ("steps", "tool_calls", "input_tokens", "output_tokens"):
         assert sum(r[key] for r in rows) == session[key], key
     if session["cost_usd"] is None:
-        assert any(r["cost_usd"] is None for r in rows)
+        assert any(r["unpriced_calls"] for r in rows)
     else:
         assert sum(r["cost_usd"] for r in rows) == pytest.approx(session["cost_usd"])
 
 
-def test_breakdown_single_agent(db):
+def test_agent_rows_single_agent(db):
     events = single_agent_stream()
     record(db, events)
     session = get_session(db, events[0].session_id)
-    rows = agent_breakdown(db, session["id"])
+    rows = agent_rows(db, session["id"])
     assert rows == [
         {
             "name": "solo",
@@ -340,6 +347,7 @@ def test_breakdown_single_agent(db):
             "input_tokens": 250,
             "output_tokens": 50,
             "cost_usd": 0.375,
+            "unpriced_calls": 0,
             "status": "completed",
         }
     ]
@@ -347,29 +355,40 @@ def test_breakdown_single_agent(db):
 
 
 @pytest.mark.parametrize("worker_priced", [False, True])
-def test_breakdown_two_agents_sums_to_totals(db, worker_priced):
+def test_agent_rows_of_two_agents_sum_to_the_session(db, worker_priced):
     events = two_agent_stream(worker_priced=worker_priced)
     record(db, events)
     session = get_session(db, events[0].session_id)
-    rows = agent_breakdown(db, session["id"])
-    lead, worker = rows
-    assert (lead["name"], lead["role"], lead["parent"], lead["model"]) == (
-        "lead",
-        "lead",
-        None,
-        "gpt-4o-mini",
-    )
-    # the worker's agent span hangs off the lead's delegate tool span
-    assert (worker["name"], worker["role"], worker["parent"]) == ("worker", "worker", "lead")
+    lead, worker = rows = agent_rows(db, session["id"])
+    assert (lead["name"], lead["role"], lead["model"]) == ("lead", "lead", "gpt-4o-mini")
+    assert (worker["name"], worker["role"]) == ("worker", "worker")
     assert (lead["steps"], lead["tool_calls"], lead["input_tokens"]) == (2, 1, 600)
     assert (worker["steps"], worker["tool_calls"], worker["input_tokens"]) == (1, 1, 300)
     assert lead["cost_usd"] == 0.375
-    assert worker["cost_usd"] == (0.5 if worker_priced else None)
+    assert worker["unpriced_calls"] == (0 if worker_priced else 1)
     assert session["cost_usd"] == (0.875 if worker_priced else None)
     _assert_sums_to_session(rows, session)
 
 
-def test_breakdown_uses_declared_parent_agent_and_counts_agents_without_spans(db):
+def test_a_failed_call_counts_the_same_per_agent_and_for_the_session(db):
+    """The one tally: a failed call is no step and costs nothing, in the session's row and in
+    the per-agent rows alike (the removed SQL breakdown counted it as a step)."""
+    events = single_agent_stream()
+    first = llm_ends(events)[0]
+    i = events.index(first)
+    failed = msgspec.structs.replace(
+        first, status="error", error="boom", cost_usd=None, output_tokens=0
+    )
+    events[i] = failed
+    record(db, events)
+    session = get_session(db, events[0].session_id)
+    (row,) = agent_rows(db, session["id"])
+    assert row["steps"] == session["steps"] == 1
+    assert row["unpriced_calls"] == 0  # a failed call is not an unpriced one
+    _assert_sums_to_session([row], session)
+
+
+def test_agent_rows_use_the_declared_parent_and_count_agents_without_spans(db):
     sid = "20250101-000000-0000aa"
     record(
         db,
@@ -390,10 +409,10 @@ def test_breakdown_uses_declared_parent_agent_and_counts_agents_without_spans(db
             ToolCallEnded(session_id=sid, span_id="t", agent="ghost", tool="x", call_id="1"),
         ],
     )
-    rows = agent_breakdown(db, sid)
-    assert [(r["name"], r["parent"], r["status"]) for r in rows] == [
-        ("helper", "boss", "running"),
-        ("ghost", None, "running"),  # no agent span: the session's status
+    rows = agent_rows(db, sid)
+    assert [(r["name"], r["parent"], r["status"], r["tool_calls"]) for r in rows] == [
+        ("helper", "boss", "running", 0),
+        ("ghost", None, "running", 1),
     ]
 
 

@@ -14,6 +14,7 @@ from rich.tree import Tree
 
 from agentlab.console.lines import STATUS_STYLE, fmt_cost, fmt_value
 from agentlab.errors import ScenarioError
+from agentlab.services import session_row
 
 
 def fmt_time(ts: float | None) -> str:
@@ -35,30 +36,6 @@ def outcome(status: str | None, stop_reason: str | None) -> str:
     if stop_reason and stop_reason not in (status, "completed", "running"):
         return stop_reason
     return status or "?"
-
-
-def session_json(row: dict[str, Any]) -> dict[str, Any]:
-    """The JSON shape of a session in `sessions list --json`."""
-    started, ended = row.get("started_at"), row.get("ended_at")
-    return {
-        "session_id": row["id"],
-        "scenario": row.get("scenario"),
-        "pattern": row.get("pattern"),
-        "status": row.get("status"),
-        "stop_reason": row.get("stop_reason"),
-        "started_at": started,
-        "ended_at": ended,
-        "duration_s": round(ended - started, 3) if started and ended else None,
-        "input_tokens": row.get("input_tokens") or 0,
-        "output_tokens": row.get("output_tokens") or 0,
-        "total_tokens": row.get("total_tokens") or 0,
-        "cost_usd": row.get("cost_usd")
-        if row.get("cost_usd") is not None
-        else row.get("priced_cost_usd"),
-        "unpriced": bool(row.get("unpriced")),
-        "steps": row.get("steps") or 0,
-        "tool_calls": row.get("tool_calls") or 0,
-    }
 
 
 def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
@@ -87,7 +64,7 @@ def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
 
 
 def session_panel(s: dict[str, Any]) -> Panel:
-    j = session_json(s)
+    j = session_row(s)
     lines = [
         f"scenario  {j['scenario']}  ({j['pattern']})",
         f"status    {j['status']} ({j['stop_reason']})",
@@ -206,7 +183,7 @@ def span_tree(session: dict[str, Any], spans: list[dict[str, Any]]) -> Tree:
 
 
 def scenarios_json(found: list[tuple[Path, Any]]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for path, s in found:
         if isinstance(s, ScenarioError):
             out.append({"path": str(path), "error": str(s)})

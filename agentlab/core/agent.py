@@ -12,17 +12,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentlab.core.budget import Budget
 from agentlab.core.context import AgentScope, RunContext
 from agentlab.core.events import COMPLETED, AgentEnded, AgentStarted, LimitExceeded, Outcome, Status
 from agentlab.core.spans import Span
+from agentlab.core.spec import AgentSpec
 from agentlab.core.step import AgentRun, Done, Extras, take_step
 from agentlab.errors import CheckStop, LimitExceededError, LimitStop, ModelError
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec
 
 
 @dataclass

@@ -17,11 +17,23 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from agentlab.errors import LimitExceededError
 
-TOKEN_KINDS = ("input_tokens", "output_tokens", "total_tokens")
-KINDS = (*TOKEN_KINDS, "cost_usd", "steps", "tool_calls", "wall_time_s")
+#: The kinds of cap: the one list. Scenario ``[limits]`` fields, CLI ``--max-*`` options, the
+#: budget's counters and the gauges all name these.
+LimitKind = Literal[
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_usd",
+    "steps",
+    "tool_calls",
+    "wall_time_s",
+]
+LIMIT_KINDS: tuple[LimitKind, ...] = get_args(LimitKind)
+TOKEN_KINDS: tuple[LimitKind, ...] = ("input_tokens", "output_tokens", "total_tokens")
 
 #: A call that could produce fewer output tokens than this is not worth making.
 MIN_USEFUL_OUTPUT = 16
@@ -62,8 +74,8 @@ class Budget:
     caps: dict[str, float] = field(default_factory=dict)
     parent: Budget | None = None
     warn_at: float = 0.8
-    used: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS, 0.0))
-    reserved: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS, 0.0))
+    used: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LIMIT_KINDS, 0.0))
+    reserved: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LIMIT_KINDS, 0.0))
     started: float = field(default_factory=time.monotonic)
     warned: set[str] = field(default_factory=set)
     _settled: asyncio.Event | None = None
@@ -98,7 +110,7 @@ class Budget:
     def share(self, n: int) -> dict[str, float]:
         """An equal 1/n slice of what is left of every cap on the path (``split = "equal"``)."""
         out: dict[str, float] = {}
-        for kind in KINDS:
+        for kind in LIMIT_KINDS:
             if kind == "wall_time_s":
                 continue
             left = self.remaining(kind)

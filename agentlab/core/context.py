@@ -7,17 +7,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agentlab.core import llm
+from agentlab.core import llm, prices
 from agentlab.core.budget import Budget
 from agentlab.core.events import EventBus
 from agentlab.core.spans import Span, root_span
+from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.tools import ToolContext
 from agentlab.errors import LimitExceededError
-
-if TYPE_CHECKING:  # core never imports scenario.py at run time: scenario.py imports the registries
-    from agentlab.scenario import AgentSpec, Scenario
 
 CompleteFn = Callable[[llm.LlmRequest, llm.OnDelta | None], Awaitable[llm.LlmResponse]]
 #: Asked when a cap is hit and the scenario says ``on_exceed = "pause"``: return the new cap to
@@ -83,17 +81,11 @@ class RunContext:
         return self.options.model or spec.model
 
     def price_as(self, spec: AgentSpec) -> str | None:
-        return spec.price_as or self.scenario.price_as
+        return prices.price_as(self.scenario, spec)
 
     def price_for(self, spec: AgentSpec) -> tuple[float, float] | None:
         """USD per (input, output) token for this agent's calls; None when unpriced."""
-        model = self.model_for(spec)
-        counted = llm.pricing_model(model, self.price_as(spec))
-        for name in (model, counted):
-            p = self.scenario.prices.get(name)
-            if p is not None:
-                return p.input / 1e6, p.output / 1e6
-        return llm.model_price(counted)
+        return prices.price_for(self.scenario, spec, self.model_for(spec))
 
     def lab_config(self, spec: AgentSpec) -> dict[str, Any]:
         ttft = self.scenario.lab.ttft_ms + (self.options.lab_latency_ms or 0.0)

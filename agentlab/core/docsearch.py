@@ -77,7 +77,7 @@ def _build(root: Path, files: list[Path], signature: Signature) -> _Index:
         "CREATE VIRTUAL TABLE chunks USING fts5(path UNINDEXED, body, "
         "tokenize = 'porter unicode61')"
     )
-    rows = []
+    rows: list[tuple[str, str]] = []
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
         rel = path.relative_to(root).as_posix()

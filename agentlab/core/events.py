@@ -356,7 +356,7 @@ AnyEvent: TypeAlias = (
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {}
-for _cls in AnyEvent.__args__:  # type: ignore[attr-defined]
+for _cls in AnyEvent.__args__:
     _cls.kind = _cls.__struct_config__.tag
     EVENT_TYPES[_cls.kind] = _cls
 
@@ -377,7 +377,7 @@ def decode(data: bytes | str) -> AnyEvent:
 
 def event_from_dict(data: dict[str, Any]) -> AnyEvent:
     """Rebuild an event from ``Event.to_dict()`` output (replay, import)."""
-    event: AnyEvent = msgspec.convert(data, AnyEvent)  # type: ignore[arg-type]
+    event: AnyEvent = msgspec.convert(data, AnyEvent)
     return event
 
 

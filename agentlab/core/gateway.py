@@ -28,6 +28,7 @@ from agentlab.core.events import (
     ToolCallEnded,
     ToolCallStarted,
 )
+from agentlab.core.labmodels import counted_as
 from agentlab.core.spans import Span
 from agentlab.core.tools import ToolResult
 from agentlab.errors import LimitExceededError, ModelError
@@ -79,7 +80,7 @@ async def call_model(
     sent = await checks.run(ModelInput(spec.name, step, messages), scope.span)
     messages = sent.seen.messages
     model, price_as, price = ctx.model_for(spec), ctx.price_as(spec), ctx.price_for(spec)
-    counted = llm.pricing_model(model, price_as)
+    counted = counted_as(model, price_as)
     prompt_tokens = tokens.count_messages(messages, counted, tool_schemas or None)
     res = await reserve(
         scope, lambda: budget.reserve_call(spec.name, prompt_tokens, spec.max_tokens, price)

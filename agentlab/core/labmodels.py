@@ -23,6 +23,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LAB_MODELS = ("lab/scripted", "lab/auto")
+#: A lab model counts its tokens and is priced as this real model unless the scenario names
+#: another (``price_as``), so token caps and cost caps mean something offline.
+DEFAULT_PRICE_AS = "gpt-4o-mini"
+
+
+def is_lab(model: str) -> bool:
+    return model.startswith("lab/")
+
+
+def counted_as(model: str, price_as: str | None) -> str:
+    """The real model whose tokenizer and price apply to a call to ``model``: a lab model
+    stands in for ``price_as`` (default gpt-4o-mini); a real model is always itself."""
+    if not is_lab(model):
+        return model
+    return price_as or DEFAULT_PRICE_AS
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,7 @@ def expand_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def lab_reply(
-    model: str, messages: list[dict[str, Any]], tools: list[dict], cfg: LabConfig
+    model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]], cfg: LabConfig
 ) -> LabReply:
     """What the lab model ``model`` answers to this request."""
     if model.endswith("scripted") and cfg.script:
@@ -170,7 +185,7 @@ def _clip(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _auto_reply(messages: list[dict[str, Any]], tools: list[dict]) -> LabReply:
+def _auto_reply(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> LabReply:
     called = {
         call.get("function", {}).get("name")
         for m in messages

@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 
 from agentlab.core import labmodels, tokens
+from agentlab.core.labmodels import counted_as
+from agentlab.core.labmodels import is_lab as is_lab  # the runtime asks the seam
 from agentlab.errors import ModelError
 
 OnDelta = Callable[[str], None]
@@ -36,12 +38,16 @@ class LlmRequest:
     api_base: str | None = None
     #: Lab-model settings (agent name, script, latency); sent in ``extra_body``.
     lab: dict[str, Any] | None = None
-    #: Price the call as this model (lab models default to gpt-4o-mini).
+    #: Count and price a lab model's call as this model (default gpt-4o-mini).
     price_as: str | None = None
-    #: Explicit (input, output) USD per token; wins over the price map.
+    #: (input, output) USD per token, from :func:`agentlab.core.prices.price_for`; without it
+    #: the call is priced from litellm's map.
     price: tuple[float, float] | None = None
     num_retries: int = 2
     timeout_s: float = 120.0
+    #: The prompt's tokens, when the caller has counted them already (the gateway does, to
+    #: reserve them): a lab model then does not count the conversation a second time.
+    prompt_tokens: int | None = None
 
 
 @dataclass
@@ -66,19 +72,34 @@ class LlmResponse:
         return msg
 
 
-def is_lab(model: str) -> bool:
-    return model.startswith("lab/")
+# --- provider quirks ------------------------------------------------------------------------
 
 
-DEFAULT_LAB_PRICE_AS = "gpt-4o-mini"
+@dataclass(frozen=True)
+class Quirks:
+    """What a provider needs beyond the plain litellm call."""
+
+    #: An OpenAI-compatible server at ``api_base`` (llama.cpp, vLLM, LM Studio) often needs no
+    #: key, but the client refuses to start without one: send a dummy while this is unset.
+    dummy_key_unless: str | None = None
+    #: Retry transient errors (rate limits, timeouts). Lab models never have any.
+    retries: bool = True
+    #: Settings travel in ``extra_body`` under this name (the lab models' script, latency).
+    extra_body: str | None = None
 
 
-def pricing_model(req_model: str, price_as: str | None) -> str:
-    """The model whose price and tokenizer apply to a call: a lab model is priced as
-    ``price_as`` (default gpt-4o-mini); a real model always as itself."""
-    if not is_lab(req_model):
-        return req_model
-    return price_as or DEFAULT_LAB_PRICE_AS
+#: By provider prefix (``openai/x`` -> ``openai``). Parameters a provider lacks (e.g.
+#: ``max_tokens`` somewhere) are dropped for every provider: ``litellm.drop_params`` below.
+QUIRKS: dict[str, Quirks] = {
+    "openai": Quirks(dummy_key_unless="OPENAI_API_KEY"),
+    "lab": Quirks(retries=False, extra_body="lab"),
+}
+_PLAIN = Quirks()
+
+
+def quirks(model: str) -> Quirks:
+    provider, _, rest = model.partition("/")
+    return QUIRKS.get(provider, _PLAIN) if rest else _PLAIN
 
 
 # --- litellm, lazily ------------------------------------------------------------------------
@@ -105,7 +126,7 @@ def _litellm() -> Any:
     return litellm
 
 
-def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
+def preload(count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,)) -> None:
     """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: import litellm
     (seconds), load the tokenizers of ``count_as`` models, and make one instant lab call (the
     first call through litellm sets up lazily for ~0.4 s). Safe to call again: cheap then."""
@@ -127,25 +148,39 @@ def preload(count_as: tuple[str, ...] = (DEFAULT_LAB_PRICE_AS,)) -> None:
 _preloaded: list[bool] = []
 
 
+@lru_cache(maxsize=1)
+def _bundled_cost_map() -> dict[str, Any]:
+    """litellm's bundled price map, read by path without importing litellm (seconds saved on
+    every lab-only run). It is the same file litellm loads with LITELLM_LOCAL_MODEL_COST_MAP."""
+    folder = tokens.litellm_folder()
+    if folder is None:
+        return {}
+    try:
+        data = json.loads((folder / "model_prices_and_context_window_backup.json").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 @lru_cache(maxsize=256)
-def model_price(model: str) -> tuple[float, float] | None:
-    """USD per (input, output) token from litellm's bundled price map; None when unknown.
+def map_price(model: str) -> tuple[float, float] | None:
+    """USD per (input, output) token in litellm's bundled price map; None when it has none.
 
     litellm answers 0 for models it does not price (and lists local providers such as Ollama at
-    0): we call both unpriced, never free. A scenario's ``[prices]`` table gives real prices,
-    including an explicit 0 for a local model."""
-    if is_lab(model):
+    0): that is "unknown" here, never free. Only :mod:`agentlab.core.prices` should ask: it
+    puts the scenario's and the user's prices first."""
+    if is_lab(model):  # never in the map; and asking would import litellm for nothing
         return None
-    litellm = _litellm()
+    cost_map = _bundled_cost_map() or _litellm().model_cost
     info = None
     for name in (model, model.split("/", 1)[-1]):
-        info = litellm.model_cost.get(name)
+        info = cost_map.get(name)
         if info and info.get("input_cost_per_token") is not None:
             break
         info = None
     if info is None:
-        try:
-            info = litellm.get_model_info(model)
+        try:  # litellm knows aliases and provider routes the flat map does not spell out
+            info = _litellm().get_model_info(model)
         except Exception:
             return None
     price = (
@@ -157,9 +192,10 @@ def model_price(model: str) -> tuple[float, float] | None:
 
 def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> tuple[float, float]:
     """litellm's own ``cost_per_token`` (used to check our repricing against)."""
-    return _litellm().cost_per_token(
+    prompt, completion = _litellm().cost_per_token(
         model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
     )
+    return float(prompt), float(completion)
 
 
 _ERROR_KINDS = {
@@ -182,6 +218,10 @@ def _model_error(exc: Exception) -> ModelError:
         exc = exc.original_exception  # type: ignore[attr-defined]
     kind = _ERROR_KINDS.get(type(exc).__name__, "model")
     text = " ".join(str(exc).split())
+    # litellm repeats the class name ("litellm.RateLimitError: ..."); we name it once.
+    prefix = f"litellm.{type(exc).__name__}: "
+    if text.startswith(prefix):
+        text = text[len(prefix) :]
     if len(text) > 300:
         text = text[:297] + "..."
     return ModelError(f"{type(exc).__name__}: {text}", kind=kind)
@@ -190,8 +230,33 @@ def _model_error(exc: Exception) -> ModelError:
 # --- the call ---------------------------------------------------------------------------------
 
 
+#: Send lab models through litellm's custom-provider route instead of answering them in the
+#: seam (the parity test runs both; nothing else needs it).
+LAB_VIA_LITELLM = os.environ.get("AGENTLAB_LAB_VIA_LITELLM") == "1"
+
+
 async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmResponse:
-    """Make one chat completion. Streams (calling ``on_delta`` with text) when given a callback."""
+    """Make one chat completion. Streams (calling ``on_delta`` with text) when given a callback.
+
+    Lab models are answered here, without litellm (importing it costs seconds and each call
+    through it ~2 ms): same request and response types, same token counts and cost."""
+    if is_lab(req.model) and not LAB_VIA_LITELLM:
+        resp = await _lab_complete(req, on_delta)
+    else:
+        resp = await _litellm_complete(req, on_delta)
+    count_model = counted_as(req.model, req.price_as)
+    if not resp.input_tokens:
+        resp.input_tokens = tokens.count_messages(req.messages, count_model, req.tools or None)
+    if not resp.output_tokens:
+        resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
+    price = req.price or map_price(count_model)
+    if price is not None:
+        resp.cost_usd = resp.input_tokens * price[0] + resp.output_tokens * price[1]
+    resp.model = req.model
+    return resp
+
+
+async def _litellm_complete(req: LlmRequest, on_delta: OnDelta | None) -> LlmResponse:
     litellm = _litellm()
     kwargs: dict[str, Any] = {
         "model": req.model,
@@ -202,17 +267,14 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
         kwargs["tools"] = req.tools
     if req.max_tokens is not None:
         kwargs["max_tokens"] = req.max_tokens
+    quirk = quirks(req.model)
     if req.api_base:
         kwargs["api_base"] = req.api_base
-        if req.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
-            # Local OpenAI-compatible servers (llama.cpp, vLLM, LM Studio) often need no key,
-            # but the OpenAI client refuses to start without one.
+        if quirk.dummy_key_unless and not os.environ.get(quirk.dummy_key_unless):
             kwargs["api_key"] = "no-key"
-    if is_lab(req.model):
-        lab = dict(req.lab or {})
-        lab["count_as"] = pricing_model(req.model, req.price_as)
-        kwargs["extra_body"] = {"lab": lab}
-    else:
+    if quirk.extra_body:
+        kwargs["extra_body"] = {quirk.extra_body: _lab_settings(req)}
+    if quirk.retries:
         kwargs["num_retries"] = req.num_retries
     try:
         if on_delta is None:
@@ -227,15 +289,6 @@ async def complete(req: LlmRequest, on_delta: OnDelta | None = None) -> LlmRespo
         raise
     except Exception as exc:
         raise _model_error(exc) from None
-    count_model = pricing_model(req.model, req.price_as)
-    if not resp.input_tokens:
-        resp.input_tokens = tokens.count_messages(req.messages, count_model, req.tools or None)
-    if not resp.output_tokens:
-        resp.output_tokens = tokens.count_completion(resp.content, resp.tool_calls, count_model)
-    price = req.price or model_price(count_model)
-    if price is not None:
-        resp.cost_usd = resp.input_tokens * price[0] + resp.output_tokens * price[1]
-    resp.model = req.model
     return resp
 
 
@@ -264,7 +317,7 @@ async def _from_stream(stream: Any, on_delta: OnDelta, req: LlmRequest) -> LlmRe
     resp = LlmResponse()
     parts: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
-    count_model = pricing_model(req.model, req.price_as)
+    count_model = counted_as(req.model, req.price_as)
     streamed_tokens = 0
     async for chunk in stream:
         usage = getattr(chunk, "usage", None)
@@ -310,43 +363,116 @@ async def _from_stream(stream: Any, on_delta: OnDelta, req: LlmRequest) -> LlmRe
 # --- the lab provider -------------------------------------------------------------------------
 
 
+LAB_FAILURE = "lab model scripted failure: {}"
+
+
+def _lab_plan(
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    lab: dict[str, Any],
+    max_tokens: int | None,
+    prompt_tokens: int | None = None,
+) -> tuple[labmodels.LabConfig, str, list[dict[str, Any]], str, dict[str, int]]:
+    """What a lab model answers, as (config, text, tool calls, finish reason, usage): the one
+    place both routes (in the seam, and litellm's custom provider) get it from."""
+    cfg = labmodels.LabConfig.from_dict(lab)
+    reply = labmodels.lab_reply("lab/" + model.split("/")[-1], messages, tools, cfg)
+    count_as = lab.get("count_as") or labmodels.DEFAULT_PRICE_AS
+    text = reply.text
+    calls = labmodels.as_tool_calls(reply, f"{cfg.agent}_{len(messages)}")
+    finish = "tool_calls" if calls else "stop"
+    out_tokens = tokens.count_completion(text, calls, count_as)
+    if max_tokens is not None and out_tokens > max_tokens:
+        # Like a real model, a reply that does not fit is cut at max_tokens.
+        text = tokens.truncate_text(text, max_tokens, count_as)
+        calls, finish = [], "length"
+        out_tokens = tokens.count_text(text, count_as)
+    if prompt_tokens is None:
+        prompt_tokens = tokens.count_messages(messages, count_as, tools or None)
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": out_tokens,
+        "total_tokens": prompt_tokens + out_tokens,
+    }
+    return cfg, text, calls, finish, usage
+
+
+def _lab_settings(req: LlmRequest) -> dict[str, Any]:
+    lab = dict(req.lab or {})
+    lab["count_as"] = counted_as(req.model, req.price_as)
+    return lab
+
+
+async def _lab_complete(req: LlmRequest, on_delta: OnDelta | None) -> LlmResponse:
+    """A lab model answered in the seam: no litellm, no thread hop, no copies."""
+    lab = _lab_settings(req)
+    if lab.get("fail"):
+        raise ModelError("InternalServerError: " + LAB_FAILURE.format(lab["fail"]), kind="server")
+    cfg, text, calls, finish, usage = _lab_plan(
+        req.model, req.messages, req.tools, lab, req.max_tokens, req.prompt_tokens
+    )
+    resp = LlmResponse(
+        content=text,
+        tool_calls=calls,
+        finish_reason=finish,
+        input_tokens=usage["prompt_tokens"],
+        output_tokens=usage["completion_tokens"],
+    )
+    if on_delta is None:
+        delay = _latency_s(cfg, usage["completion_tokens"])
+        if delay:
+            await asyncio.sleep(delay)
+        return resp
+    # Streamed exactly as litellm's route streams it (see _from_stream): the same pieces,
+    # the same cut at the reservation.
+    if cfg.ttft_ms:
+        await asyncio.sleep(cfg.ttft_ms / 1000)
+    pieces = _pieces(text)
+    per_piece = (
+        usage["completion_tokens"] / cfg.tokens_per_s / len(pieces)
+        if (cfg.tokens_per_s and pieces)
+        else 0.0
+    )
+    count_model = lab["count_as"]
+    streamed = 0
+    sent: list[str] = []
+    for piece in pieces:
+        sent.append(piece)
+        on_delta(piece)
+        if req.max_tokens is not None:
+            streamed += tokens.count_text(piece, count_model)
+            if streamed >= req.max_tokens:  # never stream past the reservation
+                resp.content = "".join(sent)
+                resp.tool_calls, resp.finish_reason = [], "length"
+                resp.output_tokens = tokens.count_completion(resp.content, [], count_model)
+                return resp
+        if per_piece:
+            await asyncio.sleep(per_piece)
+    return resp
+
+
 def _lab_provider(litellm: Any) -> Any:
     from litellm import CustomLLM
     from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
     class LabProvider(CustomLLM):
-        """litellm adapter over :mod:`agentlab.core.labmodels`."""
+        """litellm adapter over :mod:`agentlab.core.labmodels` (the parity route)."""
 
-        def _plan(self, model: str, messages: list, optional_params: dict) -> tuple:
+        def _plan(
+            self, model: str, messages: list[Any], optional_params: dict[str, Any]
+        ) -> tuple[Any, ...]:
             lab = dict((optional_params.get("extra_body") or {}).get("lab") or {})
-            cfg = labmodels.LabConfig.from_dict(lab)
-            if cfg.fail:
+            if lab.get("fail"):
                 raise litellm.InternalServerError(
-                    message=f"lab model scripted failure: {cfg.fail}",
-                    llm_provider="lab",
-                    model=model,
+                    message=LAB_FAILURE.format(lab["fail"]), llm_provider="lab", model=model
                 )
             tools = optional_params.get("tools") or []
-            reply = labmodels.lab_reply("lab/" + model.split("/")[-1], messages, tools, cfg)
-            count_as = lab.get("count_as") or DEFAULT_LAB_PRICE_AS
-            text = reply.text
-            calls = labmodels.as_tool_calls(reply, f"{cfg.agent}_{len(messages)}")
-            finish = "tool_calls" if calls else "stop"
-            max_tokens = optional_params.get("max_tokens")
-            out_tokens = tokens.count_completion(text, calls, count_as)
-            if max_tokens is not None and out_tokens > max_tokens:
-                # Like a real model, a reply that does not fit is cut at max_tokens.
-                text = tokens.truncate_text(text, max_tokens, count_as)
-                calls, finish = [], "length"
-                out_tokens = tokens.count_text(text, count_as)
-            usage = {
-                "prompt_tokens": tokens.count_messages(messages, count_as, tools or None),
-                "completion_tokens": out_tokens,
-            }
-            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-            return cfg, text, calls, finish, usage
+            return _lab_plan(model, messages, tools, lab, optional_params.get("max_tokens"))
 
-        def _response(self, model: str, messages: list, optional_params: dict) -> Any:
+        def _response(
+            self, model: str, messages: list[Any], optional_params: dict[str, Any]
+        ) -> Any:
             _, text, calls, finish, usage = self._plan(model, messages, optional_params)
             message: dict[str, Any] = {"role": "assistant", "content": text or None}
             if calls:
@@ -357,7 +483,7 @@ def _lab_provider(litellm: Any) -> Any:
                 usage=usage,
             )
 
-        def completion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        def completion(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             cfg = labmodels.LabConfig.from_dict(
                 (kw["optional_params"].get("extra_body") or {}).get("lab")
             )
@@ -365,7 +491,7 @@ def _lab_provider(litellm: Any) -> Any:
             time.sleep(_latency_s(cfg, resp.usage.completion_tokens))
             return resp
 
-        async def acompletion(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        async def acompletion(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             cfg = labmodels.LabConfig.from_dict(
                 (kw["optional_params"].get("extra_body") or {}).get("lab")
             )
@@ -375,8 +501,10 @@ def _lab_provider(litellm: Any) -> Any:
                 await asyncio.sleep(delay)
             return resp
 
-        async def astreaming(
-            self, model: str, messages: list, *args: Any, **kw: Any
+        # litellm declares this as a coroutine returning an iterator but calls it as an async
+        # generator (which is what its own providers are).
+        async def astreaming(  # type: ignore[override]
+            self, model: str, messages: list[Any], *args: Any, **kw: Any
         ) -> AsyncIterator[Any]:
             cfg, text, calls, finish, usage = self._plan(model, messages, kw["optional_params"])
             if cfg.ttft_ms:
@@ -414,7 +542,7 @@ def _lab_provider(litellm: Any) -> Any:
                 text="", tool_use=None, is_finished=True, finish_reason=finish, usage=usage, index=0
             )
 
-        def streaming(self, model: str, messages: list, *args: Any, **kw: Any) -> Any:
+        def streaming(self, model: str, messages: list[Any], *args: Any, **kw: Any) -> Any:
             raise NotImplementedError("agentlab streams lab models asynchronously only")
 
     return LabProvider()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agentlab.core import llm
+from agentlab.core import llm, prices
 from agentlab.core.budget import Budget
 from agentlab.core.context import (
     ApproveFn,
@@ -32,16 +32,14 @@ from agentlab.core.events import (
     Status,
     new_session_id,
 )
+from agentlab.core.labmodels import counted_as
 from agentlab.core.llm import complete as default_complete
 from agentlab.core.patterns import pattern_named
 from agentlab.core.spans import root_span
+from agentlab.core.spec import Scenario
 from agentlab.core.tally import Tally
 from agentlab.core.tools import ToolContext
-from agentlab.errors import LimitStop, UsageError
-
-if TYPE_CHECKING:
-    from agentlab.scenario import Scenario
-
+from agentlab.errors import LimitStop
 
 #: A session's outcome until it ends.
 RUNNING = Outcome("running", "running")
@@ -98,30 +96,6 @@ def session_caps(scenario: Scenario, options: RunOptions) -> dict[str, float]:
     return {**scenario.limits.caps(), **options.caps}
 
 
-def check_prices(scenario: Scenario, ctx: RunContext, caps: dict[str, float]) -> None:
-    """A cost cap needs a price for every model it covers: refuse up front, never guess $0.
-    A ``price_as`` must name a model with a known price (a typo would silently mean unpriced)."""
-    for spec in scenario.agents:
-        name = spec.price_as or scenario.price_as
-        known = not name or name in scenario.prices or llm.model_price(name) is not None
-        if llm.is_lab(ctx.model_for(spec)) and not known:
-            index = scenario.agents.index(spec)
-            where = "price_as" if spec.price_as is None else f"agents[{index}].price_as"
-            raise UsageError(
-                f"{scenario.path or 'scenario'}: {where}: no price known for {name!r} "
-                "in litellm's price map (try gpt-4o-mini, gpt-4o, claude-sonnet-4-5)"
-            )
-    session_cost = "cost_usd" in caps
-    for spec in scenario.agents:
-        agent_cost = spec.limits is not None and spec.limits.cost_usd is not None
-        if (session_cost or agent_cost) and ctx.price_for(spec) is None:
-            model = ctx.model_for(spec)
-            raise UsageError(
-                f"a cost cap is set but model {model!r} (agent {spec.name}) has no known price; "
-                f'give one in the scenario: [prices."{model}"] input = ..., output = ... (USD per 1M tokens)'
-            )
-
-
 async def run_session(
     scenario: Scenario,
     *,
@@ -151,9 +125,9 @@ async def run_session(
     if complete is None:
         # Import litellm (seconds) before the session's clock starts, off the event loop so a
         # UI keeps drawing: a wall-time cap measures the run, not the import.
-        counted = {llm.pricing_model(ctx.model_for(a), ctx.price_as(a)) for a in scenario.agents}
+        counted = {counted_as(ctx.model_for(a), ctx.price_as(a)) for a in scenario.agents}
         await asyncio.to_thread(llm.preload, tuple(sorted(counted)))
-    check_prices(scenario, ctx, caps)
+    prices.check_prices(scenario, caps, ctx.model_for)
     root = Budget("session", caps, warn_at=scenario.limits.warn_at)
     ctx.session_span = root_span(bus, ctx.session_id).open(_started(ctx, caps))
     started = time.monotonic()

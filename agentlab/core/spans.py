@@ -16,10 +16,7 @@ from typing import TypeVar
 
 from agentlab.core.events import AnyEvent, EventBus, new_id
 
-E = TypeVar(
-    "E",
-    bound=AnyEvent,  # type: ignore[misc]
-)
+E = TypeVar("E", bound=AnyEvent)
 
 
 class Span:

@@ -17,12 +17,20 @@ from typing import Any
 _BUNDLED = ("cl100k_base", "o200k_base", "p50k_base", "p50k_edit", "o200k_harmony")
 
 
-def bundled_encodings_dir() -> Path | None:
-    """The folder of BPE files litellm ships, found without importing litellm."""
+def litellm_folder() -> Path | None:
+    """Where litellm is installed, found without importing it (which costs seconds)."""
     spec = importlib.util.find_spec("litellm")
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def bundled_encodings_dir() -> Path | None:
+    """The folder of BPE files litellm ships, found without importing litellm."""
+    root = litellm_folder()
+    if root is None:
+        return None
+    folder = root / "litellm_core_utils" / "tokenizers"
     return folder if folder.is_dir() else None
 
 
@@ -81,7 +89,9 @@ def truncate_text(text: str, max_tokens: int, model: str = "gpt-4o-mini") -> str
 
 
 def count_messages(
-    messages: list[dict[str, Any]], model: str = "gpt-4o-mini", tools: list[dict] | None = None
+    messages: list[dict[str, Any]],
+    model: str = "gpt-4o-mini",
+    tools: list[dict[str, Any]] | None = None,
 ) -> int:
     """Prompt tokens of a chat request, following OpenAI's published accounting: 3 tokens of
     framing per message, 1 more for a name, 3 to prime the reply; tool schemas and tool calls
@@ -108,7 +118,7 @@ def count_messages(
     return total
 
 
-def count_completion(content: str, tool_calls: list[dict] | None, model: str) -> int:
+def count_completion(content: str, tool_calls: list[dict[str, Any]] | None, model: str) -> int:
     """Output tokens of an assistant reply: its text plus each tool call's name and arguments."""
     total = count_text(content or "", model)
     for call in tool_calls or []:

@@ -25,6 +25,8 @@ from typing import Any, Literal, overload
 from agentlab.core import docsearch, sandbox
 
 MAX_RESULT_CHARS = 20_000
+#: Folders a tool can need from the scenario (each a top-level scenario key of that name).
+Need = Literal["workspace", "docs"]
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what OpenAI-compatible APIs accept
 
 
@@ -54,6 +56,9 @@ class Tool:
     """Sync or async; may declare a ``ctx: ToolContext`` parameter (not part of the schema)."""
     risky: bool = False
     """Risky tools need a person's approval before they run."""
+    needs: tuple[Need, ...] = ()
+    """Scenario folders the tool works in (scenario validation refuses a scenario that gives
+    the tool to an agent without setting them)."""
 
     def schema(self) -> dict[str, Any]:
         """The tool in the OpenAI/litellm ``tools=[...]`` format."""
@@ -187,15 +192,26 @@ def _build_schema(fn: Callable[..., Any], name: str) -> tuple[str, dict[str, Any
 
 
 @overload
-def tool(fn: Callable[..., Any], *, name: str | None = None, risky: bool = False) -> Tool: ...
+def tool(
+    fn: Callable[..., Any],
+    *,
+    name: str | None = None,
+    risky: bool = False,
+    needs: tuple[Need, ...] = (),
+) -> Tool: ...
 @overload
 def tool(
-    fn: None = None, *, name: str | None = None, risky: bool = False
+    fn: None = None, *, name: str | None = None, risky: bool = False, needs: tuple[Need, ...] = ()
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 def tool(
-    fn: Callable[..., Any] | None = None, *, name: str | None = None, risky: bool = False
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    risky: bool = False,
+    needs: tuple[Need, ...] = (),
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Make a ``Tool`` from a function: ``@tool``, ``@tool(risky=True)`` or ``tool(fn, name=...)``.
+    """Make a ``Tool`` from a function: ``@tool``, ``@tool(risky=True)``,
+    ``@tool(needs=("workspace",))`` or ``tool(fn, name=...)``.
 
     The schema comes from the type hints (str, int, float, bool, list[...], dict, Literal[...],
     ``X | None``), parameters with defaults are optional, and the docstring's first paragraph and
@@ -204,11 +220,11 @@ def tool(
     """
 
     def wrap(f: Callable[..., Any]) -> Tool:
-        tool_name = name or getattr(f, "__name__", "")
+        tool_name = name or str(getattr(f, "__name__", ""))
         if not _NAME_RE.match(tool_name):
             raise ValueError(f"invalid tool name {tool_name!r}: use letters, digits, _ or -")
         description, parameters = _build_schema(f, tool_name)
-        return Tool(tool_name, description, parameters, f, risky)
+        return Tool(tool_name, description, parameters, f, risky, needs)
 
     return wrap(fn) if fn is not None else wrap
 
@@ -339,7 +355,7 @@ def calculator(expression: str) -> str:
     return sandbox.evaluate(expression)
 
 
-@tool
+@tool(needs=("workspace",))
 def list_files(path: str = ".", *, ctx: ToolContext) -> str:
     """List the files and folders in a workspace folder (folders end with "/").
 
@@ -349,7 +365,7 @@ def list_files(path: str = ".", *, ctx: ToolContext) -> str:
     return sandbox.list_dir(ctx.workspace, path)
 
 
-@tool
+@tool(needs=("workspace",))
 def read_file(path: str, *, ctx: ToolContext) -> str:
     """Read a text file from the workspace.
 
@@ -359,7 +375,7 @@ def read_file(path: str, *, ctx: ToolContext) -> str:
     return sandbox.read_text(ctx.workspace, path)
 
 
-@tool
+@tool(needs=("docs",))
 def search_docs(query: str, limit: int = 3, *, ctx: ToolContext) -> str:
     """Search the reference documents and return the best-matching passages with their file names.
 

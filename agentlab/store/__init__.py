@@ -7,7 +7,6 @@ from agentlab.store.db import open_db
 from agentlab.store.queries import (
     AmbiguousSessionError,
     SessionNotFoundError,
-    agent_breakdown,
     get_events,
     get_session,
     get_spans,
@@ -19,7 +18,6 @@ __all__ = [
     "AmbiguousSessionError",
     "Recorder",
     "SessionNotFoundError",
-    "agent_breakdown",
     "get_events",
     "get_session",
     "get_spans",

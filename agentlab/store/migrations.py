@@ -61,7 +61,7 @@ def migrate(db: Database) -> list[str]:
 
 @migration
 def m001_initial(db: Database) -> None:
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id": str,
             "scenario": str,
@@ -102,8 +102,8 @@ def m001_initial(db: Database) -> None:
             "tool_calls": 0,
         },
     )
-    db["sessions"].create_index(["started_at"])
-    db["spans"].create(
+    db.table("sessions").create_index(["started_at"])
+    db.table("spans").create(
         {
             "id": str,
             "session_id": str,
@@ -121,8 +121,8 @@ def m001_initial(db: Database) -> None:
         pk="id",
         defaults={"status": "running", "attributes": "{}"},
     )
-    db["spans"].create_index(["session_id"])
-    db["events"].create(
+    db.table("spans").create_index(["session_id"])
+    db.table("events").create(
         {
             "id": str,
             "session_id": str,
@@ -134,5 +134,5 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["events"].create_index(["session_id", "seq"], unique=True)
-    db["events"].create_index(["session_id", "kind"])
+    db.table("events").create_index(["session_id", "seq"], unique=True)
+    db.table("events").create_index(["session_id", "kind"])

@@ -1,4 +1,7 @@
-"""Reading recorded sessions back: lists, one session, its spans and events, per-agent numbers."""
+"""Reading recorded sessions back: lists, one session, its spans and events.
+
+Per-agent numbers are not worked out here: ``core.tally`` counts them from the events, the same
+way for a live run and a recording (``services.session_report``)."""
 
 from __future__ import annotations
 
@@ -103,94 +106,3 @@ def get_events(db: Database, session_id: str) -> list[Event]:
     """The session's recorded events (full id), rebuilt as dataclasses, in order."""
     rows = db.execute("SELECT data FROM events WHERE session_id = ? ORDER BY seq", [session_id])
     return [event_from_dict(json.loads(data)) for (data,) in rows]
-
-
-def agent_breakdown(db: Database, session_id: str) -> list[dict[str, Any]]:
-    """Per-agent numbers for a session (full id), in order of first appearance.
-
-    Counted from the same ``llm_call_ended`` / ``tool_call_ended`` events the session counters
-    are, grouped by their ``agent``, so steps, tool calls and tokens sum exactly to the session
-    totals (cost to float rounding). ``cost_usd`` is None for an agent with any unpriced call.
-    Agents run more than once (a worker called twice) are one row; ``status`` is its last run's.
-    """
-    spans = db.execute(
-        "SELECT id, kind, name, agent, parent_id, status, attributes FROM spans "
-        "WHERE session_id = ? ORDER BY start_ts, rowid",
-        [session_id],
-    ).fetchall()
-    by_id = {s[0]: s for s in spans}
-    rows: dict[str, dict[str, Any]] = {}
-
-    def row(name: str) -> dict[str, Any]:
-        if name not in rows:
-            rows[name] = {
-                "name": name,
-                "model": None,
-                "role": "agent",
-                "parent": None,
-                "steps": 0,
-                "tool_calls": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "cost_usd": 0.0,
-                "status": None,
-            }
-        return rows[name]
-
-    for _id, kind, name, _agent, parent_id, status, attributes in spans:
-        if kind != "agent":
-            continue
-        attrs = json.loads(attributes) if attributes else {}
-        r = row(name)
-        first_run = r["status"] is None
-        r["status"] = status
-        if first_run:
-            r["model"] = attrs.get("gen_ai.request.model")
-            r["role"] = attrs.get("agentlab.agent.role", "agent")
-            r["parent"] = attrs.get("agentlab.agent.parent") or _parent_agent(by_id, parent_id)
-
-    llm = db.execute(
-        """SELECT json_extract(data, '$.agent') AS agent, count(*),
-                  sum(json_extract(data, '$.input_tokens')),
-                  sum(json_extract(data, '$.output_tokens')),
-                  sum(coalesce(json_extract(data, '$.cost_usd'), 0.0)),
-                  sum(json_extract(data, '$.cost_usd') IS NULL),
-                  max(json_extract(data, '$.model'))
-           FROM events WHERE session_id = ? AND kind = 'llm_call_ended'
-           GROUP BY 1 ORDER BY min(seq)""",
-        [session_id],
-    ).fetchall()
-    for agent, steps, inp, out, cost, unpriced, model in llm:
-        r = row(agent or "")
-        r.update(steps=steps, input_tokens=inp or 0, output_tokens=out or 0)
-        r["cost_usd"] = None if unpriced else cost
-        r["model"] = r["model"] or model
-    tools = db.execute(
-        """SELECT json_extract(data, '$.agent'), count(*) FROM events
-           WHERE session_id = ? AND kind = 'tool_call_ended' GROUP BY 1 ORDER BY min(seq)""",
-        [session_id],
-    ).fetchall()
-    for agent, count in tools:
-        row(agent or "")["tool_calls"] = count
-
-    if any(r["status"] is None for r in rows.values()):
-        session = db.execute("SELECT status FROM sessions WHERE id = ?", [session_id]).fetchone()
-        for r in rows.values():
-            if r["status"] is None:
-                r["status"] = session[0] if session else None
-    return list(rows.values())
-
-
-def _parent_agent(by_id: dict[str, tuple], parent_id: str | None) -> str | None:
-    """The agent that started an agent span: the nearest enclosing agent, llm or tool span
-    (a worker's parent is typically the lead's delegate tool span)."""
-    seen = set()
-    while parent_id and parent_id in by_id and parent_id not in seen:
-        seen.add(parent_id)
-        _id, kind, name, agent, grandparent, *_ = by_id[parent_id]
-        if kind == "agent":
-            return name
-        if kind != "session" and agent:
-            return agent
-        parent_id = grandparent
-    return None

@@ -7,11 +7,13 @@ litellm: the model layer loads when the first run starts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from agentlab import services
 from agentlab.core.context import RunOptions
 from agentlab.errors import AgentlabError
 from agentlab.paths import default_db_path, default_scenarios_dir
@@ -19,6 +21,9 @@ from agentlab.tui.formats import Formats
 from agentlab.tui.screens.home import HomeScreen
 from agentlab.tui.screens.replay import ReplayScreen
 from agentlab.tui.screens.run import RunScreen
+
+if TYPE_CHECKING:  # the advisor screen loads when first asked for
+    from agentlab.tui.screens.advisor import AdvisorScreen
 
 
 class AgentlabApp(App[None]):
@@ -50,7 +55,20 @@ class AgentlabApp(App[None]):
     def get_default_screen(self) -> Screen:
         return HomeScreen()
 
-    # --- navigation (called by screens) -------------------------------------------------------
+    # --- navigation: screens post messages, the app acts ---------------------------------------
+
+    def on_home_screen_run_scenario(self, message: HomeScreen.RunScenario) -> None:
+        self.run_scenario(message.path)
+
+    def on_home_screen_replay_session(self, message: HomeScreen.ReplaySession) -> None:
+        self.replay_session(message.session_id)
+
+    def on_home_screen_open_advisor(self, _: HomeScreen.OpenAdvisor) -> None:
+        self.open_advisor()
+
+    def on_advisor_screen_run_scenario(self, message: AdvisorScreen.RunScenario) -> None:
+        """ "Try it now" on the advisor's card: run that scenario (the card stays underneath)."""
+        self.run_scenario(message.path)
 
     def run_scenario(self, path: Path | str) -> None:
         found = self._resolve(Path(path))
@@ -60,28 +78,17 @@ class AgentlabApp(App[None]):
         self.push_screen(RunScreen(found, self.run_options))
 
     def replay_session(self, session_id: str) -> None:
-        from agentlab.services import find_session
-        from agentlab.store import get_events, open_db
-
-        db = open_db(self.db_path)
         try:
-            session = find_session(db, session_id)
-            events = get_events(db, session["id"])
+            recording = services.load_recording(self.db_path, session_id)
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
-        finally:
-            db.close()
-        self.push_screen(ReplayScreen(session, events))
+        self.push_screen(ReplayScreen(recording.session, recording.events))
 
     def open_advisor(self) -> None:
         from agentlab.tui.screens.advisor import AdvisorScreen  # loaded when first asked for
 
         self.push_screen(AdvisorScreen())
-
-    def on_advisor_screen_run_scenario(self, message: object) -> None:
-        """ "Try it now" on the advisor's card: run that scenario (the card stays underneath)."""
-        self.run_scenario(message.path)  # type: ignore[attr-defined]
 
     def _resolve(self, path: Path) -> Path | None:
         for candidate in (path, self.scenarios_dir / path.name):

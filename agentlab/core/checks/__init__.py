@@ -9,7 +9,6 @@ the agent loop. Each check's ``build`` decides whether a scenario enables it for
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from agentlab.core.checks.approval import ApprovalCheck
 from agentlab.core.checks.base import (
@@ -25,10 +24,8 @@ from agentlab.core.checks.base import (
 )
 from agentlab.core.checks.loop import LoopCheck
 from agentlab.core.checks.runner import Blocked, CheckRunner, Ruling, record
+from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.tools import Tool
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec, Scenario
 
 __all__ = [
     "ALLOW",

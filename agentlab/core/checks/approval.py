@@ -9,14 +9,12 @@ the model as the tool's error result and the agent carries on without the action
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from agentlab.core.checks.base import ALLOW, Check, Seen, ToolUse, Verdict
 from agentlab.core.events import Stage
+from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.tools import Tool
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec, Scenario
 
 
 class ApprovalCheck(Check):

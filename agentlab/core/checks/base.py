@@ -22,14 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 from agentlab.core.events import AnyEvent, Stage
 from agentlab.core.events import Verdict as VerdictKind
+from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.tools import Tool
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec, Scenario
 
 #: The stages in the order they come in a step.
 STAGES: tuple[Stage, ...] = ("input", "output", "tool", "reasoning")

@@ -6,15 +6,13 @@ What the detector saw is emitted as ``LoopDetected`` inside the check's span."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from agentlab.core.checks.base import ALLOW, Check, Seen, StepTaken, Verdict
 from agentlab.core.events import LoopDetected, Stage
 from agentlab.core.loops import NUDGE, LoopDetector
+from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.tools import Tool
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec, Scenario
 
 
 class LoopCheck(Check):

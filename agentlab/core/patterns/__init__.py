@@ -21,14 +21,14 @@ Adding a pattern: a new module here with a ``Pattern`` subclass, and its instanc
 
 from __future__ import annotations
 
-from agentlab.core.patterns.base import Pattern, Problem
+from agentlab.core.patterns.base import Pattern
 from agentlab.core.patterns.delegation import HIERARCHICAL, ORCHESTRATOR_WORKER, SUPERVISOR
 from agentlab.core.patterns.handoff import HANDOFF, MAX_HANDOFFS
 from agentlab.core.patterns.pipelines import PARALLEL, SEQUENTIAL
 from agentlab.core.patterns.single import SINGLE
 from agentlab.errors import UsageError
 
-__all__ = ["MAX_HANDOFFS", "PATTERNS", "Pattern", "Problem", "pattern_named"]
+__all__ = ["MAX_HANDOFFS", "PATTERNS", "Pattern", "pattern_named"]
 
 #: Every pattern, by the name a scenario gives (``pattern = "..."``), in the order shown.
 PATTERNS: dict[str, Pattern] = {

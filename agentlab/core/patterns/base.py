@@ -9,17 +9,12 @@ of the run. It never has to check for a session-wide stop: a cap above an agent 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentlab.core.agent import AgentResult
 from agentlab.core.budget import Budget
 from agentlab.core.context import RunContext
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec, Scenario
-
-#: A scenario mistake: (key path such as ``agents[0].workers``, message).
-Problem = tuple[str, str]
+from agentlab.core.spec import AgentSpec, Problem, Scenario
 
 
 class Pattern:

@@ -17,19 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentlab.core.agent import AgentResult, run_agent
 from agentlab.core.budget import Budget
 from agentlab.core.context import RunContext
-from agentlab.core.patterns.base import Pattern, Problem, agent_budget, first_line, run_by_pattern
+from agentlab.core.patterns.base import Pattern, agent_budget, first_line, run_by_pattern
 from agentlab.core.spans import Span
+from agentlab.core.spec import AgentSpec, Problem, Scenario
 from agentlab.core.step import Extras
 from agentlab.core.tools import Tool, ToolResult
 from agentlab.errors import LimitStop
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec, Scenario
 
 
 def worker_budget(
@@ -86,24 +84,11 @@ class Delegation(Pattern):
         self.roles = tuple(dict.fromkeys((top, middle, leaf)))
 
     def validate(self, scenario: Scenario) -> list[Problem]:
-        problems: list[Problem] = []
         lead = scenario.agents.index(scenario.entry_agent)
         if not scenario.entry_agent.workers:
             message = f"the {self.name} lead needs workers to delegate to"
-            problems.append((f"agents[{lead}].workers", message))
-        by_name = {a.name: a for a in scenario.agents}
-        for i, agent in enumerate(scenario.agents):  # a delegation cycle would never end
-            seen, todo = set(), list(agent.workers)
-            while todo:
-                name = todo.pop()
-                if name == agent.name:
-                    message = f"delegation cycle back to {agent.name!r}"
-                    problems.append((f"agents[{i}].workers", message))
-                    break
-                if name not in seen:
-                    seen.add(name)
-                    todo.extend(by_name[name].workers)
-        return problems
+            return [Problem(f"agents[{lead}].workers", message)]
+        return []
 
     def tool_names(self, scenario: Scenario, agent: AgentSpec) -> list[str]:
         return ["delegate"] if agent.workers else []

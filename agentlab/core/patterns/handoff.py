@@ -4,7 +4,7 @@ as the ``loop`` check stopping the run."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentlab.core.agent import AgentResult, run_agent
 from agentlab.core.budget import Budget
@@ -13,11 +13,9 @@ from agentlab.core.context import RunContext
 from agentlab.core.events import Handoff, LoopDetected, Outcome
 from agentlab.core.patterns.base import Pattern, agent_budget, first_line, run_by_pattern
 from agentlab.core.spans import Span
+from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.step import Extras
 from agentlab.core.tools import Tool, ToolResult
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec, Scenario
 
 #: Handoffs one run may make before it is stopped as a ping-pong loop.
 MAX_HANDOFFS = 10

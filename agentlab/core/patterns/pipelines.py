@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from agentlab.core.agent import AgentResult, run_agent
 from agentlab.core.budget import Budget
 from agentlab.core.context import RunContext
 from agentlab.core.patterns.base import Pattern, agent_budget
-
-if TYPE_CHECKING:
-    from agentlab.scenario import AgentSpec
+from agentlab.core.spec import AgentSpec
 
 
 class Sequential(Pattern):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from agentlab.core.agent import AgentResult, run_agent
 from agentlab.core.budget import Budget
 from agentlab.core.context import RunContext
-from agentlab.core.patterns.base import Pattern, Problem, agent_budget
-
-if TYPE_CHECKING:
-    from agentlab.scenario import Scenario
+from agentlab.core.patterns.base import Pattern, agent_budget
+from agentlab.core.spec import Problem, Scenario
 
 
 class Single(Pattern):
@@ -20,7 +16,9 @@ class Single(Pattern):
     def validate(self, scenario: Scenario) -> list[Problem]:
         n = len(scenario.agents)
         if n > 1:
-            return [("pattern", f"a single-agent scenario runs one agent, but {n} are given")]
+            return [
+                Problem("pattern", f"a single-agent scenario runs one agent, but {n} are given")
+            ]
         return []
 
     async def run(self, ctx: RunContext, root: Budget) -> AgentResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -10,20 +10,37 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from agentlab import services
 from agentlab.console.lines import clip, cost_text, status_style
-from agentlab.console.tables import session_json
 from agentlab.errors import ScenarioError
 from agentlab.scenario import list_scenarios
-from agentlab.store import list_sessions, open_db
+from agentlab.tui.formats import Formats
+from agentlab.tui.typed import typed_app
 
 SESSION_COLUMNS = ("session", "scenario", "pattern", "status", "started", "tokens", "cost", "steps")
 SCENARIO_COLUMNS = ("scenario", "pattern", "agents", "about")
 
 
 class HomeScreen(Screen[None]):
+    @dataclass
+    class RunScenario(Message):
+        """Run this scenario file."""
+
+        path: str
+
+    @dataclass
+    class ReplaySession(Message):
+        """Replay this recorded session."""
+
+        session_id: str
+
+    class OpenAdvisor(Message):
+        """Open the advisor."""
+
     BINDINGS = [
         Binding("r", "run", "Run scenario"),
         # Priority: the tables' own enter would hide this from the footer; open() looks at focus.
@@ -57,12 +74,9 @@ class HomeScreen(Screen[None]):
     # --- data ------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        fmt = self.app.formats  # type: ignore[attr-defined]
-        db = open_db(self.app.db_path)  # type: ignore[attr-defined]
-        try:
-            rows = [session_json(r) for r in list_sessions(db, limit=200)]
-        finally:
-            db.close()
+        app = typed_app(self)
+        fmt = app.formats
+        rows = services.list_sessions(app.db_path, limit=200)
         table = self.query_one("#sessions", DataTable)
         table.clear()
         for r in rows:
@@ -77,7 +91,7 @@ class HomeScreen(Screen[None]):
             table.focus()
 
     def load_scenarios(self) -> None:
-        folder: Path = self.app.scenarios_dir  # type: ignore[attr-defined]
+        folder = typed_app(self).scenarios_dir
         table = self.query_one("#scenarios", DataTable)
         table.clear()
         found = list_scenarios(folder) if folder.is_dir() else []
@@ -105,7 +119,7 @@ class HomeScreen(Screen[None]):
         if not path:
             self.notify("No scenario to run.", severity="warning")
             return
-        self.app.run_scenario(path)  # type: ignore[attr-defined]
+        self.post_message(self.RunScenario(path))
 
     def action_open(self) -> None:
         if self.focused is self.query_one("#scenarios"):
@@ -113,10 +127,10 @@ class HomeScreen(Screen[None]):
             return
         sid = _key_at_cursor(self.query_one("#sessions", DataTable))
         if sid:
-            self.app.replay_session(sid)  # type: ignore[attr-defined]
+            self.post_message(self.ReplaySession(sid))
 
     def action_advisor(self) -> None:
-        self.app.open_advisor()  # type: ignore[attr-defined]
+        self.post_message(self.OpenAdvisor())
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -125,14 +139,14 @@ class HomeScreen(Screen[None]):
         self.action_open()
 
 
-def _key_at_cursor(table: DataTable) -> str | None:
+def _key_at_cursor(table: DataTable[Any]) -> str | None:
     if table.row_count == 0:
         return None
     key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
     return key or None
 
 
-def _session_cells(r: dict[str, Any], fmt: Any) -> tuple[Any, ...]:
+def _session_cells(r: dict[str, Any], fmt: Formats) -> tuple[Any, ...]:
     status = r["status"] or "?"
     label = status
     if r.get("stop_reason") and r["stop_reason"] not in (status, "completed"):

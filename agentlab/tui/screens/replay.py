@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header
 
 from agentlab.console.lines import status_style
 from agentlab.core.events import BudgetUpdate, Event
+from agentlab.tui.typed import typed_app
 from agentlab.tui.widgets.event_view import EventView
 
 
@@ -32,7 +33,7 @@ class ReplayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield EventView(format_id=self.app.formats.session_id)  # type: ignore[attr-defined]
+        yield EventView(format_id=typed_app(self).formats.session_id)
         yield Footer()
 
     def on_mount(self) -> None:

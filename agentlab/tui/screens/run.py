@@ -25,6 +25,7 @@ from agentlab.core.context import ApprovalRequest, Decision, RunOptions
 from agentlab.errors import AgentlabError, LimitExceededError
 from agentlab.tui.screens.approval import ApprovalModal
 from agentlab.tui.screens.raise_cap import RaiseCapModal
+from agentlab.tui.typed import typed_app
 from agentlab.tui.widgets.event_view import EventView
 
 
@@ -50,7 +51,7 @@ class RunScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield EventView(format_id=self.app.formats.session_id)  # type: ignore[attr-defined]
+        yield EventView(format_id=typed_app(self).formats.session_id)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -73,7 +74,7 @@ class RunScreen(Screen[None]):
             result = await run_recorded(
                 self.scenario_path,
                 options=self.options,
-                db_path=self.app.db_path,  # type: ignore[attr-defined]
+                db_path=typed_app(self).db_path,
                 subscribers=[view.feed],
                 raise_cap=self.ask_raise_cap,
                 approve=self.ask_approval,

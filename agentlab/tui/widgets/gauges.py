@@ -6,9 +6,10 @@ from rich.text import Text
 from textual.widget import Widget
 
 from agentlab.console.lines import cost_text, fmt_value
+from agentlab.core.budget import LimitKind
 
 #: (limit kind, label). Wall time gets a bar only when it is capped: it is always moving.
-KINDS = (
+KINDS: tuple[tuple[LimitKind, str], ...] = (
     ("total_tokens", "tokens"),
     ("cost_usd", "cost"),
     ("steps", "steps"),

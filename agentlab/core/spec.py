@@ -1,0 +1,237 @@
+"""What a scenario says, as validated values: the runtime's input.
+
+The models live in core (the runtime reads them; core imports nothing above it). Reading TOML,
+file/line error messages and the checks that ask the registries (tools, patterns) are in
+``agentlab.scenario``, which builds these.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from agentlab.core.budget import LIMIT_KINDS
+from agentlab.core.labmodels import LAB_MODELS
+
+
+class Problem(NamedTuple):
+    """A mistake in a scenario that parses: the dotted key it is at, and what is wrong.
+
+    Checks that live with a registry (a pattern's own rules) return these; the loader adds the
+    file and line."""
+
+    key: str
+    message: str
+    #: A more precise key to find the line by (a script turn's ``tool``), when not ``key``.
+    at: str = ""
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class ScriptCall(_Model):
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScriptTurn(_Model):
+    """One turn of a lab/scripted agent: text, one tool call, or several calls at once."""
+
+    text: str = ""
+    tool: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    calls: list[ScriptCall] = Field(default_factory=list)
+    #: Say this turn N times (to script an agent going round in circles).
+    repeat: int = Field(default=1, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ScriptTurn:
+        if not self.text and self.tool is None and not self.calls:
+            raise ValueError("a script turn needs `text`, `tool` or `calls`")
+        return self
+
+
+class Limits(_Model):
+    """Hard caps. Session-wide at the top level, per agent under ``agents[i].limits``."""
+
+    input_tokens: int | None = Field(default=None, ge=1)
+    output_tokens: int | None = Field(default=None, ge=1)
+    total_tokens: int | None = Field(default=None, ge=1)
+    cost_usd: float | None = Field(default=None, gt=0)
+    steps: int | None = Field(default=None, ge=1)
+    tool_calls: int | None = Field(default=None, ge=0)
+    wall_time_s: float | None = Field(default=None, gt=0)
+    #: Warn when a cap is this fraction used.
+    warn_at: float = Field(default=0.8, gt=0, le=1)
+    #: What hitting a cap does: end the run, or ask a person whether to raise it and go on.
+    on_exceed: Literal["stop", "pause"] = "stop"
+    #: How a lead's budget is shared among its workers when they have no explicit slice:
+    #: "equal" gives each worker 1/(n+1) of what is left (the lead keeps a share to answer);
+    #: "on-demand" lets workers draw on the lead's budget until it runs out.
+    split: Literal["equal", "on-demand"] = "on-demand"
+
+    @field_validator("cost_usd", "wall_time_s", "warn_at", mode="before")
+    @classmethod
+    def _num(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    def caps(self) -> dict[str, float]:
+        """The caps that are set, by kind."""
+        return {k: float(v) for k in LIMIT_KINDS if (v := getattr(self, k)) is not None}
+
+
+class LoopSettings(_Model):
+    """Loop ("recursive thought") detection."""
+
+    enabled: bool = True
+    #: Same tool + same arguments this many times in a row is a loop.
+    repeat: int = Field(default=3, ge=2)
+    #: Tools that are legitimately called again and again (polling).
+    exempt: list[str] = Field(default_factory=list)
+    #: Warn, then nudge the model, then stop.
+    nudge_after: int = Field(default=1, ge=0)
+    stop_after: int = Field(default=2, ge=1)
+
+
+class Price(_Model):
+    """USD per million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+    @field_validator("input", "output", mode="before")
+    @classmethod
+    def _num(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class Approvals(_Model):
+    """Human approval gates for risky tool calls (payments, customer data changes, ...)."""
+
+    #: Tools that need a person's OK, on top of every tool marked risky (e.g. issue_refund).
+    tools: list[str] = Field(default_factory=list)
+    #: What happens when there is no person to ask (CI, --json, no terminal).
+    policy: Literal["deny", "allow"] = "deny"
+
+
+class LabSettings(_Model):
+    """Simulated latency for the offline lab models (zero in tests)."""
+
+    ttft_ms: float = Field(default=0.0, ge=0)
+    tokens_per_s: float = Field(default=0.0, ge=0)
+
+    @field_validator("ttft_ms", "tokens_per_s", mode="before")
+    @classmethod
+    def _num(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class AgentSpec(_Model):
+    name: str
+    instructions: str = "You are a helpful assistant."
+    model: str = "lab/auto"
+    tools: list[str] = Field(default_factory=list)
+    #: lead / worker / supervisor / aggregator ... (derived from the pattern when omitted)
+    role: str = ""
+    #: Agents this one may delegate to (orchestrator-worker, hierarchical, supervisor).
+    workers: list[str] = Field(default_factory=list)
+    #: Agents this one may hand the conversation to (handoff pattern).
+    handoffs: list[str] = Field(default_factory=list)
+    limits: Limits | None = None
+    price_as: str | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    script: list[ScriptTurn] = Field(default_factory=list)
+    #: Lab models only: fail every call with this message (to exercise error handling).
+    fail: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("use letters, digits, '-' and '_' only (1-64 characters)")
+        return v
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("expected a model name, e.g. lab/scripted or gpt-4o-mini")
+        if v.startswith("lab/") and v not in LAB_MODELS:
+            raise ValueError(
+                f"unknown lab model {v!r} (lab models: {', '.join(sorted(LAB_MODELS))})"
+            )
+        return v
+
+
+class Scenario(_Model):
+    name: str
+    description: str = ""
+    task: str
+    #: A name in the pattern registry (the loader, ``agentlab.scenario``, checks it).
+    pattern: str = "single"
+    agents: list[AgentSpec] = Field(min_length=1)
+    #: First agent to run (handoff) or the lead (orchestrator-worker, supervisors).
+    entry: str | None = None
+    workspace: str | None = None
+    docs: str | None = None
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+    price_as: str | None = None
+    limits: Limits = Field(default_factory=Limits)
+    loops: LoopSettings = Field(default_factory=LoopSettings)
+    lab: LabSettings = Field(default_factory=LabSettings)
+    approvals: Approvals = Field(default_factory=Approvals)
+    prices: dict[str, Price] = Field(default_factory=dict)
+    #: Where the file was read from (set by the loader, not the file).
+    path: str = ""
+
+    @model_validator(mode="after")
+    def _refs(self) -> Scenario:
+        names = [a.name for a in self.agents]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise RefError(
+                    f"agents[{i}].name", f"agent names must be unique: {name!r} is used twice"
+                )
+        known = set(names)
+        if self.entry is not None and self.entry not in known:
+            raise RefError("entry", f"no agent named {self.entry!r}")
+        for i, a in enumerate(self.agents):
+            for key in ("workers", "handoffs"):
+                for ref in getattr(a, key):
+                    if ref not in known:
+                        raise RefError(f"agents[{i}].{key}", f"no agent named {ref!r}")
+                    if ref == a.name:
+                        raise RefError(f"agents[{i}].{key}", "an agent cannot name itself")
+        return self
+
+    def agent(self, name: str) -> AgentSpec:
+        for a in self.agents:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    @property
+    def entry_agent(self) -> AgentSpec:
+        return self.agent(self.entry) if self.entry else self.agents[0]
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.path).parent if self.path else Path.cwd()
+
+    def resolve(self, rel: str | None) -> Path | None:
+        return None if rel is None else (self.base_dir / rel).resolve()
+
+
+class RefError(ValueError):
+    """A cross-reference that does not resolve (an unknown agent name); ``key`` says where."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(message)
