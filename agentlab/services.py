@@ -39,6 +39,7 @@ from agentlab.store.queries import (
     get_events,
     get_session,
     get_spans,
+    replayable,
 )
 from agentlab.store.queries import list_sessions as _list_sessions
 from agentlab.store.recorder import Recorder
@@ -195,7 +196,7 @@ def load_recording(db_path: DbPath, arg: str) -> Recording:
                 f"no session or shipped recording matches {arg!r}{hint} "
                 "(see `agentlab sessions list`)"
             ) from None
-        return Recording(session, get_events(db, session["id"]))
+        return Recording(session, replayable(get_events(db, session["id"])))
 
 
 def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 import agentlab
 from agentlab.core import semconv
-from agentlab.core.events import AnyEvent, event_from_dict
+from agentlab.core.events import AnyEvent, encode, event_from_dict
 from agentlab.errors import UsageError
 from agentlab.store.queries import get_events, get_spans, require_session
 
@@ -38,8 +38,8 @@ def export_jsonl(db: Database, session_id: str) -> Iterator[str]:
     """One line per recorded event (each ending in ``\\n``), in order: the event's JSON exactly
     as stored, so ``events.decode(line)`` gives back an equal event."""
     sid = require_session(db, session_id)["id"]
-    for (data,) in db.execute("SELECT data FROM events WHERE session_id = ? ORDER BY seq", [sid]):
-        yield data + "\n"
+    for event in get_events(db, sid):
+        yield encode(event).decode() + "\n"
 
 
 def read_jsonl(path: Path) -> list[AnyEvent]:
