@@ -14,6 +14,7 @@ from agentlab.core.budget import Budget
 from agentlab.core.events import EventBus
 from agentlab.core.spans import Span, root_span
 from agentlab.core.spec import AgentSpec, Scenario
+from agentlab.core.tokens import ConversationCounter
 from agentlab.core.tools import ToolContext
 from agentlab.errors import LimitExceededError
 
@@ -117,6 +118,8 @@ class AgentScope:
     spec: AgentSpec
     budget: Budget
     span: Span
+    #: Counts the agent's prompt incrementally (the gateway reserves it before every call).
+    counter: ConversationCounter = field(default_factory=ConversationCounter, compare=False)
 
     @property
     def name(self) -> str:

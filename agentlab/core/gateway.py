@@ -81,7 +81,7 @@ async def call_model(
     messages = sent.seen.messages
     model, price_as, price = ctx.model_for(spec), ctx.price_as(spec), ctx.price_for(spec)
     counted = counted_as(model, price_as)
-    prompt_tokens = tokens.count_messages(messages, counted, tool_schemas or None)
+    prompt_tokens = scope.counter.count(messages, counted, tool_schemas or None)
     res = await reserve(
         scope, lambda: budget.reserve_call(spec.name, prompt_tokens, spec.max_tokens, price)
     )

@@ -229,14 +229,18 @@ class Recorder:
         self._conversations: dict[str | None, tuple[str, list[dict[str, Any]]]] = {}
 
     def __call__(self, event: AnyEvent) -> None:
-        stored = stored_form(event)
-        if stored is None:
-            return
         if self._closed:
             raise RuntimeError("Recorder is closed")
         with self._lock:
-            if isinstance(stored, LlmCallStarted):
-                stored = self._delta(event, stored)
+            if isinstance(event, LlmCallStarted):
+                # Only the new messages are stored, so only they need a look for secrets (the
+                # prefix was looked at, and stored clean, with the earlier calls).
+                delta = self._delta(event)
+                stored: AnyEvent | None = _scrubbed(delta, messages=delta.messages)
+            else:
+                stored = stored_form(event)
+            if stored is None:
+                return
             self._buffer.append(stored)
             if len(self._buffer) >= MAX_BUFFERED or _commits(stored):
                 self._flush()
@@ -263,16 +267,15 @@ class Recorder:
             for e in batch:
                 self._apply(e)
 
-    def _delta(self, live: AnyEvent, stored: LlmCallStarted) -> LlmCallStarted:
-        """Store only what is new since this agent's previous call. Conversations grow by
-        appending (the runtime never edits a sent message in place), so the earlier call's
+    def _delta(self, live: LlmCallStarted) -> LlmCallStarted:
+        """The call with only what is new since this agent's previous call. Conversations grow
+        by appending (the runtime never edits a sent message in place), so the earlier call's
         messages being the very same objects at the start of this one proves the prefix."""
-        assert isinstance(live, LlmCallStarted)
         sent = live.messages
         prev = self._conversations.get(live.parent_id)
-        self._conversations[live.parent_id] = (stored.id, sent)
-        if stored is not live or prev is None:  # a scrubbed copy: store it whole
-            return stored
+        self._conversations[live.parent_id] = (live.id, sent)
+        if prev is None:
+            return live
         prev_id, prev_sent = prev
         n = len(prev_sent)
         if (
@@ -280,8 +283,8 @@ class Recorder:
             or n > len(sent)
             or any(a is not b for a, b in zip(prev_sent, sent[:n], strict=True))
         ):
-            return stored
-        return msgspec.structs.replace(stored, messages=sent[n:], prefix_id=prev_id, prefix_len=n)
+            return live
+        return msgspec.structs.replace(live, messages=sent[n:], prefix_id=prev_id, prefix_len=n)
 
     def _apply(self, e: AnyEvent) -> None:
         """The span and session rows an event opens, closes or counts."""
