@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentlab import __version__
+import agentlab
 from agentlab.advisor.cli import advise
 from agentlab.console.group import OneLineErrors
 from agentlab.errors import Interrupted, UsageError
@@ -63,7 +63,7 @@ def _db(ctx: typer.Context, db: Path | None) -> Path | None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"agentlab {__version__}")
+        typer.echo(f"agentlab {agentlab.__version__}")
         raise typer.Exit(0)
 
 
@@ -102,7 +102,14 @@ def main_callback(
 @app.command()
 def run(
     ctx: typer.Context,
-    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file (TOML).")],
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="A scenario file (TOML), or the name of one in ./scenarios or shipped with "
+            "agentlab (see `agentlab scenarios list`).",
+        ),
+    ],
     model: Annotated[
         str | None,
         typer.Option(
@@ -153,8 +160,10 @@ def run(
     from agentlab.console.printer import Printer
     from agentlab.core.context import RunOptions
     from agentlab.core.labmodels import LAB_MODELS
+    from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import load_scenario
     from agentlab.services import run_recorded
+    from agentlab.shipped import find_scenario
 
     if model is not None and not model.strip():
         raise UsageError("--model: expected a model name, e.g. gpt-4o-mini or ollama/llama3.2")
@@ -175,7 +184,7 @@ def run(
             "wall_time_s": max_time,
         }
     )
-    spec = load_scenario(scenario)
+    spec = load_scenario(find_scenario(scenario, default_scenarios_dir()))
     options = RunOptions(
         model=model,
         api_base=api_base,
@@ -369,7 +378,12 @@ def export(
 def replay(
     ctx: typer.Context,
     session_id: Annotated[
-        str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
+        str,
+        typer.Argument(
+            metavar="SESSION|RECORDING",
+            help="A session id or unique prefix, a recording file (JSONL from `export`), or the "
+            "name of a recording shipped with agentlab.",
+        ),
     ],
     db: DbOpt = None,
     speed: Annotated[
@@ -382,7 +396,7 @@ def replay(
         ),
     ] = 0.0,
 ) -> None:
-    """Replay a recorded session's transcript from the database."""
+    """Replay a recorded session's transcript from the database or from a recording."""
     import time
 
     from agentlab import services
@@ -408,7 +422,10 @@ def replay(
 def scenarios_list(
     folder: Annotated[
         Path | None,
-        typer.Argument(metavar="FOLDER", help="Folder of scenario files (default: ./scenarios)."),
+        typer.Argument(
+            metavar="FOLDER",
+            help="Folder of scenario files (default: ./scenarios, else the shipped scenarios).",
+        ),
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -416,7 +433,9 @@ def scenarios_list(
     from agentlab.console import tables
     from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import list_scenarios
+    from agentlab.shipped import scenarios_dir
 
+    by_name = folder is None
     folder = folder or default_scenarios_dir()
     if not folder.is_dir():
         raise UsageError(f"FOLDER: {folder} is not a folder")
@@ -427,7 +446,9 @@ def scenarios_list(
     if json_out:
         typer.echo(json.dumps(tables.scenarios_json(found), ensure_ascii=False))
     else:
-        _console().print(tables.scenarios_table(found))
+        shipped = folder.resolve() == scenarios_dir()
+        where = "shipped with agentlab" if shipped else f"in {folder}"
+        _console().print(tables.scenarios_table(found, where, by_name))
 
 
 @scenarios_app.command("validate")
@@ -453,6 +474,28 @@ def scenarios_validate(
 
 
 app.command("advise")(advise)
+
+
+@app.command()
+def init(
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="Where to write the copies (default: ./scenarios)."),
+    ] = Path("scenarios"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite copies that are already there.")
+    ] = False,
+) -> None:
+    """Copy the shipped scenarios, with their data folders, into DIR to edit and run."""
+    from agentlab.shipped import copy_scenarios
+
+    written = copy_scenarios(folder, force=force)
+    how = (
+        "`agentlab run NAME` here now runs your copy"
+        if folder.resolve() == Path("scenarios").resolve()
+        else f"run one with `agentlab run {folder / written[0].name}`"
+    )
+    typer.echo(f"copied {len(written)} scenarios and their data into {folder}: {how}")
 
 
 # --- entry point ----------------------------------------------------------------------------

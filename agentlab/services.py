@@ -25,12 +25,13 @@ from agentlab.core.context import (
     never_raise,
     nobody_to_ask,
 )
-from agentlab.core.events import Event, EventBus, Subscriber
+from agentlab.core.events import AnyEvent, EventBus, SessionEnded, SessionStarted, Subscriber
 from agentlab.core.prices import reprice, with_user_prices
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
 from agentlab.errors import SessionNotFound, UsageError
 from agentlab.scenario import Scenario, load_scenario
+from agentlab.shipped import find_recording, recording_hint
 from agentlab.store import open_db
 from agentlab.store.export import export_jsonl, export_otlp
 from agentlab.store.queries import (
@@ -164,12 +165,36 @@ class Recording:
     """A session and its events, to replay through the same views a live run feeds."""
 
     session: dict[str, Any]
-    events: list[Event]
+    events: list[AnyEvent]
 
 
-def load_recording(db_path: DbPath, session_id: str) -> Recording:
+def load_recording(db_path: DbPath, arg: str) -> Recording:
+    """What ``agentlab replay ARG`` and the TUI play back: a recording file (an existing path),
+    a shipped recording by name, or a recorded session by id or unique prefix, in that order."""
+    from agentlab.store.export import read_jsonl
+
+    recording = find_recording(arg)
+    if recording is not None:
+        events = read_jsonl(recording)
+        started = next((e for e in events if isinstance(e, SessionStarted)), None)
+        ended = next((e for e in events if isinstance(e, SessionEnded)), None)
+        summary = {
+            "id": events[0].session_id,
+            "scenario": started.scenario if started else "",
+            "status": ended.status if ended else "interrupted",
+        }
+        return Recording(summary, events)
     with _opened(db_path) as db:
-        session = _find(db, session_id)
+        try:
+            session = _find(db, arg)
+        except SessionNotFound:
+            hint = recording_hint(arg)
+            if not hint:
+                raise
+            raise UsageError(
+                f"no session or shipped recording matches {arg!r}{hint} "
+                "(see `agentlab sessions list`)"
+            ) from None
         return Recording(session, get_events(db, session["id"]))
 
 
