@@ -71,6 +71,7 @@ class RunContext:
     raise_cap: RaiseCapFn = never_raise
     approve: ApproveFn = nobody_to_ask
     semaphore: asyncio.Semaphore | None = None
+    _lab_configs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     #: The session's span (set when the session opens; agents at the top open theirs below it).
     session_span: Span = field(init=False)
 
@@ -88,14 +89,19 @@ class RunContext:
         return prices.price_for(self.scenario, spec, self.model_for(spec))
 
     def lab_config(self, spec: AgentSpec) -> dict[str, Any]:
-        ttft = self.scenario.lab.ttft_ms + (self.options.lab_latency_ms or 0.0)
-        return {
-            "agent": spec.name,
-            "script": [t.model_dump(exclude_defaults=True) for t in spec.script],
-            "ttft_ms": ttft,
-            "tokens_per_s": self.scenario.lab.tokens_per_s,
-            "fail": spec.fail,
-        }
+        """What a lab model is told about the agent it plays; built once per agent (dumping
+        the script on every call was measured on the hot path)."""
+        cached = self._lab_configs.get(spec.name)
+        if cached is None:
+            ttft = self.scenario.lab.ttft_ms + (self.options.lab_latency_ms or 0.0)
+            cached = self._lab_configs[spec.name] = {
+                "agent": spec.name,
+                "script": [t.model_dump(exclude_defaults=True) for t in spec.script],
+                "ttft_ms": ttft,
+                "tokens_per_s": self.scenario.lab.tokens_per_s,
+                "fail": spec.fail,
+            }
+        return cached
 
     def limiter(self) -> asyncio.Semaphore:
         if self.semaphore is None:

@@ -103,6 +103,7 @@ async def call_model(
         lab=ctx.lab_config(spec) if llm.is_lab(model) else None,
         price_as=price_as,
         price=price,
+        prompt_tokens=prompt_tokens,
     )
     on_delta = _streamer(budget, span, counted) if ctx.options.stream else None
     try:

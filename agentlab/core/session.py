@@ -125,8 +125,15 @@ async def run_session(
     if complete is None:
         # Import litellm (seconds) before the session's clock starts, off the event loop so a
         # UI keeps drawing: a wall-time cap measures the run, not the import.
-        counted = {counted_as(ctx.model_for(a), ctx.price_as(a)) for a in scenario.agents}
-        await asyncio.to_thread(llm.preload, tuple(sorted(counted)))
+        models = [ctx.model_for(a) for a in scenario.agents]
+        counted = {
+            counted_as(m, ctx.price_as(a)) for m, a in zip(models, scenario.agents, strict=True)
+        }
+        real = any(not llm.is_lab(m) for m in models)
+        if real:
+            await asyncio.to_thread(llm.preload, tuple(sorted(counted)), real_models=True)
+        else:  # tokenizers only: milliseconds, no thread hop needed
+            llm.preload(tuple(sorted(counted)))
     prices.check_prices(scenario, caps, ctx.model_for)
     root = Budget("session", caps, warn_at=scenario.limits.warn_at)
     ctx.session_span = root_span(bus, ctx.session_id).open(_started(ctx, caps))
