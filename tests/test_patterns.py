@@ -613,11 +613,12 @@ async def test_a_new_pattern_is_one_object_in_the_registry(monkeypatch) -> None:
             return result
 
     monkeypatch.setitem(patterns.PATTERNS, "reverse", Reverse())
+    # The loader asks the registry: the new name parses, with no edit anywhere else.
     s = parse_scenario(
-        'task = "t"\npattern = "sequential"\n'
+        'task = "t"\npattern = "reverse"\n'
         '[[agents]]\nname = "a"\nmodel = "lab/scripted"\n[[agents.script]]\ntext = "from a"\n'
         '[[agents]]\nname = "b"\nmodel = "lab/scripted"\n[[agents.script]]\ntext = "from b"\n'
-    ).model_copy(update={"pattern": "reverse"})
+    )
     result, events = await run(s)
     assert (result.status, result.final_output) == ("completed", "from a")
     assert [e.agent for e in events if isinstance(e, AgentStarted)] == ["b", "a"]

@@ -73,21 +73,7 @@ async def run_agent(
         result.output, result.handoff_to = done.output, done.handoff_to
     except (LimitExceededError, LimitStop) as exc:
         result.output = run.output
-        limit = exc if isinstance(exc, LimitExceededError) else exc.limit
-        if isinstance(exc, LimitExceededError):  # this agent's own call hit it (reported once)
-            span.emit(
-                LimitExceeded(
-                    limit=limit.kind,
-                    value=limit.value,
-                    cap=limit.limit,
-                    scope=limit.scope,
-                    requested=limit.requested,
-                )
-            )
-        result.outcome = Outcome.stopped(f"limit:{limit.kind}", str(limit))
-        if limit.scope != f"agent:{budget.name}":  # not this agent's cap: stop above it too
-            _end(span, result)
-            raise LimitStop(limit, result.output) from None
+        _at_limit(span, budget, result, exc)
     except CheckStop as exc:
         result.outcome = Outcome.stopped(exc.stop_reason, str(exc))
     except ModelError as exc:
@@ -100,6 +86,28 @@ async def run_agent(
         raise
     _end(span, result)
     return result
+
+
+def _at_limit(
+    span: Span, budget: Budget, result: AgentResult, exc: LimitExceededError | LimitStop
+) -> None:
+    """Stop at a cap. This agent's own call hitting it reports it (once, here); a cap that is
+    not this agent's own stops the agents above too: close this span, then raise LimitStop."""
+    limit = exc if isinstance(exc, LimitExceededError) else exc.limit
+    if isinstance(exc, LimitExceededError):
+        span.emit(
+            LimitExceeded(
+                limit=limit.kind,
+                value=limit.value,
+                cap=limit.limit,
+                scope=limit.scope,
+                requested=limit.requested,
+            )
+        )
+    result.outcome = Outcome.stopped(f"limit:{limit.kind}", str(limit))
+    if limit.scope != f"agent:{budget.name}":
+        _end(span, result)
+        raise LimitStop(limit, result.output) from None
 
 
 @contextlib.asynccontextmanager
