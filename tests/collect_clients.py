@@ -138,7 +138,13 @@ def run_pydantic_ai(endpoint: str, gzip_: bool = False) -> str:
 def run_openai_agents(endpoint: str, base_url: str) -> str:
     """An OpenAI Agents SDK agent, instrumented by OpenInference, against the local fake
     OpenAI-compatible server."""
-    from agents import Agent, OpenAIChatCompletionsModel, Runner, function_tool, set_tracing_disabled
+    from agents import (
+        Agent,
+        OpenAIChatCompletionsModel,
+        Runner,
+        function_tool,
+        set_tracing_disabled,
+    )
     from openai import AsyncOpenAI
     from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
 

@@ -519,12 +519,10 @@ def test_collect_stops_cleanly_on_sigterm_recording_what_it_has(tmp_path: Path) 
     proc, url = _start_collect(tmp_path)
     try:
         partial = [llm("l1", "a0", time.time(), 5, 1)]
-        from agentlab.core.otel_in import InSpan as _  # noqa: F401  (spans built above)
-
         body = _request_json(partial)
         assert post(url, body, "application/json")[0] == 200
         proc.terminate()
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 0, err

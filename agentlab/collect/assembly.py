@@ -297,7 +297,7 @@ class Assembler:
             return
         self.forced += sum(1 for sid in forced if sid in s.held)
         forced_set = set(forced)
-        group.sort(key=lambda n: (n.span.start if n.span else 0.0))
+        group.sort(key=lambda n: n.span.start if n.span else 0.0)
         depth: dict[str, int] = {}
         # Pass 1: place each span (parents come first: a parent starts before its children).
         for n in group:
@@ -357,17 +357,22 @@ class Assembler:
             self._out(s, event)
 
     def _events(self, s: SessionState, n: Node, sp: InSpan) -> tuple[AnyEvent, AnyEvent] | None:
+        pair = self._pair(s, n, sp)
+        if pair is None:
+            return None
+        for e, ts in zip(pair, (sp.start, sp.end), strict=True):
+            e.session_id, e.span_id, e.ts, e.mono = s.id, n.our_id, ts, ts
+        return pair
+
+    def _pair(self, s: SessionState, n: Node, sp: InSpan) -> tuple[AnyEvent, AnyEvent] | None:
+        """The start and end events of one span (ids and times are set by the caller)."""
         agent = n.agent or UNATTRIBUTED
-        common = {"session_id": s.id, "span_id": n.our_id}
-        start = {**common, "ts": sp.start, "mono": sp.start}
-        end = {**common, "ts": sp.end, "mono": sp.end}
         error = sp.error_message or (f"span {sp.name!r} failed" if sp.error else "")
         if n.role == "agent":
             parent = s.nodes.get(sp.parent_id) if sp.parent_id else None
             parent_agent = parent.agent if parent is not None and parent.agent else None
             return (
                 AgentStarted(
-                    **start,
                     parent_id=n.placed_parent,
                     agent=agent,
                     model=n.model,
@@ -375,7 +380,6 @@ class Assembler:
                     input=otel_in.span_input(sp),
                 ),
                 AgentEnded(
-                    **end,
                     agent=agent,
                     status="error" if sp.error else "completed",
                     stop_reason="error:span" if sp.error else "completed",
@@ -397,14 +401,12 @@ class Assembler:
             inp, out = found or (0, 0)
             return (
                 LlmCallStarted(
-                    **start,
                     parent_id=n.placed_parent,
                     agent=agent,
                     model=model or sp.name,
                     messages=otel_in.input_messages(sp),
                 ),
                 LlmCallEnded(
-                    **end,
                     agent=agent,
                     model=model or sp.name,
                     status="error" if sp.error else "completed",
@@ -421,7 +423,6 @@ class Assembler:
             tool, call_id, args, result = otel_in.tool_call(sp)
             return (
                 ToolCallStarted(
-                    **start,
                     parent_id=n.placed_parent,
                     agent=agent,
                     tool=tool,
@@ -429,7 +430,6 @@ class Assembler:
                     arguments=args,
                 ),
                 ToolCallEnded(
-                    **end,
                     agent=agent,
                     tool=tool,
                     call_id=call_id,
@@ -505,7 +505,9 @@ class Assembler:
                     )
                 )
 
-    def _loop(self, s: SessionState, e: LlmCallEnded | ToolCallStarted, text: str, calls: Any) -> None:
+    def _loop(
+        self, s: SessionState, e: LlmCallEnded | ToolCallStarted, text: str, calls: Any
+    ) -> None:
         detector = s.detectors.get(e.agent)
         if detector is None:
             # A collected run cannot be nudged or stopped: every detection is a warning.
@@ -516,24 +518,28 @@ class Assembler:
         s.loops.append(f"{e.agent}: {found.detail}")
         parent = e.parent_id if isinstance(e, ToolCallStarted) else None
         check_id = new_id()
-        at = {"session_id": s.id, "span_id": check_id, "ts": e.ts, "mono": e.mono}
         subject = e.tool if isinstance(e, ToolCallStarted) else "reply"
-        self._emit(
+        events: list[AnyEvent] = [
             CheckStarted(
-                **at, parent_id=parent or s.span_id, agent=e.agent, check="loop",
-                stage="reasoning", subject=subject,
-            )
-        )  # fmt: skip
-        self._emit(
-            LoopDetected(**at, agent=e.agent, pattern=found.pattern, action="warn",
-                         detail=found.detail)
-        )  # fmt: skip
-        self._emit(
+                parent_id=parent or s.span_id,
+                agent=e.agent,
+                check="loop",
+                stage="reasoning",
+                subject=subject,
+            ),
+            LoopDetected(agent=e.agent, pattern=found.pattern, action="warn", detail=found.detail),
             CheckEnded(
-                **at, agent=e.agent, check="loop", stage="reasoning", verdict="flag",
-                reason=found.detail, detail={"pattern": found.pattern},
-            )
-        )  # fmt: skip
+                agent=e.agent,
+                check="loop",
+                stage="reasoning",
+                verdict="flag",
+                reason=found.detail,
+                detail={"pattern": found.pattern},
+            ),
+        ]
+        for event in events:
+            event.session_id, event.span_id, event.ts, event.mono = s.id, check_id, e.ts, e.mono
+            self._emit(event)
 
     def _end(self, s: SessionState, *, interrupted: bool) -> None:
         if s.held:

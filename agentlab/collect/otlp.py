@@ -85,7 +85,9 @@ def from_protobuf(body: bytes) -> Any:
     try:
         request.ParseFromString(body)
     except Exception as exc:  # protobuf's DecodeError and friends
-        raise BadPayload(f"body is not an OTLP protobuf ExportTraceServiceRequest ({exc})") from None
+        raise BadPayload(
+            f"body is not an OTLP protobuf ExportTraceServiceRequest ({exc})"
+        ) from None
     return request
 
 
@@ -108,7 +110,7 @@ def from_json(body: bytes | str | dict[str, Any]) -> Any:
             doc = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadPayload(f"body is not JSON ({exc})") from None
-    if not isinstance(doc, dict) or "resourceSpans" not in doc and "resource_spans" not in doc:
+    if not isinstance(doc, dict) or ("resourceSpans" not in doc and "resource_spans" not in doc):
         raise BadPayload("JSON body has no resourceSpans (not an OTLP trace export)")
     for rs in doc.get("resourceSpans") or doc.get("resource_spans") or []:
         for ss in (rs or {}).get("scopeSpans") or (rs or {}).get("scope_spans") or []:

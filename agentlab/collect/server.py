@@ -51,7 +51,9 @@ class Receiver:
             # Do not wait on idle keep-alive connections (wait_closed would, since 3.12).
             self.server = None
 
-    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str, bytes]:
         """(status, content type, body) for one request."""
         path = path.split("?", 1)[0]
         if path != PATH:
