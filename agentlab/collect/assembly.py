@@ -53,6 +53,8 @@ from agentlab.core.otel_in import InSpan, Role
 #: The agent of calls that no agent span encloses (a bare litellm or OpenAI call).
 UNATTRIBUTED = "app"
 
+#: Ended sessions kept in memory for the live view (older ones are only in the database).
+KEEP_ENDED = 50
 IDLE_S = 2.0
 ORPHAN_WAIT_S = 60.0
 MAX_HELD = 20_000
@@ -75,7 +77,7 @@ class Caps:
         return out
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Node:
     """One span of a session's tree. ``span`` is dropped once the span is emitted."""
 
@@ -98,7 +100,7 @@ class Node:
     model: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class SessionState:
     """One collected session: its tree and what the live view shows."""
 
@@ -159,6 +161,7 @@ class Assembler:
         self.sessions: dict[str, SessionState] = {}
         self._by_trace: dict[str, SessionState] = {}
         self._by_key: dict[str, SessionState] = {}
+        self._ended: list[str] = []
         self.held = 0
         self.spans = 0
         self.duplicates = 0
@@ -551,6 +554,9 @@ class Assembler:
                 del self._by_trace[trace_id]
         s.nodes.clear()
         s.detectors.clear()
+        self._ended.append(s.id)
+        if len(self._ended) > KEEP_ENDED:
+            self.sessions.pop(self._ended.pop(0), None)
         if not s.started:  # nothing but chains and HTTP spans: not an agent session
             s.status = "ignored"
             del self.sessions[s.id]

@@ -186,10 +186,15 @@ def sent_cost(span: InSpan) -> float | None:
     return _float(first(span.attributes, COST))
 
 
-@lru_cache(maxsize=512)
 def priced(model_name: str, provider_name: str, inp: int, out: int) -> float | None:
     """What ``inp``/``out`` tokens cost on this model by agentlab's price lookup; None when the
     model has no known price (unpriced, never $0)."""
+    price = _price(model_name, provider_name)
+    return None if price is None else inp * price[0] + out * price[1]
+
+
+@lru_cache(maxsize=1024)
+def _price(model_name: str, provider_name: str) -> tuple[float, float] | None:
     from agentlab.core.prices import model_price
 
     if not model_name:
@@ -203,7 +208,7 @@ def priced(model_name: str, provider_name: str, inp: int, out: int) -> float | N
         except Exception:  # a malformed name must not stop the receiver
             price = None
         if price is not None:
-            return inp * price[0] + out * price[1]
+            return price
     return None
 
 
