@@ -163,6 +163,12 @@ def attributes(kvs: Any) -> dict[str, Any]:
     return {kv.key: value_of(kv.value) for kv in kvs}
 
 
+def _parent(raw: bytes) -> str | None:
+    """A parent span id as hex; None for none (empty, or eight zero bytes from some
+    exporters)."""
+    return raw.hex() if raw.strip(b"\0") else None
+
+
 def spans_of(request: Any) -> list[InSpan]:
     out: list[InSpan] = []
     for rs in request.resource_spans:
@@ -184,7 +190,7 @@ def spans_of(request: Any) -> list[InSpan]:
                     InSpan(
                         trace_id=sp.trace_id.hex(),
                         span_id=sp.span_id.hex(),
-                        parent_id=sp.parent_span_id.hex() or None,
+                        parent_id=_parent(sp.parent_span_id),
                         name=sp.name,
                         start=start,
                         end=max(end, start),

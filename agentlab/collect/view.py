@@ -7,6 +7,7 @@ from typing import Any
 
 from agentlab.collect.assembly import Assembler, SessionState
 from agentlab.collect.server import Stats
+from agentlab.console.lines import fmt_cost
 
 MAX_ROWS = 15
 
@@ -14,7 +15,7 @@ MAX_ROWS = 15
 def cost_text(s: SessionState) -> str:
     if s.unpriced_calls and not s.cost_usd:
         return "unpriced"
-    text = f"${s.cost_usd:.4f}"
+    text = fmt_cost(s.cost_usd)
     return text + " + unpriced" if s.unpriced_calls else text
 
 

@@ -141,18 +141,34 @@ def role(span: InSpan) -> Role:
         found = _KINDS.get(kind.upper(), "other")
         # The OpenAI Agents SDK's trace ("Agent workflow") is an unnamed AGENT root span around
         # the real agents: a wrapper, not an agent of its own.
-        if found == "agent" and span.parent_id is None and first(attrs, _NAMED_AGENT) is None:
+        if (
+            found == "agent"
+            and span.parent_id is None
+            and "openai_agents" in span.scope
+            and first(attrs, _NAMED_AGENT) is None
+        ):
             return "other"
         return found
     op = attrs.get(OPERATION)
     if isinstance(op, str) and op in _OPERATIONS:
         return _OPERATIONS[op]
+    # OpenLLMetry (Traceloop) names its spans' kinds its own way.
+    traceloop = attrs.get("traceloop.span.kind")
+    if traceloop in ("agent", "tool"):
+        return "agent" if traceloop == "agent" else "tool"
+    if attrs.get("llm.request.type") in ("chat", "completion"):
+        return "llm"
     # Older pydantic-ai (and logfire) spans say less: an agent run names its agent, a tool run
     # names its tool.
     if span.name.startswith(("agent run", "invoke_agent")) and first(attrs, AGENT_NAME):
         return "agent"
     if span.name.startswith("running tool") and first(attrs, TOOL_NAME):
         return "tool"
+    # No kind at all (litellm's callback, Google ADK's call_llm): a model and its usage.
+    if isinstance(op, str) and op:
+        return "other"  # embeddings and the like
+    if first(attrs, MODEL) is not None and usage(span) is not None:
+        return "llm"
     return "other"
 
 
