@@ -25,7 +25,7 @@ from agentlab.core.context import (
     never_raise,
     nobody_to_ask,
 )
-from agentlab.core.events import Event, EventBus, SessionEnded, SessionStarted, Subscriber
+from agentlab.core.events import AnyEvent, EventBus, SessionEnded, SessionStarted, Subscriber
 from agentlab.core.prices import reprice, with_user_prices
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
@@ -200,7 +200,7 @@ class Recording:
     """A session and its events, to replay through the same views a live run feeds."""
 
     session: dict[str, Any]
-    events: list[Event]
+    events: list[AnyEvent]
 
 
 def load_recording(db_path: DbPath, arg: str) -> Recording:

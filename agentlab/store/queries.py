@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from agentlab.core.events import Event, event_from_dict
+from agentlab.core.events import AnyEvent, decode
 
 
 class SessionNotFoundError(LookupError):
@@ -102,7 +102,8 @@ def get_spans(db: Database, session_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def get_events(db: Database, session_id: str) -> list[Event]:
-    """The session's recorded events (full id), rebuilt as dataclasses, in order."""
+def get_events(db: Database, session_id: str) -> list[AnyEvent]:
+    """The session's recorded events (full id), in order, decoded straight from their stored
+    JSON (recordings of older versions too: unknown keys are ignored, missing ones defaulted)."""
     rows = db.execute("SELECT data FROM events WHERE session_id = ? ORDER BY seq", [session_id])
-    return [event_from_dict(json.loads(data)) for (data,) in rows]
+    return [decode(data) for (data,) in rows]
