@@ -131,6 +131,24 @@ def test_tool_calls_messages_and_answer_are_kept(tmp_path: Path) -> None:
     assert tool.arguments == {"expression": "6 * 7"}
 
 
+def test_an_agentlab_export_collected_back_is_the_same_session(tmp_path: Path) -> None:
+    """What core/semconv.py writes on export, otel_in reads back: agents, calls, tokens, cost."""
+    db = str(tmp_path / "a.db")
+    run = runner.invoke(app, ["run", "research_question", "--json", "--db", db])
+    assert run.exit_code == 0, run.output
+    native = json.loads(run.output)
+    exported = tmp_path / "x.json"
+    out = runner.invoke(app, ["export", native["session_id"], "-o", str(exported), "--db", db])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["import-otlp", str(exported), "--db", db])
+    assert out.exit_code == 0, out.output
+    back = show(Path(db), out.output.split()[1])
+    mine = show(Path(db), native["session_id"])
+    assert agents(back) == agents(mine)
+    assert back["cost_usd"] == pytest.approx(mine["cost_usd"])
+    assert back["final_output"] == mine["final_output"]
+
+
 # --- the receiver over HTTP ----------------------------------------------------------------------
 
 

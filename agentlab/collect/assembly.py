@@ -344,6 +344,8 @@ class Assembler:
         for i, n in enumerate(group):
             sp = n.span
             assert sp is not None
+            if sp.parent_id is None and not s.final_output:
+                s.final_output = otel_in.span_output(sp)
             pair = self._events(s, n, sp)
             if pair is not None:
                 d = depth.get(n.our_id, 1)
@@ -440,8 +442,6 @@ class Assembler:
                     is_error=sp.error,
                 ),
             )
-        if sp.parent_id is None:
-            s.final_output = s.final_output or otel_in.span_output(sp)
         return None
 
     def _start(self, s: SessionState) -> None:

@@ -22,12 +22,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from agentlab.core.semconv import OPERATIONS
+
 #: What a span becomes: an agent run, a model call, a tool call, or nothing of its own
 #: ("other": chains, graph nodes, HTTP spans; their children attach to the nearest ancestor that
 #: is something).
 Role = Literal["agent", "llm", "tool", "other"]
 
-# Attribute names read here (the GenAI semconv ones match what core/semconv writes).
+# Attribute names read here; the GenAI semconv ones are those core/semconv.py writes on export,
+# so an agentlab export collected back maps to the same session.
 OPENINFERENCE_KIND = "openinference.span.kind"
 OPERATION = "gen_ai.operation.name"
 AGENT_NAME = ("gen_ai.agent.name", "agent.name", "agent_name")
@@ -41,24 +44,33 @@ OUTPUT_TOKENS = (
 TOTAL_TOKENS = ("gen_ai.usage.total_tokens", "llm.token_count.total")
 MODEL = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
 PROVIDER = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
-COST = ("operation.cost", "gen_ai.cost.total_cost", "gen_ai.usage.cost", "llm.cost.total")
+COST = (
+    "operation.cost",
+    "gen_ai.cost.total_cost",
+    "gen_ai.usage.cost",
+    "llm.cost.total",
+    "agentlab.cost_usd",  # an agentlab export, collected back
+)
 TOOL_NAME = ("gen_ai.tool.name", "tool.name")
 TOOL_CALL_ID = ("gen_ai.tool.call.id", "tool_call.id", "tool.id")
 TOOL_ARGS = ("gen_ai.tool.call.arguments", "tool_arguments", "input.value")
 TOOL_RESULT = ("gen_ai.tool.call.result", "tool_response", "output.value")
 SESSION = ("session.id", "gen_ai.conversation.id", "thread_id", "langgraph.thread_id")
 
-_LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "completion"})
+_LLM_OPERATIONS = frozenset(
+    {OPERATIONS["llm"], "text_completion", "generate_content", "completion"}
+)
 _KINDS: dict[str, Role] = {
     "LLM": "llm",
     "TOOL": "tool",
     "RETRIEVER": "tool",  # a lookup the agent asked for: a tool call in agentlab's model
     "AGENT": "agent",
 }
+# The operations the exporter writes (core/semconv.py), read back, plus the other model-call ones.
 _OPERATIONS: dict[str, Role] = {
     **dict.fromkeys(_LLM_OPERATIONS, "llm"),
-    "execute_tool": "tool",
-    "invoke_agent": "agent",
+    OPERATIONS["tool"]: "tool",
+    OPERATIONS["agent"]: "agent",
 }
 
 #: Instrumentation scope (substring) -> the framework named in the session's config.
@@ -275,7 +287,16 @@ def span_input(span: InSpan) -> str:
 
 
 def span_output(span: InSpan) -> str:
-    value = first(span.attributes, ("output.value", "final_result", "gen_ai.completion"))
+    value = first(
+        span.attributes,
+        (
+            "output.value",
+            "final_result",
+            "gen_ai.completion",
+            "agentlab.final_output",
+            "agentlab.agent.output",
+        ),
+    )
     if value is None:
         value = output(span)[0]
     return value if isinstance(value, str) else json.dumps(value, default=str)
