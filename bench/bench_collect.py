@@ -57,9 +57,9 @@ def build(traces: int, orphans: bool = False) -> list[bytes]:
             kind = "chat" if i % 2 == 0 else "execute_tool"
             children.append((os.urandom(8), kind, base + i * 1000, base + i * 1000 + 900))
         for sid, kind, start, end in children:
-            spans.append((trace, sid, root, kind, start, end))
+            spans.append((trace, sid, root, kind, start, end, f"q{len(spans)}"))
         if not orphans:
-            spans.append((trace, root, b"", "invoke_agent", base, base + 9000))
+            spans.append((trace, root, b"", "invoke_agent", base, base + 9000, ""))
     requests = []
     for i in range(0, len(spans), BATCH):
         req = ExportTraceServiceRequest()
@@ -68,7 +68,7 @@ def build(traces: int, orphans: bool = False) -> list[bytes]:
         kv.key, kv.value.string_value = "service.name", "bench"
         ss = rs.scope_spans.add()
         ss.scope.name = "pydantic-ai"
-        for trace, sid, parent, kind, start, end in spans[i : i + BATCH]:
+        for trace, sid, parent, kind, start, end, query in spans[i : i + BATCH]:
             sp = ss.spans.add()
             sp.trace_id, sp.span_id, sp.parent_span_id = trace, sid, parent
             sp.name = f"{kind} x"
@@ -82,7 +82,7 @@ def build(traces: int, orphans: bool = False) -> list[bytes]:
                 _attr(sp, "gen_ai.input.messages", MSG)
             elif kind == "execute_tool":
                 _attr(sp, "gen_ai.tool.name", "search")
-                _attr(sp, "gen_ai.tool.call.arguments", '{"q": "x"}')
+                _attr(sp, "gen_ai.tool.call.arguments", json.dumps({"q": query}))
                 _attr(sp, "gen_ai.tool.call.result", "result " * 20)
         requests.append(req.SerializeToString())
     return requests
