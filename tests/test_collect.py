@@ -331,6 +331,22 @@ def test_out_of_order_spans_give_the_same_session(tmp_path: Path, order: str) ->
             assert by_id[sp["parent_id"]]["name"] == "worker"
 
 
+def test_deep_traces_and_skewed_clocks(tmp_path: Path) -> None:
+    """A 3,000-deep chain of graph nodes (no recursion limit), and a child whose clock says it
+    started before its parent (another process): still placed under its agent."""
+    chain = [span(f"c{i}", f"c{i - 1}" if i else "a0", "node", 1, 9) for i in range(3000)]
+    spans = [
+        llm("l1", "c2999", 2, 10, 1),
+        *chain[::-1],
+        llm("l2", "a1", 0.5, 20, 2),  # starts "before" its agent
+        agent("a1", "a0", "helper", 1, 5),
+        agent("a0", None, "bot", 0.9, 10),
+    ]
+    (s,) = record(spans, tmp_path / "a.db")
+    assert (s.llm_calls, s.input_tokens) == (2, 30)
+    assert agents(show(tmp_path / "a.db", s.id)) == {"bot": (1, 0, 10, 1), "helper": (1, 0, 20, 2)}
+
+
 def test_a_model_call_seen_by_two_instrumentors_counts_once(tmp_path: Path) -> None:
     oi = {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini"}
     spans = [

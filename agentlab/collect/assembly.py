@@ -273,25 +273,36 @@ class Assembler:
     # --- placing and emitting ------------------------------------------------------------
 
     def _grounded(self, s: SessionState, forced: Iterable[str]) -> list[Node]:
-        """Held spans whose ancestry is known (to a root, an emitted span or a forced span)."""
+        """Held spans whose ancestry is known (to a root, an emitted span or a forced span),
+        parents before children (a walk up each chain, no recursion: traces can be deep)."""
         forced_set = set(forced)
-        memo: dict[str, bool] = {}
-
-        def ok(sid: str) -> bool:
-            if sid in memo:
-                return memo[sid]
-            memo[sid] = False  # a cycle in bad input grounds nothing
-            node = s.nodes.get(sid)
-            if node is None or (not node.emitted and node.span is None):
-                result = False
-            elif node.emitted or node.parent is None or sid in forced_set:
-                result = True
-            else:
-                result = ok(node.parent)
-            memo[sid] = result
-            return result
-
-        return [n for sid, n in s.held.items() if ok(sid)]
+        level: dict[str, int] = {}  # held span id -> depth below its known ancestor; -1: not
+        for sid in s.held:
+            path: list[str] = []
+            cur: str | None = sid
+            base = -1
+            while cur is not None:
+                if cur in level:
+                    base = level[cur] + 1 if level[cur] >= 0 else -1
+                    break
+                node = s.nodes.get(cur)
+                if node is None or cur in path or (not node.emitted and node.span is None):
+                    break  # missing, or a cycle in bad input
+                if node.emitted:
+                    base = 0
+                    break
+                path.append(cur)
+                if node.parent is None or cur in forced_set:
+                    base = 0
+                    break
+                cur = node.parent
+            for i, held in enumerate(reversed(path)):
+                level[held] = base + i if base >= 0 else -1
+        group = [n for sid, n in s.held.items() if level.get(sid, -1) >= 0]
+        group.sort(
+            key=lambda n: (level[n.span.span_id] if n.span else 0, n.span.start if n.span else 0.0)
+        )
+        return group
 
     def _resolve(self, s: SessionState, forced: Iterable[str]) -> None:
         forced = list(forced)
@@ -300,9 +311,8 @@ class Assembler:
             return
         self.forced += sum(1 for sid in forced if sid in s.held)
         forced_set = set(forced)
-        group.sort(key=lambda n: n.span.start if n.span else 0.0)
         depth: dict[str, int] = {}
-        # Pass 1: place each span (parents come first: a parent starts before its children).
+        # Pass 1: place each span (the group has parents before children).
         for n in group:
             sp = n.span
             assert sp is not None
