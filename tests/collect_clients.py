@@ -1,6 +1,7 @@
 """Tiny real-framework agents exporting OTLP to a receiver: one tool call, one final answer.
 
-Used by tests/test_collect_clients.py (the packages are the ``collect-test`` extra) and to
+Clients: pydantic-ai (its own instrumentation), the OpenAI Agents SDK and LangGraph (both
+through OpenInference). Used by tests/test_collect_clients.py (the packages are the ``collect-test`` extra) and to
 re-capture the payload fixtures in tests/fixtures/otlp/ (``python tests/collect_clients.py``).
 Each fake model reports fixed usage: 31 in / 7 out for the tool call, 45 in / 9 out for the
 answer (the OpenAI-compatible fake server reports 31/7 on both calls).
@@ -12,6 +13,7 @@ import asyncio
 import gzip
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +175,55 @@ def run_openai_agents(endpoint: str, base_url: str) -> str:
     return str(result.final_output)
 
 
+def run_langgraph(endpoint: str) -> str:
+    """A LangGraph ReAct agent, instrumented by OpenInference's LangChain instrumentor, with
+    langchain-core's fake chat model."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+    from langchain_core.tools import tool
+    from langgraph.prebuilt import create_react_agent
+    from openinference.instrumentation.langchain import LangChainInstrumentor
+
+    class FakeToolModel(GenericFakeChatModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+            return self
+
+    @tool
+    def calculator(expression: str) -> str:
+        """Evaluate an arithmetic expression."""
+        return "42"
+
+    model = FakeToolModel(
+        messages=iter(
+            [
+                AIMessage(
+                    content="",
+                    tool_calls=[
+                        {"name": "calculator", "args": {"expression": "6 * 7"}, "id": "c1"}
+                    ],
+                    usage_metadata={"input_tokens": 31, "output_tokens": 7, "total_tokens": 38},
+                ),
+                AIMessage(
+                    content="6 * 7 is 42.",
+                    usage_metadata={"input_tokens": 45, "output_tokens": 9, "total_tokens": 54},
+                ),
+            ]
+        )
+    )
+    provider = tracer_provider(endpoint, "langgraph-demo")
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(tracer_provider=provider)
+    try:
+        with warnings.catch_warnings():  # moved to langchain.agents; still the LangGraph way
+            warnings.simplefilter("ignore")
+            graph = create_react_agent(model, [calculator], name="calc")
+        result = graph.invoke({"messages": [("user", "What is 6 * 7?")]})
+    finally:
+        instrumentor.uninstrument()
+        provider.shutdown()
+    return str(result["messages"][-1].content)
+
+
 if __name__ == "__main__":  # re-capture the fixtures
     from fake_openai import FakeOpenAI
 
@@ -182,3 +233,6 @@ if __name__ == "__main__":  # re-capture the fixtures
     with CapturingReceiver() as r, FakeOpenAI() as fake:
         print(run_openai_agents(r.endpoint, fake.base_url))
     print(r.save("openai_agents_openinference"))
+    with CapturingReceiver() as r:
+        print(run_langgraph(r.endpoint))
+    print(r.save("langgraph_openinference"))

@@ -36,6 +36,7 @@ from agentlab.core.otel_in import InSpan
 FIXTURES = Path(__file__).parent / "fixtures" / "otlp"
 PYDANTIC = FIXTURES / "pydantic_ai.pb"
 OPENAI_AGENTS = FIXTURES / "openai_agents_openinference.pb"
+LANGGRAPH = FIXTURES / "langgraph_openinference.pb"
 runner = CliRunner()
 
 
@@ -91,7 +92,11 @@ def agents(data: dict[str, Any]) -> dict[str, tuple[int, int, int, int]]:
 
 @pytest.mark.parametrize(
     ("fixture", "framework", "tokens"),
-    [(PYDANTIC, "pydantic-ai", (76, 16)), (OPENAI_AGENTS, "openai-agents", (62, 14))],
+    [
+        (PYDANTIC, "pydantic-ai", (76, 16)),
+        (OPENAI_AGENTS, "openai-agents", (62, 14)),
+        (LANGGRAPH, "langchain", (76, 16)),
+    ],
 )
 def test_import_otlp_records_a_real_clients_run_as_a_session(
     tmp_path: Path, fixture: Path, framework: str, tokens: tuple[int, int]
@@ -105,7 +110,10 @@ def test_import_otlp_records_a_real_clients_run_as_a_session(
     assert agents(data) == {"calc": (2, 1, *tokens)}
     assert (data["input_tokens"], data["output_tokens"]) == tokens
     assert data["status"] == "completed"
-    assert data["cost_usd"] > 0  # pydantic-ai sends its own cost; the other is priced
+    if fixture == LANGGRAPH:  # langchain-core's fake model names no model: unpriced, not $0
+        assert data["unpriced"] is True
+    else:  # pydantic-ai sends its own cost; the OpenAI Agents SDK's model is priced
+        assert data["cost_usd"] > 0 and data["unpriced"] is False
     kinds = [s["kind"] for s in data["spans"]]
     assert kinds.count("llm") == 2 and kinds.count("tool") == 1 and kinds.count("agent") == 1
     session = services.session_report(db, sid).session

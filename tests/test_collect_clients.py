@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collect_clients import CapturingReceiver, run_openai_agents, run_pydantic_ai
+from collect_clients import (
+    CapturingReceiver,
+    run_langgraph,
+    run_openai_agents,
+    run_pydantic_ai,
+)
 from fake_openai import FakeOpenAI
 
 from agentlab import services
@@ -70,3 +75,12 @@ def test_openai_agents_sdk_with_openinference(tmp_path: Path) -> None:
     assert got["agents"] == {"calc": (2, 1, 31 + 31, 7 + 7)}
     assert got["status"] == "completed"
     assert got["config"]["framework"] == "openai-agents"
+
+
+def test_langgraph_with_openinference(tmp_path: Path) -> None:
+    need("langgraph", "openinference.instrumentation.langchain", "opentelemetry.sdk")
+    output, got = collected(tmp_path / "a.db", run_langgraph)
+    assert output == "6 * 7 is 42."
+    assert got["agents"] == {"calc": (2, 1, 31 + 45, 7 + 9)}
+    assert got["status"] == "completed"
+    assert got["config"]["framework"] == "langchain"

@@ -160,6 +160,8 @@ def role(span: InSpan) -> Role:
             and first(attrs, _NAMED_AGENT) is None
         ):
             return "other"
+        if "langchain" in span.scope:
+            return _langgraph(span, found)
         return found
     op = attrs.get(OPERATION)
     if isinstance(op, str) and op in _OPERATIONS:
@@ -182,6 +184,20 @@ def role(span: InSpan) -> Role:
     if first(attrs, MODEL) is not None and usage(span) is not None:
         return "llm"
     return "other"
+
+
+def _langgraph(span: InSpan, found: Role) -> Role:
+    """LangGraph through OpenInference's LangChain instrumentor: the graph (the trace's root
+    chain, named like the agent: ``create_react_agent(..., name=...)``) is the agent, and its
+    ``agent`` node (marked AGENT) is a step of it, not an agent of its own."""
+    meta = _parse_json(span.attributes.get("metadata"))
+    if not isinstance(meta, dict) or meta.get("ls_integration") != "langgraph":
+        return found
+    if span.parent_id is None and found == "other":
+        return "agent"
+    if found == "agent" and "langgraph_node" in meta:
+        return "other"
+    return found
 
 
 def usage(span: InSpan) -> tuple[int, int] | None:
