@@ -43,6 +43,7 @@ from agentlab.store.queries import (
 )
 from agentlab.store.queries import list_sessions as _list_sessions
 from agentlab.store.recorder import Recorder
+from agentlab.store.txn import write_txn
 
 DbPath = Path | str | None
 ExportFormat = Literal["otlp-json", "jsonl"]
@@ -97,6 +98,40 @@ async def run_recorded(
                 approve=approve,
                 complete=complete,
             )
+        finally:
+            recorder.close()
+
+
+@dataclass
+class RecordingBus:
+    """A bus with the recorder on it, for events made outside a run (``agentlab collect``,
+    ``import-otlp``). ``batch()`` writes everything emitted inside it in one transaction."""
+
+    bus: EventBus
+    db: Database
+
+    def emit(self, event: Any) -> None:
+        self.bus.emit(event)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with write_txn(self.db):
+            yield
+
+
+@contextmanager
+def recording_bus(
+    db_path: DbPath = None, subscribers: Iterable[Subscriber] = ()
+) -> Iterator[RecordingBus]:
+    """Record whatever is emitted on the yielded bus, as native sessions are."""
+    with _opened(db_path) as db:
+        bus = EventBus()
+        recorder = Recorder(db)
+        bus.subscribe(recorder)
+        for fn in subscribers:
+            bus.subscribe(fn)
+        try:
+            yield RecordingBus(bus, db)
         finally:
             recorder.close()
 
