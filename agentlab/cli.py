@@ -1,7 +1,7 @@
 """The command line. Thin: parse, call a service, print. No business logic here.
 
 Exit codes: 0 completed, 1 runtime error, 2 bad input, 3 stopped by a limit or guardrail,
-130 interrupted.
+4 a rerun diverged from its recording, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(scenarios_app, name="scenarios")
 
 EXIT = {"completed": 0, "error": 1, "stopped": 3, "interrupted": 130, "running": 1}
+#: A rerun that no longer matches its recording (the agents' behaviour changed).
+EXIT_DIVERGED = 4
 
 DbOpt = Annotated[
     Path | None,
@@ -99,89 +101,231 @@ def main_callback(
 # --- run ------------------------------------------------------------------------------------
 
 
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", metavar="MODEL", help="Override every agent's model (any litellm model)."
+    ),
+]
+ApiBaseOpt = Annotated[
+    str | None,
+    typer.Option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server."),
+]
+LabLatencyOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--lab-latency", min=0, metavar="MS", help="Add MS of latency to every lab-model call."
+    ),
+]
+RunJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
+]
+MaxTokensOpt = Annotated[
+    int | None, typer.Option("--max-tokens", metavar="N", help="Cap on total tokens.")
+]
+MaxCostOpt = Annotated[
+    float | None, typer.Option("--max-cost", metavar="USD", help="Cap on cost in USD (> 0).")
+]
+MaxStepsOpt = Annotated[
+    int | None, typer.Option("--max-steps", metavar="N", help="Cap on model calls.")
+]
+MaxToolCallsOpt = Annotated[
+    int | None, typer.Option("--max-tool-calls", metavar="N", help="Cap on tool calls.")
+]
+MaxTimeOpt = Annotated[
+    float | None,
+    typer.Option("--max-time", metavar="SECONDS", help="Cap on wall time in seconds (> 0)."),
+]
+ApprovalsOpt = Annotated[
+    str,
+    typer.Option(
+        "--approvals",
+        metavar="ask|allow|deny",
+        help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
+    ),
+]
+ThenModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--then-model",
+        metavar="MODEL",
+        help="When the run no longer matches the recording (or at --fork-at), go on live "
+        "with MODEL instead of stopping.",
+    ),
+]
+ForkAtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fork-at",
+        metavar="STEP|AGENT:STEP",
+        help="Replay up to this model call (the session's N-th, or AGENT's N-th), then go on "
+        "live (with --then-model, or each agent's own model).",
+    ),
+]
+
+
+def _check_model(option: str, model: str | None) -> None:
+    from agentlab.core.labmodels import LAB_MODELS
+
+    if model is not None and not model.strip():
+        raise UsageError(f"{option}: expected a model name, e.g. gpt-4o-mini or ollama/llama3.2")
+    if model is not None and model.startswith("lab/") and model not in LAB_MODELS:
+        raise UsageError(
+            f"{option}: unknown lab model {model!r} (lab models: {', '.join(LAB_MODELS)})"
+        )
+
+
 @app.command()
 def run(
     ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file (TOML).")],
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model", metavar="MODEL", help="Override every agent's model (any litellm model)."
-        ),
-    ] = None,
-    api_base: Annotated[
-        str | None,
-        typer.Option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server."),
-    ] = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
     db: DbOpt = None,
-    lab_latency: Annotated[
-        float | None,
+    lab_latency: LabLatencyOpt = None,
+    json_out: RunJsonOpt = False,
+    max_tokens: MaxTokensOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_steps: MaxStepsOpt = None,
+    max_tool_calls: MaxToolCallsOpt = None,
+    max_time: MaxTimeOpt = None,
+    approvals: ApprovalsOpt = "ask",
+    replay_from: Annotated[
+        str | None,
         typer.Option(
-            "--lab-latency", min=0, metavar="MS", help="Add MS of latency to every lab-model call."
+            "--replay-from",
+            metavar="SESSION|FILE",
+            help="Answer every model call from this recording (no model is called).",
         ),
     ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
-    ] = False,
-    max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", metavar="N", help="Cap on total tokens.")
-    ] = None,
-    max_cost: Annotated[
-        float | None, typer.Option("--max-cost", metavar="USD", help="Cap on cost in USD (> 0).")
-    ] = None,
-    max_steps: Annotated[
-        int | None, typer.Option("--max-steps", metavar="N", help="Cap on model calls.")
-    ] = None,
-    max_tool_calls: Annotated[
-        int | None, typer.Option("--max-tool-calls", metavar="N", help="Cap on tool calls.")
-    ] = None,
-    max_time: Annotated[
-        float | None,
-        typer.Option("--max-time", metavar="SECONDS", help="Cap on wall time in seconds (> 0)."),
-    ] = None,
-    approvals: Annotated[
-        str,
-        typer.Option(
-            "--approvals",
-            metavar="ask|allow|deny",
-            help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
-        ),
-    ] = "ask",
+    then_model: ThenModelOpt = None,
+    fork_at: ForkAtOpt = None,
 ) -> None:
-    """Run a scenario offline (lab models) or against any litellm model, recording the session."""
-    from agentlab.console import prompts
-    from agentlab.console.printer import Printer
-    from agentlab.core.context import RunOptions
-    from agentlab.core.labmodels import LAB_MODELS
-    from agentlab.scenario import load_scenario
-    from agentlab.services import run_recorded
+    """Run a scenario offline (lab models) or against any litellm model, recording the session.
 
-    if model is not None and not model.strip():
-        raise UsageError("--model: expected a model name, e.g. gpt-4o-mini or ollama/llama3.2")
-    if model is not None and model.startswith("lab/") and model not in LAB_MODELS:
-        raise UsageError(
-            f"--model: unknown lab model {model!r} (lab models: lab/auto, lab/scripted)"
-        )
-    if lab_latency is not None and not math.isfinite(lab_latency):
-        raise UsageError(f"--lab-latency: expected a finite number, got {lab_latency}")
-    if approvals not in ("ask", "allow", "deny"):
-        raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
-    caps = _caps(
-        {
+    With --replay-from, the model's answers come from a recording: see `agentlab rerun`."""
+    if replay_from is None:
+        for option, value in (("--then-model", then_model), ("--fork-at", fork_at)):
+            if value is not None:
+                raise UsageError(f"{option}: only with --replay-from (or `agentlab rerun`)")
+    elif model is not None:
+        raise UsageError("--model: a replay answers from the recording; use --then-model")
+    _execute(
+        ctx,
+        db,
+        scenario=scenario,
+        replay_from=replay_from,
+        then_model=then_model,
+        fork_at=fork_at,
+        model=model,
+        api_base=api_base,
+        lab_latency=lab_latency,
+        json_out=json_out,
+        caps={
             "total_tokens": max_tokens,
             "cost_usd": max_cost,
             "steps": max_steps,
             "tool_calls": max_tool_calls,
             "wall_time_s": max_time,
-        }
+        },
+        approvals=approvals,
     )
-    spec = load_scenario(scenario)
+
+
+@app.command()
+def rerun(
+    ctx: typer.Context,
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="SESSION|FILE", help="Session id (or unique prefix) or a .jsonl recording."
+        ),
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[SCENARIO]", help="Scenario file to run (default: the recorded one)."
+        ),
+    ] = None,
+    then_model: ThenModelOpt = None,
+    fork_at: ForkAtOpt = None,
+    api_base: ApiBaseOpt = None,
+    db: DbOpt = None,
+    json_out: RunJsonOpt = False,
+    max_tokens: MaxTokensOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_steps: MaxStepsOpt = None,
+    max_tool_calls: MaxToolCallsOpt = None,
+    max_time: MaxTimeOpt = None,
+    approvals: ApprovalsOpt = "ask",
+) -> None:
+    """Run a recorded session again with no model calls: every answer comes from the recording.
+
+    Tools, checks, caps and approvals run for real and the rerun is recorded as a new session
+    linked to its source. Change the scenario (an instruction, a cap, a tool) and rerun to see
+    what would have happened. When the run stops matching the recording it stops with one line
+    naming the agent, the step and what differed (exit code 4), or goes on live with
+    --then-model."""
+    _execute(
+        ctx,
+        db,
+        scenario=scenario,
+        replay_from=source,
+        then_model=then_model,
+        fork_at=fork_at,
+        model=None,
+        api_base=api_base,
+        lab_latency=None,
+        json_out=json_out,
+        caps={
+            "total_tokens": max_tokens,
+            "cost_usd": max_cost,
+            "steps": max_steps,
+            "tool_calls": max_tool_calls,
+            "wall_time_s": max_time,
+        },
+        approvals=approvals,
+    )
+
+
+def _execute(
+    ctx: typer.Context,
+    db: Path | None,
+    *,
+    scenario: Path | None,
+    replay_from: str | None,
+    then_model: str | None,
+    fork_at: str | None,
+    model: str | None,
+    api_base: str | None,
+    lab_latency: float | None,
+    json_out: bool,
+    caps: dict[LimitKind, float | int | None],
+    approvals: str,
+) -> None:
+    """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
+    from agentlab.console import prompts
+    from agentlab.console.printer import Printer
+    from agentlab.core.context import RunOptions
+    from agentlab.scenario import load_scenario
+    from agentlab.services import rerun_recorded, run_recorded
+
+    _check_model("--model", model)
+    _check_model("--then-model", then_model)
+    if lab_latency is not None and not math.isfinite(lab_latency):
+        raise UsageError(f"--lab-latency: expected a finite number, got {lab_latency}")
+    if approvals not in ("ask", "allow", "deny"):
+        raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
+    if fork_at is not None:
+        from agentlab.core.cassette import ForkAt
+
+        ForkAt.parse(fork_at)  # a bad value is one line naming the option, before anything runs
     options = RunOptions(
         model=model,
         api_base=api_base,
         lab_latency_ms=lab_latency,
         stream=not json_out,
-        caps=caps,
+        caps=_caps(caps),
     )
     subscribers = []
     printer = None
@@ -189,24 +333,54 @@ def run(
         console = _console()
         printer = Printer(console, live=console.is_terminal)
         subscribers.append(printer)
+    hooks = {
+        "raise_cap": prompts.raise_cap_hook(printer),
+        "approve": prompts.approve_hook(approvals, printer),
+    }
+    rerun_ = None
     try:
-        result = asyncio.run(
-            run_recorded(
-                spec,
-                options=options,
-                db_path=_db(ctx, db),
-                subscribers=subscribers,
-                raise_cap=prompts.raise_cap_hook(printer),
-                approve=prompts.approve_hook(approvals, printer),
+        if replay_from is None:
+            assert scenario is not None
+            spec = load_scenario(scenario)
+            result = asyncio.run(
+                run_recorded(
+                    spec, options=options, db_path=_db(ctx, db), subscribers=subscribers, **hooks
+                )
             )
-        )
+        else:
+            rerun_ = asyncio.run(
+                rerun_recorded(
+                    replay_from,
+                    scenario,
+                    db_path=_db(ctx, db),
+                    then_model=then_model,
+                    fork_at=fork_at,
+                    options=options,
+                    subscribers=subscribers,
+                    **hooks,
+                )
+            )
+            result = rerun_.result
     except KeyboardInterrupt:
         raise Interrupted("interrupted: the session is recorded as interrupted") from None
     finally:
         if printer is not None:
             printer.close()
     if json_out:
-        typer.echo(json.dumps(result.summary(), ensure_ascii=False))
+        summary = rerun_.summary() if rerun_ is not None else result.summary()
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    elif rerun_ is not None:
+        live = f", {rerun_.live_calls} made live" if rerun_.live_calls else ", no model called"
+        typer.echo(
+            f"rerun of {rerun_.source}: {rerun_.replayed} model calls answered from the "
+            f"recording{live}"
+        )
+    if rerun_ is not None and rerun_.diverged and not rerun_.live_calls:
+        typer.echo(
+            f"error: {rerun_.diverged} (add --then-model MODEL to go on live from there)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_DIVERGED)
     raise typer.Exit(EXIT.get(result.status, 1))
 
 

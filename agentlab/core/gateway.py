@@ -112,6 +112,8 @@ async def call_model(
         lab=ctx.lab_config(spec) if llm.is_lab(model) else None,
         price_as=price_as,
         price=price,
+        agent=spec.name,
+        step=step,
     )
     try:
         resp = await ctx.complete(request, on_delta)
