@@ -423,24 +423,102 @@ def _caps(values: dict[LimitKind, float | int | None]) -> dict[str, float]:
 # --- sessions ---------------------------------------------------------------------------------
 
 
+STATUSES = ("running", "completed", "stopped", "error", "interrupted")
+
+
+def _since(value: str) -> float:
+    """``--since``: a date (2026-11-29), a date and time (2026-11-29T14:00 or with a space), or
+    an age (30m, 2h, 7d, 1w). Local time."""
+    import re
+    import time
+    from datetime import datetime
+
+    text = value.strip()
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw])", text)
+    if m:
+        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+        return time.time() - float(m.group(1)) * unit
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise UsageError(
+            f"--since: expected a date (2026-11-29), a date and time (2026-11-29T14:00) or an "
+            f"age (30m, 2h, 7d), got {value!r}"
+        ) from None
+
+
 @sessions_app.command("list")
 def sessions_list(
     ctx: typer.Context,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, metavar="N", help="How many sessions.")
+        int, typer.Option("--limit", min=1, metavar="N", help="Show at most N (default 50).")
     ] = 50,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", metavar="NAME", help="Only this scenario (name or file)."),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", metavar="STATUS", help=f"Only this status: {', '.join(STATUSES)}."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", metavar="MODEL", help="Only sessions where an agent used MODEL."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="WHEN", help="Started since a date/time or an age (2h, 7d)."
+        ),
+    ] = None,
 ) -> None:
-    """List recorded sessions, newest first."""
+    """List recorded sessions, newest first (a page of --limit)."""
     from agentlab import services
     from agentlab.console import tables
 
-    rows = services.list_sessions(_db(ctx, db), limit=limit)
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status: expected one of {', '.join(STATUSES)}, got {status!r}")
+    rows = services.list_sessions(
+        _db(ctx, db),
+        limit=limit,
+        scenario=scenario,
+        status=status,
+        model=model,
+        since=_since(since) if since is not None else None,
+    )
     if json_out:
         typer.echo(json.dumps(rows, ensure_ascii=False))
     else:
         _console().print(tables.sessions_table(rows))
+
+
+@sessions_app.command("rm")
+def sessions_rm(
+    ctx: typer.Context,
+    session_ids: Annotated[
+        list[str], typer.Argument(metavar="SESSION...", help="Session ids or unique prefixes.")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Delete sessions with their spans and events."""
+    from agentlab import services
+
+    path = _db(ctx, db)
+    rows = services.find_sessions(path, session_ids)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("--yes: needed to delete without a terminal to ask at")
+        for r in rows:
+            typer.echo(f"{r['session_id']}  {r['scenario']}  {r['status']}")
+        if not typer.confirm(f"Delete {len(rows)} session(s)?", default=False):
+            raise typer.Exit(1)
+    removed = services.remove_sessions(path, [r["session_id"] for r in rows])
+    typer.echo(f"deleted {len(removed)} session(s)")
 
 
 @sessions_app.command("show")
@@ -460,6 +538,7 @@ def sessions_show(
     session = report.session
     if json_out:
         data = services.session_row(session)
+        data["reruns"] = report.reruns
         data["agents"] = report.tally.rows()
         data["final_output"] = session.get("final_output") or ""
         data["limits"] = session.get("limits") or {}
@@ -467,7 +546,7 @@ def sessions_show(
         typer.echo(json.dumps(data, ensure_ascii=False, default=str))
         return
     console = _console()
-    console.print(tables.session_panel(session))
+    console.print(tables.session_panel(session, report.reruns))
     console.print(tables.agents_table(report.tally.rows()))
     console.print(tables.span_tree(session, report.spans))
 
@@ -513,37 +592,104 @@ def export(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="otlp-json (OpenTelemetry) or jsonl (lossless).",
+            help="otlp-json or otlp-proto (OpenTelemetry traces), or jsonl (lossless; "
+            "`agentlab import` reads it back).",
         ),
     ] = "otlp-json",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write to FILE.")
     ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--otlp-endpoint",
+            metavar="URL",
+            help="POST the trace to this OTLP/HTTP collector (Phoenix, Langfuse, an "
+            "OpenTelemetry Collector): its /v1/traces URL or its base URL.",
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Export a session as OTLP JSON (opens in Phoenix, Langfuse, any OTLP backend) or JSONL."""
+    """Export a session: OTLP traces (opens in Phoenix, Langfuse, any OTLP backend) or JSONL."""
     from agentlab import services
 
     if fmt not in services.EXPORT_FORMATS:
-        raise UsageError(f"--format: expected otlp-json or jsonl, got {fmt!r}")
-    text = services.export_session(
-        _db(ctx, db), session_id, "jsonl" if fmt == "jsonl" else "otlp-json"
-    )
+        raise UsageError(
+            f"--format: expected one of {', '.join(services.EXPORT_FORMATS)}, got {fmt!r}"
+        )
+    if endpoint is not None and fmt == "jsonl":
+        raise UsageError("--otlp-endpoint: sends otlp-json or otlp-proto, not jsonl")
+    path = _db(ctx, db)
+    body: bytes
+    if fmt == "otlp-proto":
+        body = services.export_otlp_proto(path, session_id)
+    else:
+        body = services.export_session(
+            path, session_id, "jsonl" if fmt == "jsonl" else "otlp-json"
+        ).encode("utf-8")
+    if endpoint is not None:
+        url = services.post_otlp(
+            endpoint, body, "otlp-proto" if fmt == "otlp-proto" else "otlp-json"
+        )
+        typer.echo(f"sent {len(body):,} bytes to {url}", err=True)
+        if output is None:
+            return
     if output is None:
-        sys.stdout.write(text)
+        if fmt == "otlp-proto" and sys.stdout.isatty():
+            raise UsageError("-o/--output: otlp-proto is binary; write it to a file")
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            output.write_bytes(body)
         except OSError as exc:
             raise UsageError(f"-o/--output: cannot write {output}: {exc.strerror}") from None
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A .jsonl recording (export -f jsonl).")
+    ],
+    db: DbOpt = None,
+) -> None:
+    """Import a JSONL recording into the database, keeping its session id."""
+    from agentlab import services
+
+    sid = services.import_session(_db(ctx, db), file)
+    typer.echo(f"imported session {sid}")
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Argument(metavar="A", help="Session id (or prefix) or .jsonl file.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Session id (or prefix) or .jsonl file.")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Compare two sessions: per-agent tokens, cost, steps and outcomes side by side, the final
+    outputs as a text diff, and the first step where their trajectories part."""
+    from agentlab import services
+    from agentlab.console import diffview
+
+    comparison = services.diff_sessions(_db(ctx, db), a, b)
+    if json_out:
+        typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
+        return
+    diffview.print_comparison(_console(), comparison)
 
 
 @app.command()
 def replay(
     ctx: typer.Context,
     session_id: Annotated[
-        str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
+        str,
+        typer.Argument(
+            metavar="SESSION|FILE", help="Session id (or unique prefix) or a .jsonl recording."
+        ),
     ],
     db: DbOpt = None,
     speed: Annotated[
@@ -556,7 +702,7 @@ def replay(
         ),
     ] = 0.0,
 ) -> None:
-    """Replay a recorded session's transcript from the database."""
+    """Replay a recorded session's transcript (from the database, or a .jsonl recording)."""
     import time
 
     from agentlab import services

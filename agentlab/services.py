@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
+from agentlab.core.compare import Comparison, compare
 from agentlab.core.context import (
     ApproveFn,
     CompleteFn,
@@ -25,8 +27,6 @@ from agentlab.core.context import (
     never_raise,
     nobody_to_ask,
 )
-from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
-from agentlab.core.compare import Comparison, compare
 from agentlab.core.events import Event, EventBus, Notice, SessionStarted, Subscriber
 from agentlab.core.llm import complete as llm_complete
 from agentlab.core.prices import reprice, with_user_prices
@@ -260,14 +260,14 @@ def post_otlp(endpoint: str, body: bytes, fmt: ExportFormat) -> str:
         raise UsageError(f"--otlp-endpoint: expected an http(s) URL, got {endpoint!r}")
     url = endpoint if parts.path not in ("", "/") else endpoint.rstrip("/") + "/v1/traces"
     kind = "application/x-protobuf" if fmt == "otlp-proto" else "application/json"
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": kind}
-    )
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": kind})
     try:
         with urllib.request.urlopen(request, timeout=30) as resp:
             resp.read()
     except urllib.error.HTTPError as exc:
-        raise UsageError(f"--otlp-endpoint {url}: the collector said HTTP {exc.code} {exc.reason}") from None
+        raise UsageError(
+            f"--otlp-endpoint {url}: the collector said HTTP {exc.code} {exc.reason}"
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise UsageError(f"--otlp-endpoint {url}: cannot reach it ({reason})") from None
@@ -400,7 +400,11 @@ async def rerun_recorded(
         bus=bus,
     )
     return Rerun(
-        result, str(recording.session["id"]), cassette.replayed, cassette.live_calls, cassette.diverged
+        result,
+        str(recording.session["id"]),
+        cassette.replayed,
+        cassette.live_calls,
+        cassette.diverged,
     )
 
 

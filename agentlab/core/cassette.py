@@ -199,7 +199,11 @@ def _label(i: int, m: dict[str, Any], messages: list[dict[str, Any]]) -> str:
             ),
             None,
         )
-        return f"message {i + 1} (the result of {name})" if name else f"message {i + 1} (a tool result)"
+        return (
+            f"message {i + 1} (the result of {name})"
+            if name
+            else f"message {i + 1} (a tool result)"
+        )
     if role == "assistant":
         return f"message {i + 1} (the model's own reply)"
     return f"message {i + 1} (the {role} message)"
@@ -230,13 +234,13 @@ def describe_difference(
         if r.get("role") != n.get("role"):
             return f"{what}: recorded a {r.get('role')} message, now a {n.get('role')} message"
         a, b = _clip_pair(_show(r), _show(n))
-        return f"{what} differs: recorded {json.dumps(a, ensure_ascii=False)}, now {json.dumps(b, ensure_ascii=False)}"
+        return f'{what} differs: recorded "{a}", now "{b}"'
     if len(now) > len(rec):
         extra = now[len(rec)]
         text = _clip_pair(_show(extra), "")[0]
         return (
             f"the conversation has {len(now)} messages, the recording {len(rec)}: "
-            f"{_label(len(rec), extra, now)} is new: {json.dumps(text, ensure_ascii=False)}"
+            f'{_label(len(rec), extra, now)} is new: "{text}"'
         )
     if len(now) < len(rec):
         return f"the conversation has {len(now)} messages, the recording {len(rec)}"
@@ -317,6 +321,7 @@ class Cassette:
         #: The first divergence, as the line to show (None while the run matches).
         self.diverged: str | None = None
         self._live_agents: set[str] = set()
+        self._forked = False
         #: Calls answered from the recording, and calls made live.
         self.replayed = 0
         self.live_calls = 0
@@ -334,13 +339,14 @@ class Cassette:
         if call is not None:
             queue.remove(call)
             if self.fork is not None and self.fork.reached(call) and self.live is not None:
+                self._forked = True
                 return await self._go_live(
                     req, on_delta, agent, f"forked at step {self.fork}: {agent} goes on live"
                 )
             return await self._answer(call, req, on_delta)
         line = self._divergence(agent, req, queue, tools)
-        if self.diverged is None:
-            self.diverged = line
+        if self.diverged is None and not self._forked:
+            self.diverged = line  # after the fork, parting from the recording is the point
         if self.live is None:
             raise ReplayDiverged(line)
         return await self._go_live(req, on_delta, agent, line + "; going on live")

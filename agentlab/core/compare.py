@@ -149,7 +149,7 @@ class Comparison:
 
     @property
     def same_output(self) -> bool:
-        return self.a["final_output"] == self.b["final_output"]
+        return bool(self.a["final_output"] == self.b["final_output"])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,7 +163,9 @@ class Comparison:
         }
 
 
-def _side(session: dict[str, Any], events: Sequence[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _side(
+    session: dict[str, Any], events: Sequence[Event]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     tally = tally_events(list(events))
     side = {
         "session_id": session.get("id"),

@@ -43,7 +43,7 @@ def _span(s: dict[str, Any], out: Span) -> None:
     if s.get("parentSpanId"):
         out.parent_span_id = bytes.fromhex(s["parentSpanId"])
     out.name = s["name"]
-    out.kind = s["kind"]  # type: ignore[assignment]  # an enum value, given as its number
+    out.kind = s["kind"]  # an enum value, given as its number
     out.start_time_unix_nano = int(s["startTimeUnixNano"])
     out.end_time_unix_nano = int(s["endTimeUnixNano"])
     _attributes(s.get("attributes", []), out.attributes)

@@ -60,7 +60,9 @@ def read_file(path: Path | str) -> RecordingFile:
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
+        raise UsageError(
+            f"{path}: cannot read it: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     version, session_id = 0, ""
     events: list[AnyEvent] = []
     for n, line in enumerate(text.splitlines(), 1):
