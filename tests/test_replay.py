@@ -84,7 +84,9 @@ def test_every_shipped_scenario_reruns_the_same_with_zero_model_calls(
 def test_run_replay_from_is_the_same_as_rerun(model_calls: list[str]) -> None:
     _, first = run_json(str(SCENARIOS / "budget_math.toml"))
     before = len(model_calls)
-    code, again = run_json(str(SCENARIOS / "budget_math.toml"), "--replay-from", first["session_id"])
+    code, again = run_json(
+        str(SCENARIOS / "budget_math.toml"), "--replay-from", first["session_id"]
+    )
     assert code == 0 and len(model_calls) == before
     same_outcome(first, again)
 
