@@ -90,13 +90,6 @@ class RecordedCall:
     output_tokens: int = 0
     cost_usd: float | None = None
     error: str = ""
-    _key: str | None = None
-
-    @property
-    def key(self) -> str:
-        if self._key is None:
-            self._key = request_key(self.messages, self.tools)
-        return self._key
 
 
 def recorded_calls(events: Iterable[Event]) -> list[RecordedCall]:
@@ -104,16 +97,25 @@ def recorded_calls(events: Iterable[Event]) -> list[RecordedCall]:
     calls: list[RecordedCall] = []
     by_span: dict[str, RecordedCall] = {}
     per_agent: dict[str, int] = {}
+    #: The previous call's messages in each agent run: a call repeats them and adds a few, and
+    #: sharing the equal ones lets the matcher key each message once (see ``_Keys``).
+    last: dict[str | None, list[dict[str, Any]]] = {}
     for e in events:
         if isinstance(e, LlmCallStarted):
             per_agent[e.agent] = per_agent.get(e.agent, 0) + 1
+            messages = list(e.messages)
+            prev = last.get(e.parent_id, [])
+            for i, (m, p) in enumerate(zip(messages, prev, strict=False)):
+                if m is not p and m == p:
+                    messages[i] = p
+            last[e.parent_id] = messages
             call = RecordedCall(
                 index=len(calls) + 1,
                 agent=e.agent,
                 agent_call=per_agent[e.agent],
                 step=e.step,
                 model=e.model,
-                messages=e.messages,
+                messages=messages,
                 tools=list(e.tools),
             )
             calls.append(call)
@@ -162,10 +164,33 @@ def normal_message(m: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def request_key(messages: list[dict[str, Any]], tools: list[str]) -> str:
-    """A request as one string: equal strings, equal requests (for the model)."""
-    body = {"messages": [normal_message(m) for m in messages], "tools": tools}
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+def message_key(m: dict[str, Any]) -> str:
+    """A message as one string: equal strings, equal messages (for the model)."""
+    return json.dumps(normal_message(m), sort_keys=True, ensure_ascii=False, default=str)
+
+
+RequestKey = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+class _Keys:
+    """Message keys, worked out once per message object. An agent sends the same message
+    objects again on every call (plus a few new ones), so keying a request costs its new
+    messages, not the whole conversation again."""
+
+    def __init__(self) -> None:
+        # By id(); the message is kept alongside so that its id cannot be reused meanwhile.
+        self._seen: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def message(self, m: dict[str, Any]) -> str:
+        hit = self._seen.get(id(m))
+        if hit is not None and hit[0] is m:
+            return hit[1]
+        key = message_key(m)
+        self._seen[id(m)] = (m, key)
+        return key
+
+    def request(self, messages: list[dict[str, Any]], tools: list[str]) -> RequestKey:
+        return tuple(self.message(m) for m in messages), tuple(tools)
 
 
 def tool_names(req: llm.LlmRequest) -> list[str]:
@@ -315,6 +340,8 @@ class Cassette:
         self.fork = fork
         self.notify = notify
         self.chunk = chunk
+        self._keys = _Keys()
+        self._recorded_keys: dict[int, RequestKey] = {}
         self._queues: dict[str, list[RecordedCall]] = {}
         for c in calls:
             self._queues.setdefault(c.agent, []).append(c)
@@ -334,8 +361,8 @@ class Cassette:
         agent = req.agent or str((req.lab or {}).get("agent", ""))
         tools = tool_names(req)
         queue = self._queues.get(agent, [])
-        key = request_key(req.messages, tools)
-        call = next((c for c in queue if c.key == key), None)
+        key = self._keys.request(req.messages, tools)
+        call = next((c for c in queue if self._key(c) == key), None)
         if call is not None:
             queue.remove(call)
             if self.fork is not None and self.fork.reached(call) and self.live is not None:
@@ -350,6 +377,12 @@ class Cassette:
         if self.live is None:
             raise ReplayDiverged(line)
         return await self._go_live(req, on_delta, agent, line + "; going on live")
+
+    def _key(self, call: RecordedCall) -> RequestKey:
+        key = self._recorded_keys.get(call.index)
+        if key is None:
+            key = self._recorded_keys[call.index] = self._keys.request(call.messages, call.tools)
+        return key
 
     def _divergence(
         self, agent: str, req: llm.LlmRequest, queue: list[RecordedCall], tools: list[str]
