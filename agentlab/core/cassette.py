@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import operator
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,6 +91,10 @@ class RecordedCall:
     output_tokens: int = 0
     cost_usd: float | None = None
     error: str = ""
+    #: The call before this one in the same agent run, and how many leading messages this one
+    #: shares with it (the same objects): its key is that call's key plus the new messages.
+    prev: RecordedCall | None = field(default=None, repr=False)
+    shared: int = 0
 
 
 def recorded_calls(events: Iterable[Event]) -> list[RecordedCall]:
@@ -99,16 +104,18 @@ def recorded_calls(events: Iterable[Event]) -> list[RecordedCall]:
     per_agent: dict[str, int] = {}
     #: The previous call's messages in each agent run: a call repeats them and adds a few, and
     #: sharing the equal ones lets the matcher key each message once (see ``_Keys``).
-    last: dict[str | None, list[dict[str, Any]]] = {}
+    last: dict[str | None, RecordedCall] = {}
     for e in events:
         if isinstance(e, LlmCallStarted):
             per_agent[e.agent] = per_agent.get(e.agent, 0) + 1
             messages = list(e.messages)
-            prev = last.get(e.parent_id, [])
-            for i, (m, p) in enumerate(zip(messages, prev, strict=False)):
-                if m is not p and m == p:
-                    messages[i] = p
-            last[e.parent_id] = messages
+            before = last.get(e.parent_id)
+            shared = 0
+            for m, p in zip(messages, before.messages if before else [], strict=False):
+                if m != p:
+                    break
+                messages[shared] = p
+                shared += 1
             call = RecordedCall(
                 index=len(calls) + 1,
                 agent=e.agent,
@@ -117,7 +124,10 @@ def recorded_calls(events: Iterable[Event]) -> list[RecordedCall]:
                 model=e.model,
                 messages=messages,
                 tools=list(e.tools),
+                prev=before,
+                shared=shared,
             )
+            last[e.parent_id] = call
             calls.append(call)
             by_span[e.span_id] = call
         elif isinstance(e, LlmCallEnded) and e.span_id in by_span:
@@ -169,7 +179,8 @@ def message_key(m: dict[str, Any]) -> str:
     return json.dumps(normal_message(m), sort_keys=True, ensure_ascii=False, default=str)
 
 
-RequestKey = tuple[tuple[str, ...], tuple[str, ...]]
+Keys = tuple[str, ...]
+RequestKey = tuple[Keys, tuple[str, ...]]
 
 
 class _Keys:
@@ -180,6 +191,9 @@ class _Keys:
     def __init__(self) -> None:
         # By id(); the message is kept alongside so that its id cannot be reused meanwhile.
         self._seen: dict[int, tuple[dict[str, Any], str]] = {}
+        # An agent's conversation is one list that grows: by id(), the list, a copy of what it
+        # held last time and their keys, so that only the messages added since are keyed.
+        self._lists: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]], Keys]] = {}
 
     def message(self, m: dict[str, Any]) -> str:
         hit = self._seen.get(id(m))
@@ -189,8 +203,22 @@ class _Keys:
         self._seen[id(m)] = (m, key)
         return key
 
+    def messages(self, messages: list[dict[str, Any]]) -> Keys:
+        seen = self._lists.get(id(messages))
+        if (
+            seen is not None
+            and seen[0] is messages
+            and len(messages) >= len(seen[1])
+            and all(map(operator.is_, messages, seen[1]))
+        ):
+            keys = seen[2] + tuple(map(self.message, messages[len(seen[1]) :]))
+        else:
+            keys = tuple(map(self.message, messages))
+        self._lists[id(messages)] = (messages, list(messages), keys)
+        return keys
+
     def request(self, messages: list[dict[str, Any]], tools: list[str]) -> RequestKey:
-        return tuple(self.message(m) for m in messages), tuple(tools)
+        return self.messages(messages), tuple(tools)
 
 
 def tool_names(req: llm.LlmRequest) -> list[str]:
@@ -380,9 +408,18 @@ class Cassette:
 
     def _key(self, call: RecordedCall) -> RequestKey:
         key = self._recorded_keys.get(call.index)
-        if key is None:
-            key = self._recorded_keys[call.index] = self._keys.request(call.messages, call.tools)
-        return key
+        if key is not None:
+            return key
+        chain = [call]  # back to a call whose key is known (no recursion: runs can be long)
+        while chain[-1].prev is not None and chain[-1].prev.index not in self._recorded_keys:
+            chain.append(chain[-1].prev)
+        for c in reversed(chain):
+            head: Keys = ()
+            if c.prev is not None and c.shared:
+                head = self._recorded_keys[c.prev.index][0][: c.shared]
+            keys = head + tuple(map(self._keys.message, c.messages[len(head) :]))
+            self._recorded_keys[c.index] = (keys, tuple(c.tools))
+        return self._recorded_keys[call.index]
 
     def _divergence(
         self, agent: str, req: llm.LlmRequest, queue: list[RecordedCall], tools: list[str]
