@@ -201,7 +201,7 @@ def main() -> None:
     say(f"{'list 10,000 sessions: a page of 50, --model --status':58} {t_filtered:8.4f}")
     say(f"{'list 10,000 sessions: all of them':58} {t_all:8.4f}")
     say(f"{'50-step session on its lab model (recorded)':58} {t_lab:8.3f}")
-    say(f"{'  (median of ' + str(len(pairs)) + ' interleaved runs each)':58}")
+    say(f"  (median of {len(pairs)} interleaved runs each)")
     say(f"{'the same session rerun from its recording (recorded)':58} {t_rerun:8.3f}")
     say(f"{'rerun / lab model (median of interleaved pairs)':58} {ratio:7.2f}x {'<= 1.2x':>8}")
     if not args.no_append:

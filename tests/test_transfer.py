@@ -222,3 +222,18 @@ def test_sessions_rm_asks_unless_yes() -> None:
     assert cli("replay", gone).exit_code == 2
     res = cli("sessions", "rm", "nope", "--yes")
     assert res.exit_code == 2 and "no session matches 'nope'" in res.stderr
+
+
+def test_a_recording_cut_short_imports_as_interrupted_and_still_reruns(tmp_path: Path) -> None:
+    sid = run("budget_math.toml")["session_id"]
+    lines = cli("export", sid, "-f", "jsonl").stdout.splitlines(keepends=True)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("".join(lines[:-4]))  # as if the run was killed before it ended
+    other = str(tmp_path / "other.db")
+    assert cli("import", str(cut), "--db", other).exit_code == 0
+    shown = json.loads(cli("sessions", "show", sid, "--json", "--db", other).stdout)
+    assert shown["status"] == "interrupted"
+    res = cli("rerun", sid, "--db", other, "--json")  # it answers what it has, then diverges
+    assert res.exit_code == 4
+    assert "agent analyst, step 4: the recording ends before this call was answered" in res.stderr
+    assert json.loads(res.stdout)["replay"]["replayed_calls"] == 3

@@ -398,8 +398,14 @@ class Cassette:
                 return await self._go_live(
                     req, on_delta, agent, f"forked at step {self.fork}: {agent} goes on live"
                 )
-            return await self._answer(call, req, on_delta)
-        line = self._divergence(agent, req, queue, tools)
+            if call.status != "missing":
+                return await self._answer(call, req, on_delta)
+            line = (
+                f"replay diverged: agent {agent}, step {req.step or call.step}: the recording "
+                "ends before this call was answered (the recorded run was cut short)"
+            )
+        else:
+            line = self._divergence(agent, req, queue, tools)
         if self.diverged is None and not self._forked:
             self.diverged = line  # after the fork, parting from the recording is the point
         if self.live is None:
