@@ -244,7 +244,7 @@ def rerun(
     scenario: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[SCENARIO]", help="Scenario file to run (default: the recorded one)."
+            metavar="SCENARIO", help="Scenario file to run (default: the recorded one)."
         ),
     ] = None,
     then_model: ThenModelOpt = None,
