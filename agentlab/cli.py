@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentlab import __version__
+import agentlab
 from agentlab.advisor.cli import advise
 from agentlab.console.group import OneLineErrors
 from agentlab.errors import Interrupted, UsageError
@@ -65,7 +65,7 @@ def _db(ctx: typer.Context, db: Path | None) -> Path | None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"agentlab {__version__}")
+        typer.echo(f"agentlab {agentlab.__version__}")
         raise typer.Exit(0)
 
 
@@ -178,7 +178,14 @@ def _check_model(option: str, model: str | None) -> None:
 @app.command()
 def run(
     ctx: typer.Context,
-    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file (TOML).")],
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="A scenario file (TOML), or the name of one in ./scenarios or shipped with "
+            "agentlab (see `agentlab scenarios list`).",
+        ),
+    ],
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
     db: DbOpt = None,
@@ -194,8 +201,9 @@ def run(
         str | None,
         typer.Option(
             "--replay-from",
-            metavar="SESSION|FILE",
-            help="Answer every model call from this recording (no model is called).",
+            metavar="SESSION|RECORDING",
+            help="Answer every model call from this recording (a session, a .jsonl file or a "
+            "shipped recording's name): no model is called.",
         ),
     ] = None,
     then_model: ThenModelOpt = None,
@@ -238,13 +246,16 @@ def rerun(
     source: Annotated[
         str,
         typer.Argument(
-            metavar="SESSION|FILE", help="Session id (or unique prefix) or a .jsonl recording."
+            metavar="SESSION|RECORDING",
+            help="A session id or unique prefix, a recording file (JSONL from `export`), or the "
+            "name of a recording shipped with agentlab.",
         ),
     ],
     scenario: Annotated[
-        Path | None,
+        str | None,
         typer.Argument(
-            metavar="SCENARIO", help="Scenario file to run (default: the recorded one)."
+            metavar="SCENARIO",
+            help="Scenario file or name to run (default: the recorded one).",
         ),
     ] = None,
     then_model: ThenModelOpt = None,
@@ -292,7 +303,7 @@ def _execute(
     ctx: typer.Context,
     db: Path | None,
     *,
-    scenario: Path | None,
+    scenario: str | None,
     replay_from: str | None,
     then_model: str | None,
     fork_at: str | None,
@@ -307,8 +318,10 @@ def _execute(
     from agentlab.console import prompts
     from agentlab.console.printer import Printer
     from agentlab.core.context import RunOptions
+    from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import load_scenario
     from agentlab.services import rerun_recorded, run_recorded
+    from agentlab.shipped import find_scenario
 
     _check_model("--model", model)
     _check_model("--then-model", then_model)
@@ -320,6 +333,8 @@ def _execute(
         from agentlab.core.cassette import ForkAt
 
         ForkAt.parse(fork_at)  # a bad value is one line naming the option, before anything runs
+    # A file, or a scenario's name in ./scenarios or shipped with agentlab.
+    path = find_scenario(scenario, default_scenarios_dir()) if scenario is not None else None
     options = RunOptions(
         model=model,
         api_base=api_base,
@@ -340,8 +355,8 @@ def _execute(
     rerun_ = None
     try:
         if replay_from is None:
-            assert scenario is not None
-            spec = load_scenario(scenario)
+            assert path is not None
+            spec = load_scenario(path)
             result = asyncio.run(
                 run_recorded(
                     spec, options=options, db_path=_db(ctx, db), subscribers=subscribers, **hooks
@@ -351,7 +366,7 @@ def _execute(
             rerun_ = asyncio.run(
                 rerun_recorded(
                     replay_from,
-                    scenario,
+                    path,
                     db_path=_db(ctx, db),
                     then_model=then_model,
                     fork_at=fork_at,
@@ -651,7 +666,11 @@ def export(
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(metavar="FILE", help="A .jsonl recording (export -f jsonl).")
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A .jsonl recording (export -f jsonl), or a shipped recording's name.",
+        ),
     ],
     db: DbOpt = None,
 ) -> None:
@@ -665,8 +684,12 @@ def import_(
 @app.command()
 def diff(
     ctx: typer.Context,
-    a: Annotated[str, typer.Argument(metavar="A", help="Session id (or prefix) or .jsonl file.")],
-    b: Annotated[str, typer.Argument(metavar="B", help="Session id (or prefix) or .jsonl file.")],
+    a: Annotated[
+        str, typer.Argument(metavar="A", help="Session id (or prefix), .jsonl file or recording.")
+    ],
+    b: Annotated[
+        str, typer.Argument(metavar="B", help="Session id (or prefix), .jsonl file or recording.")
+    ],
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -688,7 +711,9 @@ def replay(
     session_id: Annotated[
         str,
         typer.Argument(
-            metavar="SESSION|FILE", help="Session id (or unique prefix) or a .jsonl recording."
+            metavar="SESSION|RECORDING",
+            help="A session id or unique prefix, a recording file (JSONL from `export`), or the "
+            "name of a recording shipped with agentlab.",
         ),
     ],
     db: DbOpt = None,
@@ -702,7 +727,7 @@ def replay(
         ),
     ] = 0.0,
 ) -> None:
-    """Replay a recorded session's transcript (from the database, or a .jsonl recording)."""
+    """Replay a recorded session's transcript from the database or from a recording."""
     import time
 
     from agentlab import services
@@ -728,7 +753,10 @@ def replay(
 def scenarios_list(
     folder: Annotated[
         Path | None,
-        typer.Argument(metavar="FOLDER", help="Folder of scenario files (default: ./scenarios)."),
+        typer.Argument(
+            metavar="FOLDER",
+            help="Folder of scenario files (default: ./scenarios, else the shipped scenarios).",
+        ),
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -736,7 +764,9 @@ def scenarios_list(
     from agentlab.console import tables
     from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import list_scenarios
+    from agentlab.shipped import scenarios_dir
 
+    by_name = folder is None
     folder = folder or default_scenarios_dir()
     if not folder.is_dir():
         raise UsageError(f"FOLDER: {folder} is not a folder")
@@ -747,7 +777,9 @@ def scenarios_list(
     if json_out:
         typer.echo(json.dumps(tables.scenarios_json(found), ensure_ascii=False))
     else:
-        _console().print(tables.scenarios_table(found))
+        shipped = folder.resolve() == scenarios_dir()
+        where = "shipped with agentlab" if shipped else f"in {folder}"
+        _console().print(tables.scenarios_table(found, where, by_name))
 
 
 @scenarios_app.command("validate")
@@ -773,6 +805,28 @@ def scenarios_validate(
 
 
 app.command("advise")(advise)
+
+
+@app.command()
+def init(
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="Where to write the copies (default: ./scenarios)."),
+    ] = Path("scenarios"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite copies that are already there.")
+    ] = False,
+) -> None:
+    """Copy the shipped scenarios, with their data folders, into DIR to edit and run."""
+    from agentlab.shipped import copy_scenarios
+
+    written = copy_scenarios(folder, force=force)
+    how = (
+        "`agentlab run NAME` here now runs your copy"
+        if folder.resolve() == Path("scenarios").resolve()
+        else f"run one with `agentlab run {folder / written[0].name}`"
+    )
+    typer.echo(f"copied {len(written)} scenarios and their data into {folder}: {how}")
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from agentlab.shipped import scenarios_dir
+
 DB_FILENAME = "agentlab.db"
 
 
@@ -34,10 +36,7 @@ def models_file() -> Path:
 
 
 def default_scenarios_dir() -> Path:
-    """``./scenarios`` when there is one, else the shipped scenarios next to the package (an
-    editable install from the repository), so the TUI and ``scenarios list`` work anywhere."""
+    """``./scenarios`` when there is one (e.g. copies made by ``agentlab init``), else the
+    scenarios shipped inside the package, so the TUI and ``scenarios list`` work anywhere."""
     here = Path("scenarios")
-    if here.is_dir():
-        return here
-    shipped = Path(__file__).resolve().parent.parent / "scenarios"
-    return shipped if shipped.is_dir() else here
+    return here if here.is_dir() else scenarios_dir()

@@ -27,13 +27,14 @@ from agentlab.core.context import (
     never_raise,
     nobody_to_ask,
 )
-from agentlab.core.events import Event, EventBus, Notice, SessionStarted, Subscriber
+from agentlab.core.events import AnyEvent, EventBus, Notice, SessionStarted, Subscriber
 from agentlab.core.llm import complete as llm_complete
 from agentlab.core.prices import reprice, with_user_prices
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
 from agentlab.errors import SessionNotFound, UsageError
 from agentlab.scenario import Scenario, load_scenario
+from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
 from agentlab.store import open_db
 from agentlab.store.export import export_otlp
 from agentlab.store.queries import (
@@ -192,7 +193,7 @@ class Recording:
     """A session and its events, to replay through the same views a live run feeds."""
 
     session: dict[str, Any]
-    events: list[Event]
+    events: list[AnyEvent]
     #: The JSONL file it was read from; empty when it came from the database.
     file: str = ""
 
@@ -202,15 +203,29 @@ def is_file_ref(ref: str) -> bool:
     return ref.endswith(".jsonl") or "/" in ref or Path(ref).is_file()
 
 
-def load_recording(db_path: DbPath, session_id: str) -> Recording:
-    """A recorded session by id (or unique prefix) from the database, or from a JSONL file
-    (``recordings/x.jsonl``): the one loader of recorded events (full messages on every call,
-    however the store keeps them)."""
-    if is_file_ref(session_id):
-        f = read_file(session_id)
+def load_recording(db_path: DbPath, arg: str) -> Recording:
+    """What ``agentlab replay|rerun ARG`` and the TUI play back: a recording file (an existing
+    path), a shipped recording by name (``x``, ``x.jsonl``, ``recordings/x.jsonl``), or a
+    recorded session by id or unique prefix, in that order. The one loader of recorded events
+    (full messages on every call, however the store keeps them); files are read by
+    :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header)."""
+    path = find_recording(arg)
+    if path is None and is_file_ref(arg):
+        raise UsageError(f"{arg}: no such file{recording_hint(arg)}")
+    if path is not None:
+        f = read_file(path)
         return Recording(session_from_events(f.events), list(f.events), file=f.path)
     with _opened(db_path) as db:
-        session = _find(db, session_id)
+        try:
+            session = _find(db, arg)
+        except SessionNotFound:
+            hint = recording_hint(arg)
+            if not hint:
+                raise
+            raise UsageError(
+                f"no session or shipped recording matches {arg!r}{hint} "
+                "(see `agentlab sessions list`)"
+            ) from None
         return Recording(session, get_events(db, session["id"]))
 
 
@@ -275,8 +290,9 @@ def post_otlp(endpoint: str, body: bytes, fmt: ExportFormat) -> str:
 
 
 def import_session(db_path: DbPath, file: Path | str) -> str:
-    """Store a JSONL recording in the database under its own session id. Returns the id."""
-    f = read_file(file)
+    """Store a JSONL recording (a file, or a shipped recording by name) in the database under
+    its own session id. Returns the id."""
+    f = read_file(find_recording(str(file)) or file)
     with _opened(db_path) as db:
         return import_events(db, f.events)
 
@@ -337,6 +353,9 @@ def _rerun_scenario(recording: Recording, scenario: Path | str | None) -> Scenar
         here = Path(recording.file).resolve().parent
         candidates += [here / path, here.parent / path]
     found = next((c for c in candidates if c.is_file()), None)
+    if found is None and not path.is_absolute():
+        # Installed (pipx, uv tool): the recorded `scenarios/x.toml` is the shipped scenario x.
+        found = shipped_scenarios().get(path.stem) if path.parent == Path("scenarios") else None
     if found is None:
         raise UsageError(
             f"SCENARIO: the recorded scenario {recorded} is not there; pass the scenario file"
@@ -416,7 +435,7 @@ class _Notices:
         self.session_id = ""
         self.span_id = ""
 
-    def __call__(self, event: Event) -> None:
+    def __call__(self, event: AnyEvent) -> None:
         if isinstance(event, SessionStarted):
             self.session_id, self.span_id = event.session_id, event.span_id
 
@@ -436,6 +455,6 @@ class _Notices:
 
 
 def diff_sessions(db_path: DbPath, a: str, b: str) -> Comparison:
-    """Two recorded sessions (ids or JSONL files) side by side (:mod:`agentlab.core.compare`)."""
+    """Two recorded sessions (ids, JSONL files or shipped recordings) side by side (:mod:`agentlab.core.compare`)."""
     left, right = load_recording(db_path, a), load_recording(db_path, b)
     return compare(left.session, left.events, right.session, right.events)

@@ -13,11 +13,12 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
-import agentlab
 from agentlab.advisor.recommendation import Recommendation, TryIt
+from agentlab.shipped import scenarios_dir
 
-REPO_ROOT = Path(agentlab.__file__).resolve().parent.parent
-"""The checkout the package runs from; its `scenarios/` folder holds the shipped scenarios."""
+REPO_ROOT = scenarios_dir().parent
+"""The folder whose `scenarios/` holds the shipped scenarios: the checkout's root when run from
+one, else the installed package (see `agentlab.shipped`)."""
 
 
 def runnable_path(path: str, cwd: Path | None = None) -> str:

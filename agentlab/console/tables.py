@@ -12,7 +12,14 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from agentlab.console.lines import STATUS_STYLE, fmt_cost, fmt_value
+from agentlab.console.lines import (
+    CHECK_MARK,
+    STATUS_STYLE,
+    checks_passed,
+    fmt_cost,
+    fmt_value,
+    verdict_text,
+)
 from agentlab.errors import ScenarioError
 from agentlab.services import session_row
 
@@ -168,11 +175,22 @@ def span_label(span: dict[str, Any]) -> Text:
     if span.get("end_mono") is not None and span.get("start_mono") is not None:
         dur = f" {1000 * (span['end_mono'] - span['start_mono']):.0f}ms"
     style = STATUS_STYLE.get(span.get("status") or "", "")
+    passed = checks_passed(attrs.get("agentlab.checks") or [])
+    passed = f" {passed}" if passed else ""
     if kind == "llm":
         toks = f" {attrs.get('gen_ai.usage.input_tokens', 0)}→{attrs.get('gen_ai.usage.output_tokens', 0)} tok"
-        return Text(f"chat {span.get('name')}{toks}{dur}", style=style)
+        return Text(f"chat {span.get('name')}{toks}{dur}{passed}", style=style)
     if kind == "tool":
-        return Text(f"tool {span.get('name')}{dur}", style=style)
+        return Text(f"tool {span.get('name')}{dur}{passed}", style=style)
+    if kind == "check" and attrs.get("agentlab.check.verdict"):
+        text = Text(f"{CHECK_MARK} check {span.get('name')} · ", style=style)
+        verdict = verdict_text(
+            attrs["agentlab.check.verdict"],
+            attrs.get("agentlab.check.by", "check"),
+            attrs.get("agentlab.check.reason", ""),
+            120,
+        )
+        return text.append_text(verdict).append(dur)
     if kind == "agent":
         return Text(f"agent {span.get('name')}{dur}", style="bold " + style)
     return Text(f"{kind} {span.get('name')}{dur}", style=style)
@@ -213,18 +231,22 @@ def scenarios_json(found: list[tuple[Path, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def scenarios_table(found: list[tuple[Path, Any]]) -> Table:
-    t = _table("Scenarios")
-    t.add_column("file", overflow="fold")
+def scenarios_table(found: list[tuple[Path, Any]], where: str, by_name: bool) -> Table:
+    """The scenarios found ``where``; ``by_name`` shows the names `agentlab run NAME` takes
+    (the default folder: ./scenarios or the shipped ones) instead of the file paths."""
+    how = "agentlab run NAME" if by_name else "agentlab run FILE"
+    t = _table(f"Scenarios {where} (run one with `{how}`)")
+    t.add_column("name" if by_name else "file", overflow="fold")
     t.add_column("pattern", no_wrap=True)
     _num(t, "agents")
     t.add_column("what it shows")
     for path, s in found:
+        label = path.stem if by_name else str(path)
         if isinstance(s, ScenarioError):
-            t.add_row(str(path), "-", "-", Text(str(s), style="red"))
+            t.add_row(label, "-", "-", Text(str(s), style="red"))
         else:
             first = (s.description.strip().splitlines() or [""])[0]
-            t.add_row(str(path), s.pattern, str(len(s.agents)), first)
+            t.add_row(label, s.pattern, str(len(s.agents)), first)
     return t
 
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlab.core import llm, tokens
-from agentlab.core.events import Event, LlmCallEnded, LlmCallStarted
+from agentlab.core.events import AnyEvent, LlmCallEnded, LlmCallStarted
 from agentlab.core.labmodels import counted_as
 from agentlab.core.matching import (
     Keys,
@@ -104,7 +104,7 @@ class RecordedCall:
     shared: int = 0
 
 
-def recorded_calls(events: Iterable[Event]) -> list[RecordedCall]:
+def recorded_calls(events: Iterable[AnyEvent]) -> list[RecordedCall]:
     """The model calls of a recorded session, in the order they started."""
     calls: list[RecordedCall] = []
     by_span: dict[str, RecordedCall] = {}

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlab.core.events import Event, LlmCallEnded, LlmCallStarted
+from agentlab.core.events import AnyEvent, LlmCallEnded, LlmCallStarted
 from agentlab.core.tally import tally_events
 
 #: Per-agent numbers compared.
@@ -70,7 +70,7 @@ def _args(raw: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def trajectory(events: Sequence[Event]) -> list[Move]:
+def trajectory(events: Sequence[AnyEvent]) -> list[Move]:
     """Every agent's moves, in the order the session made them."""
     agent_of: dict[str, str] = {}
     counts: dict[str, int] = {}
@@ -164,7 +164,7 @@ class Comparison:
 
 
 def _side(
-    session: dict[str, Any], events: Sequence[Event]
+    session: dict[str, Any], events: Sequence[AnyEvent]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     tally = tally_events(list(events))
     side = {
@@ -185,9 +185,9 @@ def _delta(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, floa
 
 def compare(
     session_a: dict[str, Any],
-    events_a: Sequence[Event],
+    events_a: Sequence[AnyEvent],
     session_b: dict[str, Any],
-    events_b: Sequence[Event],
+    events_b: Sequence[AnyEvent],
 ) -> Comparison:
     a, agents_a = _side(session_a, events_a)
     b, agents_b = _side(session_b, events_b)

@@ -359,6 +359,13 @@ AnyEvent: TypeAlias = (
     | Notice
 )
 
+#: The events that open a span (their class has ``opens`` set), for code typed on span starts.
+SpanStartEvent: TypeAlias = (
+    SessionStarted | AgentStarted | LlmCallStarted | ToolCallStarted | CheckStarted
+)
+#: The events that close a span (their class has ``closes = True``).
+SpanEndEvent: TypeAlias = SessionEnded | AgentEnded | LlmCallEnded | ToolCallEnded | CheckEnded
+
 EVENT_TYPES: dict[str, type[Event]] = {}
 for _cls in AnyEvent.__args__:
     _cls.kind = _cls.__struct_config__.tag

@@ -7,15 +7,31 @@ session's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
-    Event,
+    AnyEvent,
+    ApprovalDecided,
+    ApprovalRequested,
+    BudgetUpdate,
+    CheckEnded,
+    CheckStarted,
+    Handoff,
+    LimitExceeded,
+    LimitWarning,
     LlmCallEnded,
+    LlmCallStarted,
+    LlmDelta,
+    LoopDetected,
+    Notice,
+    SessionEnded,
+    SessionStarted,
     ToolCallEnded,
+    ToolCallStarted,
 )
 
 
@@ -59,30 +75,51 @@ class Tally:
 
     agents: dict[str, AgentTally] = field(default_factory=dict)
 
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, AgentStarted):
-            a = self._get(event.agent)
-            a.model, a.role, a.parent = event.model, event.role, event.parent_agent
-            a.runs += 1
-            a.status = "running" if a.status in ("running", "completed") else a.status
-        elif isinstance(event, AgentEnded):
-            a = self._get(event.agent)
-            # An agent that ran several times reports its worst outcome.
-            if a.status == "running" or _RANK[event.status] > _RANK.get(a.status, 0):
-                a.status = event.status
-        elif isinstance(event, LlmCallEnded):
-            a = self._get(event.agent)
-            a.input_tokens += event.input_tokens
-            a.output_tokens += event.output_tokens
-            if event.status == "completed":
-                a.steps += 1
-            if event.cost_usd is None:
+    def __call__(self, event: AnyEvent) -> None:
+        match event:
+            case AgentStarted():
+                a = self._get(event.agent)
+                a.model, a.role, a.parent = event.model, event.role, event.parent_agent
+                a.runs += 1
+                a.status = "running" if a.status in ("running", "completed") else a.status
+            case AgentEnded():
+                a = self._get(event.agent)
+                # An agent that ran several times reports its worst outcome.
+                if a.status == "running" or _RANK[event.status] > _RANK.get(a.status, 0):
+                    a.status = event.status
+            case LlmCallEnded():
+                a = self._get(event.agent)
+                a.input_tokens += event.input_tokens
+                a.output_tokens += event.output_tokens
                 if event.status == "completed":
-                    a.unpriced_calls += 1
-            else:
-                a.cost_usd += event.cost_usd
-        elif isinstance(event, ToolCallEnded):
-            self._get(event.agent).tool_calls += 1
+                    a.steps += 1
+                if event.cost_usd is None:
+                    if event.status == "completed":
+                        a.unpriced_calls += 1
+                else:
+                    a.cost_usd += event.cost_usd
+            case ToolCallEnded():
+                self._get(event.agent).tool_calls += 1
+            case (
+                SessionStarted()
+                | SessionEnded()
+                | LlmCallStarted()
+                | ToolCallStarted()
+                | CheckStarted()
+                | CheckEnded()
+                | LlmDelta()
+                | ApprovalRequested()
+                | ApprovalDecided()
+                | Handoff()
+                | BudgetUpdate()
+                | LimitWarning()
+                | LimitExceeded()
+                | LoopDetected()
+                | Notice()
+            ):
+                pass  # spend is counted where calls end
+            case _:
+                assert_never(event)
 
     def _get(self, name: str) -> AgentTally:
         if name not in self.agents:
@@ -107,7 +144,7 @@ class Tally:
         return [a.to_dict() for a in self.agents.values()]
 
 
-def tally_events(events: list[Event]) -> Tally:
+def tally_events(events: Iterable[AnyEvent]) -> Tally:
     t = Tally()
     for e in events:
         t(e)

@@ -24,7 +24,7 @@ from pathlib import Path
 import msgspec
 from sqlite_utils import Database
 
-from agentlab.core.events import AnyEvent, Event, SessionEnded, SessionStarted, decode, encode
+from agentlab.core.events import AnyEvent, SessionEnded, SessionStarted, decode, encode
 from agentlab.errors import UsageError
 from agentlab.store.recorder import Recorder
 from agentlab.store.txn import write_txn
@@ -44,7 +44,7 @@ class RecordingFile:
     events: list[AnyEvent]
 
 
-def dump_lines(session_id: str, events: Iterable[Event]) -> Iterator[str]:
+def dump_lines(session_id: str, events: Iterable[AnyEvent]) -> Iterator[str]:
     """The file's lines, each ending in a newline."""
     header = {"kind": HEADER_KIND, "format_version": FORMAT_VERSION, "session_id": session_id}
     yield json.dumps(header, separators=(",", ":")) + "\n"

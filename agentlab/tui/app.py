@@ -17,6 +17,7 @@ from agentlab import services
 from agentlab.core.context import RunOptions
 from agentlab.errors import AgentlabError
 from agentlab.paths import default_db_path, default_scenarios_dir
+from agentlab.shipped import find_scenario
 from agentlab.tui.formats import Formats
 from agentlab.tui.screens.home import HomeScreen
 from agentlab.tui.screens.replay import ReplayScreen
@@ -71,13 +72,16 @@ class AgentlabApp(App[None]):
         self.run_scenario(message.path)
 
     def run_scenario(self, path: Path | str) -> None:
-        found = self._resolve(Path(path))
-        if found is None:
-            self.notify(f"no such scenario: {path}", severity="error")
+        """Run a scenario file, or one by name from the listed folder or the shipped ones."""
+        try:
+            found = find_scenario(path, self.scenarios_dir)
+        except AgentlabError as exc:
+            self.notify(str(exc), severity="error")
             return
         self.push_screen(RunScreen(found, self.run_options))
 
     def replay_session(self, session_id: str) -> None:
+        """Replay a recorded session (id or prefix), a recording file or a shipped recording."""
         try:
             recording = services.load_recording(self.db_path, session_id)
         except AgentlabError as exc:
@@ -89,12 +93,6 @@ class AgentlabApp(App[None]):
         from agentlab.tui.screens.advisor import AdvisorScreen  # loaded when first asked for
 
         self.push_screen(AdvisorScreen())
-
-    def _resolve(self, path: Path) -> Path | None:
-        for candidate in (path, self.scenarios_dir / path.name):
-            if candidate.is_file():
-                return candidate
-        return None
 
 
 def make_app(
