@@ -114,6 +114,8 @@ EXPECTED_COLUMNS = {
         "host": "TEXT",
         "config": "TEXT",
         "limits": "TEXT",
+        "source_session": "TEXT",
+        "fork_at": "TEXT",
     },
     "spans": {
         "id": "TEXT",

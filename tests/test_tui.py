@@ -184,7 +184,11 @@ async def test_pause_modal_no_stops_at_the_cap(db_path, scenarios) -> None:
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SIZE) as pilot:
         app.run_scenario(scenarios / "pause_demo.toml")
-        await wait_for(pilot, lambda: isinstance(app.screen, RaiseCapModal))
+        # The modal is the screen before its widgets are mounted: wait for the question.
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, RaiseCapModal) and bool(app.screen.query("#question")),
+        )
         modal = app.screen
         assert str(modal.query_one("#question").render()) == (
             "Raise the steps cap to 2 and continue?"

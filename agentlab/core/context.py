@@ -59,6 +59,10 @@ class RunOptions:
     lab_latency_ms: float | None = None  # added to every lab call (time to first token)
     stream: bool = True  # stream tokens (someone is watching)
     caps: dict[str, float] = field(default_factory=dict)  # CLI cap overrides (session-wide)
+    #: A rerun: the session it replays (recorded on the new session as its lineage), and
+    #: where it was forked (``--fork-at``), if it was.
+    source_session: str = ""
+    fork_at: str = ""
 
 
 @dataclass

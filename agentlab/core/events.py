@@ -134,6 +134,10 @@ class SessionStarted(Event, kw_only=True):
     pattern: str = "single"
     task: str = ""
     config: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: A rerun's lineage: the session whose recorded model answers it replays, and the step
+    #: it was forked at (``--fork-at``), if any. Empty for a fresh run.
+    source_session: str = ""
+    fork_at: str = ""
 
 
 class SessionEnded(Event, kw_only=True):

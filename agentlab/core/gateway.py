@@ -104,6 +104,8 @@ async def call_model(
         price_as=price_as,
         price=price,
         prompt_tokens=prompt_tokens,
+        agent=spec.name,
+        step=step,
     )
     on_delta = _streamer(budget, span, counted) if ctx.options.stream else None
     try:

@@ -48,6 +48,10 @@ class LlmRequest:
     #: The prompt's tokens, when the caller has counted them already (the gateway does, to
     #: reserve them): a lab model then does not count the conversation a second time.
     prompt_tokens: int | None = None
+    #: Who asks and at which of its steps (a replay answers per agent, and names both when the
+    #: run no longer matches the recording).
+    agent: str = ""
+    step: int = 0
 
 
 @dataclass

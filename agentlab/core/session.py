@@ -155,10 +155,13 @@ def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:
         scenario_path=scenario.path,
         pattern=scenario.pattern,
         task=scenario.task,
+        source_session=options.source_session,
+        fork_at=options.fork_at,
         config={
             "model_override": options.model,
             "api_base": options.api_base,
             "caps": caps,
+            "cli_caps": options.caps,
             "agents": [
                 {"name": a.name, "model": ctx.model_for(a), "tools": a.tools}
                 for a in scenario.agents

@@ -195,6 +195,7 @@ def _snapshot(
             if k in ("steps", "tool_calls", "input_tokens", "output_tokens", "cost_usd") and v
         }
     return BudgetUpdate(
+        id=f"{e.id}.b",  # derived, so every replay or export of a session gives the same ids
         session_id=e.session_id,
         span_id=e.span_id,
         ts=e.ts,

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from agentlab.core import semconv
 from agentlab.core.events import AnyEvent, BudgetUpdate, LlmCallStarted, decode
 from agentlab.core.tally import with_budget_updates
+from agentlab.store.txn import write_txn
 
 
 class SessionNotFoundError(LookupError):
@@ -44,10 +45,58 @@ def _session(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def list_sessions(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    """The most recent sessions, newest first."""
-    rows = db.query("SELECT * FROM sessions ORDER BY started_at DESC, id DESC LIMIT ?", [limit])
+def list_sessions(
+    db: Database,
+    limit: int = 50,
+    *,
+    scenario: str | None = None,
+    status: str | None = None,
+    model: str | None = None,
+    since: float | None = None,
+) -> list[dict[str, Any]]:
+    """The most recent sessions, newest first; each filter given narrows the list.
+
+    ``scenario``: the scenario's name or its file's path; ``model``: any agent's model;
+    ``since``: started at or after this time (seconds since the epoch)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if scenario is not None:
+        where.append("(scenario = ? OR scenario_path = ?)")
+        params += [scenario, scenario]
+    if status is not None:
+        where.append("status = ?")
+        params.append(status)
+    if model is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM json_each(sessions.config, '$.agents') "
+            "WHERE json_extract(value, '$.model') = ?)"
+        )
+        params.append(model)
+    if since is not None:
+        where.append("started_at >= ?")
+        params.append(since)
+    sql = "SELECT * FROM sessions"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = db.query(sql + " ORDER BY started_at DESC, id DESC LIMIT ?", [*params, limit])
     return [_session(r) for r in rows]
+
+
+def reruns_of(db: Database, session_id: str) -> list[str]:
+    """The sessions that replay this one (reruns and forks), oldest first."""
+    rows = db.execute(
+        "SELECT id FROM sessions WHERE source_session = ? ORDER BY started_at, id", [session_id]
+    )
+    return [r[0] for r in rows]
+
+
+def delete_sessions(db: Database, session_ids: list[str]) -> None:
+    """Remove sessions with their spans and events (full ids), in one transaction."""
+    with write_txn(db):
+        for sid in session_ids:
+            for table in ("events", "spans"):
+                db.execute(f"DELETE FROM {table} WHERE session_id = ?", [sid])
+            db.execute("DELETE FROM sessions WHERE id = ?", [sid])
 
 
 def resolve_session_id(db: Database, id_or_prefix: str) -> str | None:

@@ -352,7 +352,8 @@ class Recorder:
     def _session_started(self, e: SessionStarted) -> None:
         self.db.execute(
             "INSERT INTO sessions (id, scenario, scenario_path, pattern, task, status, "
-            "started_at, pid, host, config) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+            "started_at, pid, host, config, source_session, fork_at) "
+            "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
             [
                 e.session_id,
                 e.scenario,
@@ -363,6 +364,8 @@ class Recorder:
                 self._pid,
                 self._host,
                 to_json(e.config),  # redacted by stored_form
+                e.source_session or None,
+                e.fork_at or None,
             ],
         )
 
