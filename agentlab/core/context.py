@@ -11,6 +11,7 @@ from typing import Any
 from agentlab.core import llm, prices
 from agentlab.core.events import Event, EventBus
 from agentlab.core.loops import LoopDetector
+from agentlab.core.models import ModelsConfig
 from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.tools import ToolContext
 from agentlab.errors import LimitExceededError
@@ -56,6 +57,8 @@ class RunOptions:
     lab_latency_ms: float | None = None  # added to every lab call (time to first token)
     stream: bool = True  # stream tokens (someone is watching)
     caps: dict[str, float] = field(default_factory=dict)  # CLI cap overrides (session-wide)
+    #: The models file (aliases, timeouts, retries, fallbacks); None: built-in defaults.
+    models: ModelsConfig | None = None
 
 
 @dataclass
@@ -76,6 +79,10 @@ class RunContext:
 
     def model_for(self, spec: AgentSpec) -> str:
         return self.options.model or spec.model
+
+    def call_settings(self, model: str) -> llm.CallSettings | None:
+        """Timeouts, retries and fallbacks for a real model's calls (the models file)."""
+        return None if self.options.models is None else self.options.models.settings(model)
 
     def price_as(self, spec: AgentSpec) -> str | None:
         return prices.price_as(self.scenario, spec)

@@ -20,6 +20,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     Notice,
     new_id,
 )
@@ -103,15 +104,18 @@ async def call_model(
             if streamed["pieces"] % _STREAM_UPDATE_EVERY == 0:
                 _budget_update(ctx, budget, spec.name, span, pending_output=streamed["tokens"])
 
+    lab = llm.is_lab(model)
     request = llm.LlmRequest(
         model=model,
         messages=messages,
         tools=tool_schemas,
         max_tokens=res.max_tokens,
         api_base=ctx.options.api_base,
-        lab=ctx.lab_config(spec) if llm.is_lab(model) else None,
+        lab=ctx.lab_config(spec) if lab else None,
         price_as=price_as,
         price=price,
+        settings=None if lab else ctx.call_settings(model),
+        on_retry=None if lab else _on_retry(ctx, span, spec.name),
     )
     try:
         resp = await ctx.complete(request, on_delta)
@@ -141,13 +145,15 @@ async def call_model(
             session_id=sid,
             span_id=span,
             agent=spec.name,
-            model=model,
+            model=resp.model or model,
             content=resp.content,
             tool_calls=resp.tool_calls,
             finish_reason=resp.finish_reason,
             input_tokens=resp.input_tokens,
             output_tokens=resp.output_tokens,
             cost_usd=resp.cost_usd,
+            estimated_input_tokens=resp.estimated_input_tokens,
+            estimated_output_tokens=resp.estimated_output_tokens,
         )
     )
     report(ctx, budget, spec.name, span, crossings)
@@ -169,6 +175,16 @@ async def call_model(
         if budget.capped(kind):
             resp.limit_error = budget.fail(kind, spec.name, 0)
     return resp
+
+
+def _on_retry(ctx: RunContext, span: str, agent: str) -> llm.OnRetry:
+    """Record the seam's retries and fallbacks on the call's span."""
+
+    def emit(event: LlmRetry) -> None:
+        event.session_id, event.span_id, event.agent = ctx.session_id, span, agent
+        ctx.emit(event)
+
+    return emit
 
 
 def report(

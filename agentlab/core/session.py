@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlab.core import llm, patterns, prices
+from agentlab.core import llm, patterns, prices, secrets
 from agentlab.core.budget import Budget
 from agentlab.core.context import (
     ApproveFn,
@@ -127,7 +127,7 @@ async def run_session(
             task=scenario.task,
             config={
                 "model_override": options.model,
-                "api_base": options.api_base,
+                "api_base": secrets.mask(options.api_base) if options.api_base else None,
                 "caps": caps,
                 "agents": [
                     {"name": a.name, "model": ctx.model_for(a), "tools": a.tools}
