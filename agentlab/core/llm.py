@@ -188,6 +188,12 @@ def preload(count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,)) -> None:
     """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: import litellm
     (seconds), load the tokenizers of ``count_as`` models, and make one instant lab call (the
     first call through litellm sets up lazily for ~0.4 s). Safe to call again: cheap then."""
+    if any(not is_lab(m) for m in count_as):
+        _litellm()
+        # The OpenAI client (litellm's route for OpenAI and every OpenAI-compatible server)
+        # imports its chat resources on the first request (~1-2 s of CPU): pay it here, not
+        # inside the first call's time-to-first-token clock.
+        import openai.resources.chat.completions  # noqa: F401
     if _preloaded:
         return
     _litellm()
