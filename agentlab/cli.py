@@ -19,6 +19,7 @@ import agentlab
 from agentlab.advisor.cli import advise
 from agentlab.console.group import OneLineErrors
 from agentlab.errors import Interrupted, UsageError
+from agentlab.modelscli import models_app
 
 if TYPE_CHECKING:
     from agentlab.core.budget import LimitKind
@@ -36,6 +37,7 @@ sessions_app = typer.Typer(help="Browse recorded sessions.", no_args_is_help=Tru
 scenarios_app = typer.Typer(help="List and validate scenario files.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(models_app, name="models")
 
 EXIT = {"completed": 0, "error": 1, "stopped": 3, "interrupted": 130, "running": 1}
 
@@ -121,6 +123,15 @@ def run(
         typer.Option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server."),
     ] = None,
     db: DbOpt = None,
+    models_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--models",
+            metavar="FILE",
+            help="Models file: aliases, timeouts, retries, fallbacks, prices "
+            "(default: $AGENTLAB_HOME/models.toml).",
+        ),
+    ] = None,
     lab_latency: Annotated[
         float | None,
         typer.Option(
@@ -160,6 +171,8 @@ def run(
     from agentlab.console.printer import Printer
     from agentlab.core.context import RunOptions
     from agentlab.core.labmodels import LAB_MODELS
+    from agentlab.core.spec import MAX_LAB_LATENCY_MS
+    from agentlab.modelsfile import load_models
     from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import load_scenario
     from agentlab.services import run_recorded
@@ -173,6 +186,10 @@ def run(
         )
     if lab_latency is not None and not math.isfinite(lab_latency):
         raise UsageError(f"--lab-latency: expected a finite number, got {lab_latency}")
+    if lab_latency is not None and lab_latency > MAX_LAB_LATENCY_MS:
+        raise UsageError(f"--lab-latency: at most {MAX_LAB_LATENCY_MS:g} ms, got {lab_latency:g}")
+    if api_base is not None and not api_base.startswith(("http://", "https://")):
+        raise UsageError("--api-base: expected an http:// or https:// URL")
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     caps = _caps(
@@ -191,6 +208,7 @@ def run(
         lab_latency_ms=lab_latency,
         stream=not json_out,
         caps=caps,
+        models=load_models(models_path) if models_path is not None else None,
     )
     subscribers = []
     printer = None

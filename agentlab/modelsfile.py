@@ -10,14 +10,15 @@ import dataclasses
 import stat
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
-from agentlab.core import llm
+from agentlab.core import llm, secrets
 from agentlab.core.context import RunOptions
 from agentlab.core.models import EMPTY, ModelsConfig, ModelsFile
 from agentlab.core.spec import Scenario
-from agentlab.errors import UsageError
+from agentlab.errors import ModelError, UsageError
 from agentlab.paths import models_file
 from agentlab.tomlpos import key_line
 
@@ -112,3 +113,101 @@ def _check(model: str, where: str) -> None:
         llm.check_model(model)
     except UsageError as exc:
         raise UsageError(f"{where}: {exc}") from None
+
+
+# --- `agentlab models` and `agentlab models check` ---------------------------------------------
+
+
+def model_rows(cfg: ModelsConfig) -> list[dict[str, Any]]:
+    """What ``agentlab models`` lists: each alias and configured model, the models priced in
+    the file, and the lab models; with its price per 1M tokens (None: unpriced) and whether
+    its key is present (never the key)."""
+    from agentlab.core.labmodels import DEFAULT_PRICE_AS, LAB_MODELS
+
+    rows: list[dict[str, Any]] = []
+    names = list(cfg.entries) + [m for m in cfg.prices if m not in cfg.entries]
+    for name in names:
+        model = cfg.resolve(name)
+        settings = cfg.settings(model)
+        entry = cfg.entries.get(name)
+        price = cfg.prices.get(model) or cfg.prices.get(name)
+        per_token = (price.input / 1e6, price.output / 1e6) if price else llm.map_price(model)
+        rows.append(
+            {
+                "name": name,
+                "model": model,
+                "alias": bool(entry and entry.model),
+                "api_base": secrets.mask(settings.api_base) if settings.api_base else None,
+                "input_usd_per_mtok": None if per_token is None else per_token[0] * 1e6,
+                "output_usd_per_mtok": None if per_token is None else per_token[1] * 1e6,
+                "key": llm.key_status(model, settings),
+                "fallbacks": [f.model for f in settings.fallbacks],
+            }
+        )
+    lab_price = llm.map_price(DEFAULT_PRICE_AS)
+    for name in sorted(LAB_MODELS):
+        rows.append(
+            {
+                "name": name,
+                "model": name,
+                "alias": False,
+                "api_base": None,
+                "input_usd_per_mtok": None if lab_price is None else lab_price[0] * 1e6,
+                "output_usd_per_mtok": None if lab_price is None else lab_price[1] * 1e6,
+                "key": "not needed",
+                "fallbacks": [],
+            }
+        )
+    return rows
+
+
+@dataclasses.dataclass
+class Probe:
+    """The outcome of ``agentlab models check``: one tiny call."""
+
+    name: str
+    model: str
+    ok: bool
+    seconds: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    provider_usage: bool = False
+    reply: str = ""
+    error: str = ""
+    kind: str = ""
+
+
+async def probe(name: str, cfg: ModelsConfig, api_base: str | None = None) -> Probe:
+    """Make one tiny call to ``name`` (an alias or a model string), without retries or
+    fallbacks, and say how it went. An unknown provider is a UsageError."""
+    import time
+
+    from agentlab.core.events import LlmRetry
+
+    model = cfg.resolve(name)
+    _check(model, "NAME")
+    settings = dataclasses.replace(cfg.settings(model), retries=0, fallbacks=())
+    retried: list[LlmRetry] = []
+    req = llm.LlmRequest(
+        model=model,
+        messages=[{"role": "user", "content": "Reply with the word OK."}],
+        max_tokens=5,
+        api_base=api_base,
+        settings=None if llm.is_lab(model) else settings,
+        on_retry=retried.append,
+    )
+    started = time.monotonic()
+    try:
+        resp = await llm.complete(req)
+    except ModelError as exc:
+        return Probe(name, model, False, time.monotonic() - started, error=str(exc), kind=exc.kind)
+    return Probe(
+        name,
+        model,
+        True,
+        time.monotonic() - started,
+        resp.input_tokens,
+        resp.output_tokens,
+        resp.provider_usage,
+        resp.content.strip()[:60],
+    )
