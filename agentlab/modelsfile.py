@@ -6,6 +6,7 @@ A mistake in it is one ``file:line: key: message`` line (exit 2).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import stat
 import tomllib
@@ -188,10 +189,11 @@ async def probe(name: str, cfg: ModelsConfig, api_base: str | None = None) -> Pr
     _check(model, "NAME")
     settings = dataclasses.replace(cfg.settings(model), retries=0, fallbacks=())
     retried: list[LlmRetry] = []
+    if not llm.is_lab(model):  # litellm's import and first-call set-up are not the model's
+        await asyncio.to_thread(llm.preload, (model,))
     req = llm.LlmRequest(
         model=model,
         messages=[{"role": "user", "content": "Reply with the word OK."}],
-        max_tokens=5,
         api_base=api_base,
         settings=None if llm.is_lab(model) else settings,
         on_retry=retried.append,

@@ -313,6 +313,10 @@ def _model_error(
     text = " ".join(str(root).split())
     if kind == "connection" and ("Expecting" in text or "JSON" in text):
         kind, name = "server", "InternalServerError"  # the server sent something that is not JSON
+    elif kind == "server" and _caused_by(exc, ("ConnectError", "APIConnectionError")):
+        kind, name = "connection", "APIConnectionError"  # litellm calls a refused connect a 500
+    elif kind == "server" and _caused_by(exc, ("ConnectTimeout", "APITimeoutError")):
+        kind, name = "timeout", "Timeout"
     for prefix in (f"litellm.{name}: ", f"{name}: "):  # litellm repeats the class name
         while text.startswith(prefix):
             text = text[len(prefix) :]
@@ -322,6 +326,21 @@ def _model_error(
     if len(text) > 300:
         text = text[:297] + "..."
     return AttemptError(f"{name}: {text}", kind, retry_after=_retry_after(root))
+
+
+def _caused_by(exc: BaseException, names: tuple[str, ...]) -> bool:
+    """Whether an exception of one of these class names is in ``exc``'s chain."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if type(e).__name__ in names:
+            return True
+        todo += [e.__cause__, e.__context__, getattr(e, "original_exception", None)]
+    return False
 
 
 def _key_problem(model: str, settings: CallSettings | None) -> str:
