@@ -279,3 +279,28 @@ def test_a_key_is_nowhere_in_the_database_exports_or_console(
             assert secret not in text
         for data in files:
             assert secret.encode() not in data
+
+
+def test_retries_are_printed_and_sessions_show_has_the_local_estimate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789abcdef")
+    scen = write(tmp_path / "s.toml", SINGLE)
+    db = tmp_path / "lab.db"
+    models = write(tmp_path / "models.toml", FAST)
+    with FakeOpenAI(["500"]) as server:
+        res = cli(
+            "run",
+            str(scen),
+            "--api-base",
+            server.base_url,
+            "--models",
+            str(models),
+            "--db",
+            str(db),
+        )
+    assert res.exit_code == 0, res.stderr
+    assert "↻ openai/gpt-4o-mini attempt 1 failed (server); retrying in" in res.stdout
+    sid = json.loads(cli("sessions", "list", "--json", "--db", str(db)).stdout)[0]["session_id"]
+    shown = runner.invoke(app, ["sessions", "show", sid, "--db", str(db)], terminal_width=200)
+    assert "31→7 tok (local estimate" in shown.stdout

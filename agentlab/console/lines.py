@@ -21,6 +21,7 @@ from agentlab.core.events import (
     LimitExceeded,
     LimitWarning,
     LlmCallEnded,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -149,6 +150,18 @@ def transcript(e: Event, indent: str = "", who: str = "") -> list[Text]:
                 f"{indent}■ cap reached{by}: {e.limit} {fmt_value(e.limit, e.value)} of "
                 f"{fmt_value(e.limit, e.cap)} ({e.scope})",
                 style="bold red",
+            )
+        ]
+    if isinstance(e, LlmRetry):
+        then = (
+            f"retrying in {e.wait_s:g} s"
+            if e.action == "retry"
+            else f"falling back to {e.next_model}"
+        )
+        return [
+            Text(
+                f"{indent}{prefix}↻ {e.model} attempt {e.attempt} failed ({e.error_kind}); {then}",
+                style="yellow",
             )
         ]
     if isinstance(e, LoopDetected):

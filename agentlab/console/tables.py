@@ -157,6 +157,10 @@ def span_label(span: dict[str, Any]) -> Text:
     style = STATUS_STYLE.get(span.get("status") or "", "")
     if kind == "llm":
         toks = f" {attrs.get('gen_ai.usage.input_tokens', 0)}→{attrs.get('gen_ai.usage.output_tokens', 0)} tok"
+        est_in = attrs.get("agentlab.usage.estimated_input_tokens")
+        if est_in is not None:  # the provider's usage won; the local count beside it
+            est_out = attrs.get("agentlab.usage.estimated_output_tokens", 0)
+            toks += f" (local estimate {est_in}→{est_out})"
         return Text(f"chat {span.get('name')}{toks}{dur}", style=style)
     if kind == "tool":
         return Text(f"tool {span.get('name')}{dur}", style=style)

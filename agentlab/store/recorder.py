@@ -187,6 +187,8 @@ def span_end_update(event: Event) -> tuple[str, dict[str, Any]]:
             agentlab__response__content=_text(event.content),
             agentlab__response__tool_calls=[_call_name(c) for c in event.tool_calls] or None,
             agentlab__error=event.error,
+            agentlab__usage__estimated_input_tokens=event.estimated_input_tokens,
+            agentlab__usage__estimated_output_tokens=event.estimated_output_tokens,
         )
     if isinstance(event, ToolCallEnded):
         return ("error" if event.is_error else "completed"), _attrs(
