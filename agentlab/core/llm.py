@@ -535,9 +535,19 @@ async def _provider_complete(req: LlmRequest, on_delta: OnDelta | None) -> LlmRe
     if req.api_base:  # --api-base is for the requested model, not for its fallbacks
         primary = replace(primary, api_base=req.api_base)
     targets = [primary, *primary.fallbacks]
+    if on_delta is not None:
+        shown = on_delta
+
+        def on_delta(text: str) -> None:  # a model echoing a key it saw: masked on screen too
+            shown(secrets.mask(text))
+
     for i, target in enumerate(targets):
         try:
-            return await _with_retries(req, target, on_delta)
+            resp = await _with_retries(req, target, on_delta)
+            resp.content = secrets.mask(resp.content)
+            for call in resp.tool_calls:
+                call["function"]["arguments"] = secrets.mask(call["function"]["arguments"])
+            return resp
         except AttemptError as exc:
             if exc.streamed or i == len(targets) - 1:
                 raise
@@ -625,9 +635,8 @@ async def _attempt(req: LlmRequest, target: CallSettings, on_delta: OnDelta | No
     loop = asyncio.get_running_loop()
     watch = _Watch(on_delta)
     stream = None
-    clock = asyncio.timeout_at(
-        loop.time() + target.connect_timeout_s + target.first_token_timeout_s
-    )
+    # Connecting counts towards the first token (the connect timeout alone may end it sooner).
+    clock = asyncio.timeout_at(loop.time() + target.first_token_timeout_s)
     try:
         async with clock:
             stream = await litellm.acompletion(

@@ -44,9 +44,9 @@ _QUERY = re.compile(
 )
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']+@")
 _HEADER = re.compile(
-    r"(?i)(\b(?:authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key"
+    r"(?i)((?<![?&;])\b(?:authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key"
     r"|openai-api-key|anthropic-api-key)[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic|token)\s+)?"
-    r"[^\s,;\"'}]+"
+    r"[^\s,;&\"'}]+"
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _PREFIXED = re.compile(
@@ -62,25 +62,46 @@ def is_secret_var(name: str) -> bool:
 
 def env_secrets(env: dict[str, str] | None = None) -> tuple[str, ...]:
     """The values of the credential variables in ``env`` (default: this process's), longest
-    first so a key that contains another is masked whole."""
-    env = dict(os.environ) if env is None else env
-    return _env_secrets(tuple(sorted(env.items())))
+    first so a key that contains another is masked whole. Cached on the environment's
+    contents (a few microseconds to check), so a variable set later is still masked."""
+    if env is not None:
+        return _env_secrets(tuple(env.items()))
+    data = getattr(os.environ, "_data", None)  # CPython: the raw dict behind os.environ
+    if isinstance(data, dict):
+        return _env_secrets_raw(tuple(data.items()))
+    return _env_secrets(tuple(os.environ.items()))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
+def _env_secrets_raw(items: tuple[tuple[bytes, bytes], ...]) -> tuple[str, ...]:
+    return _env_secrets(tuple((os.fsdecode(k), os.fsdecode(v)) for k, v in items))
+
+
+@lru_cache(maxsize=8)
 def _env_secrets(items: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     values = {v.strip() for k, v in items if is_secret_var(k) and len(v.strip()) >= MIN_SECRET_LEN}
     return tuple(sorted(values, key=len, reverse=True))
 
 
+#: Cheap first look (substring tests, lower case): text with none of these has nothing for the
+#: patterns below, which cost far more to run.
+_TRIGGERS = (
+    "=", "://", "authorization", "api-key", "api_key", "bearer", "basic ", "sk-",
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "akia", "aiza", "hf_",
+)  # fmt: skip
+
+
 def mask(text: str, extra: tuple[str, ...] = ()) -> str:
     """``text`` with every secret in it replaced by ``[masked]``. ``extra``: more values to mask
-    (e.g. a key read from a models file)."""
+    (e.g. a key read from a models file). A few microseconds on text with nothing to mask."""
     if not text:
         return text
     for value in (*extra, *env_secrets()):
         if value and value in text:
             text = text.replace(value, MASK)
+    lower = text.lower()
+    if not any(t in lower for t in _TRIGGERS):
+        return text
     text = _QUERY.sub(rf"\1{MASK}", text)
     text = _USERINFO.sub(rf"\1{MASK}@", text)
     text = _HEADER.sub(rf"\1{MASK}", text)

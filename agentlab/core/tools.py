@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from agentlab.core import docsearch, sandbox
+from agentlab.core import docsearch, sandbox, secrets
 
 MAX_RESULT_CHARS = 20_000
 #: Folders a tool can need from the scenario (each a top-level scenario key of that name).
@@ -354,10 +354,17 @@ async def call_tool(t: Tool, arguments: dict[str, Any] | str, ctx: ToolContext) 
         if inspect.isawaitable(value):
             value = await value
     except Exception as exc:
-        return ToolResult(f"error: {type(exc).__name__}: {exc}", is_error=True)
+        return ToolResult(secrets.mask(f"error: {type(exc).__name__}: {exc}"), is_error=True)
+    # What a tool read from the outside (a workspace .env, a web page) may hold a key: masked by
+    # value before the model, the recording or the console sees it. Pure tools are skipped.
+    clean = secrets.mask if t.blocking else _same
     if isinstance(value, ToolResult):
-        return ToolResult(_truncate(value.content), value.is_error)
-    return ToolResult(_truncate(_to_text(value)))
+        return ToolResult(_truncate(clean(value.content)), value.is_error)
+    return ToolResult(_truncate(clean(_to_text(value))))
+
+
+def _same(text: str) -> str:
+    return text
 
 
 async def in_daemon_thread(fn: Callable[..., Any], kwargs: dict[str, Any], name: str) -> Any:
