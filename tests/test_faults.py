@@ -280,3 +280,20 @@ def test_retry_after_is_read_from_seconds_milliseconds_and_dates() -> None:
     assert llm._retry_after(Exc({"retry-after-ms": "250"})) == 0.25
     assert llm._retry_after(Exc({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
     assert llm._retry_after(Exc({})) is None
+
+
+async def test_a_truncated_call_is_billed_against_the_caps() -> None:
+    """The provider billed the prompt and the text it sent before the cut: caps count it."""
+    with FakeOpenAI(["cut"]) as server:
+        result, events, _ = await run(server, stream=True)
+    assert result.stop_reason == "error:truncated"
+    (ended,) = calls(events)
+    assert ended.input_tokens > 0 and ended.output_tokens > 0
+    assert ended.cost_usd == pytest.approx(
+        ended.input_tokens * 1.5e-07 + ended.output_tokens * 6e-07
+    )
+    totals = result.tally.totals()
+    assert (totals["input_tokens"], totals["output_tokens"]) == (
+        ended.input_tokens,
+        ended.output_tokens,
+    )

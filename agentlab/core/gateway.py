@@ -120,7 +120,12 @@ async def call_model(
     try:
         resp = await ctx.complete(request, on_delta)
     except BaseException as exc:  # close the span whatever happened, then let it propagate
-        budget.release(res)
+        # A call that failed after the provider started answering was billed: caps count it.
+        billed: tuple[int, int] = getattr(exc, "billed", None) or (0, 0)
+        cost = None if price is None else billed[0] * price[0] + billed[1] * price[1]
+        crossings = budget.commit_call(res, *billed, cost) if any(billed) else None
+        if crossings is None:
+            budget.release(res)
         if isinstance(exc, ModelError):
             error, finish = str(exc), "error"
         elif isinstance(exc, asyncio.CancelledError):  # a stopped team, a cap, Ctrl-C
@@ -136,8 +141,13 @@ async def call_model(
                 status="error",
                 error=error,
                 finish_reason=finish,
+                input_tokens=billed[0],
+                output_tokens=billed[1],
+                cost_usd=cost if any(billed) else None,
             )
         )
+        if crossings is not None:
+            report(ctx, budget, spec.name, span, crossings)
         raise
     crossings = budget.commit_call(res, resp.input_tokens, resp.output_tokens, resp.cost_usd)
     ctx.emit(

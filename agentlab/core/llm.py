@@ -291,6 +291,9 @@ class AttemptError(ModelError):
         super().__init__(message, kind=kind)
         self.retry_after = retry_after
         self.streamed = streamed
+        #: (input, output) tokens the provider billed for a call that failed after it had
+        #: started answering (a cut or stalled stream): local estimates. None: nothing billed.
+        self.billed: tuple[int, int] | None = None
 
     @property
     def retryable(self) -> bool:
@@ -650,23 +653,28 @@ async def _attempt(req: LlmRequest, target: CallSettings, on_delta: OnDelta | No
             what = f"the stream stalled: no chunk for {target.chunk_timeout_s:g} s"
         else:
             what = f"no answer within {target.first_token_timeout_s:g} s"
-        raise AttemptError(f"Timeout: {what}", "timeout", streamed=watch.streamed) from None
+        err = AttemptError(f"Timeout: {what}", "timeout", streamed=watch.streamed)
+        err.billed = watch.billed(req, target.model) if watch.chunks else None
+        raise err from None
     except AttemptError:
         raise
     except Exception as exc:
         err = _model_error(exc, target.model, target)
         err.streamed = watch.streamed
+        err.billed = watch.billed(req, target.model) if watch.chunks else None
         raise err from None
     finally:
         if stream is not None:
             await _close(stream)
     if not finished:
-        raise AttemptError(
+        err = AttemptError(
             "Truncated: the stream ended without a finish reason; the answer is incomplete "
             f"({len(resp.content)} characters received)",
             "truncated",
             streamed=True,  # never retried: part of an answer was received (and billed)
         )
+        err.billed = watch.billed(req, target.model)
+        raise err
     resp.model = target.model
     return resp
 
@@ -678,8 +686,18 @@ class _Watch:
         self.on_delta = on_delta
         self.streamed = False
         self.chunks = 0
+        self.parts: list[str] = []
+
+    def billed(self, req: LlmRequest, model: str) -> tuple[int, int]:
+        """What a provider bills for an answer cut here: the prompt and the text so far."""
+        counted = counted_as(model, req.price_as)
+        prompt = req.prompt_tokens
+        if prompt is None or model != req.model:
+            prompt = tokens.count_messages(req.messages, counted, req.tools or None)
+        return prompt, tokens.count_text("".join(self.parts), counted)
 
     def __call__(self, text: str) -> None:
+        self.parts.append(text)
         if self.on_delta is not None:
             self.streamed = True
             self.on_delta(text)
