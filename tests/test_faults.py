@@ -297,3 +297,16 @@ async def test_a_truncated_call_is_billed_against_the_caps() -> None:
         ended.input_tokens,
         ended.output_tokens,
     )
+
+
+async def test_a_missing_key_is_an_auth_error_naming_the_variable(monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    req = llm.LlmRequest(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "hi"}],
+        settings=llm.CallSettings(retries=0),
+    )
+    with pytest.raises(llm.AttemptError) as err:
+        await llm.complete(req)
+    assert err.value.kind == "auth"
+    assert "no key for gpt-4o-mini: OPENAI_API_KEY is not set" in str(err.value)

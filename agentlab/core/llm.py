@@ -316,6 +316,8 @@ def _model_error(
     text = " ".join(str(root).split())
     if kind == "connection" and ("Expecting" in text or "JSON" in text):
         kind, name = "server", "InternalServerError"  # the server sent something that is not JSON
+    elif "Missing credentials" in text or "api_key client option must be set" in text:
+        kind, name = "auth", "AuthenticationError"  # no key: the client refused to start
     elif kind == "server" and _caused_by(exc, ("ConnectError", "APIConnectionError")):
         kind, name = "connection", "APIConnectionError"  # litellm calls a refused connect a 500
     elif kind == "server" and _caused_by(exc, ("ConnectTimeout", "APITimeoutError")):
@@ -350,7 +352,7 @@ def _key_problem(model: str, settings: CallSettings | None) -> str:
     """One line saying which key is missing or refused (401/403)."""
     var = settings.api_key_env if settings and settings.api_key_env else None
     if var is None:
-        provider = model.partition("/")[0] if "/" in model else "openai"
+        provider = provider_of(model) or model.partition("/")[0] or "openai"
         var = f"{provider.upper()}_API_KEY"
     if not os.environ.get(var):
         return f"no key for {model or 'this model'}: {var} is not set"
