@@ -325,7 +325,8 @@ def _model_error(
     for prefix in (f"litellm.{name}: ", f"{name}: "):  # litellm repeats the class name
         while text.startswith(prefix):
             text = text[len(prefix) :]
-    text = secrets.mask(text)
+    own_key = os.environ.get(settings.api_key_env, "") if settings and settings.api_key_env else ""
+    text = secrets.mask(text, (own_key,) if own_key else ())
     if kind == "auth":
         text = f"{_key_problem(model, settings)} ({text})"
     if len(text) > 300:
