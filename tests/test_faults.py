@@ -217,6 +217,7 @@ async def test_a_fallback_answers_when_the_model_fails_for_good() -> None:
         result, events = await run_collect(scenario(SINGLE), options)
     assert result.status == "completed", result.error
     (fb,) = retries(events)
+    assert fb.attempt == 1
     assert (fb.action, fb.model, fb.next_model) == (
         "fallback",
         "openai/gpt-4o-mini",
@@ -310,3 +311,11 @@ async def test_a_missing_key_is_an_auth_error_naming_the_variable(monkeypatch) -
         await llm.complete(req)
     assert err.value.kind == "auth"
     assert "no key for gpt-4o-mini: OPENAI_API_KEY is not set" in str(err.value)
+
+
+async def test_a_retry_after_over_the_limit_fails_at_once() -> None:
+    with FakeOpenAI(["429"]) as server:
+        result, events, _ = await run(server, max_retry_after_s=0.5)
+    assert result.stop_reason == "error:rate_limit"
+    assert "asks to wait 1 s, over the 0.5 s limit" in result.error
+    assert not retries(events) and len(server.requests) == 1

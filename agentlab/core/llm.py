@@ -294,6 +294,8 @@ class AttemptError(ModelError):
         #: (input, output) tokens the provider billed for a call that failed after it had
         #: started answering (a cut or stalled stream): local estimates. None: nothing billed.
         self.billed: tuple[int, int] | None = None
+        #: How many attempts the model had when it failed for good.
+        self.attempts = 1
 
     @property
     def retryable(self) -> bool:
@@ -557,7 +559,7 @@ async def _provider_complete(req: LlmRequest, on_delta: OnDelta | None) -> LlmRe
         except AttemptError as exc:
             if exc.streamed or i == len(targets) - 1:
                 raise
-            _tell(req, target.model, 0, exc, "fallback", 0.0, targets[i + 1].model)
+            _tell(req, target.model, exc.attempts, exc, "fallback", 0.0, targets[i + 1].model)
     raise AssertionError("unreachable")
 
 
@@ -620,16 +622,26 @@ async def _with_retries(
         before_sleep=before_sleep,
         reraise=True,
     )
+    tries = 0
+
+    async def once() -> LlmResponse:
+        nonlocal tries
+        tries += 1
+        return await _attempt(req, target, on_delta)
+
     try:
-        result: LlmResponse = await retrying(_attempt, req, target, on_delta)
+        result: LlmResponse = await retrying(once)
     except AttemptError as exc:
+        exc.attempts = tries
         if exc.retry_after is not None and exc.retry_after > target.max_retry_after_s:
-            raise AttemptError(
+            over = AttemptError(
                 f"{exc} (the provider asks to wait {exc.retry_after:g} s, over the "
                 f"{target.max_retry_after_s:g} s limit)",
                 exc.kind,
                 streamed=exc.streamed,
-            ) from None
+            )
+            over.attempts = tries
+            raise over from None
         raise
     return result
 
