@@ -17,6 +17,7 @@ import typer
 
 import agentlab
 from agentlab.advisor.cli import advise
+from agentlab.collect import command as collect_command
 from agentlab.console.group import OneLineErrors
 from agentlab.errors import Interrupted, UsageError
 from agentlab.modelscli import models_app
@@ -492,6 +493,9 @@ def scenarios_validate(
 
 
 app.command("advise")(advise)
+# OTLP receiver and importer: the bodies live in agentlab/collect/command.py.
+app.command("collect")(collect_command.collect)
+app.command("import-otlp")(collect_command.import_otlp)
 
 
 @app.command()

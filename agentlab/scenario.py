@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agentlab.core import patterns as registry
 from agentlab.core.spec import (
     AgentSpec,
     Approvals,
@@ -33,7 +34,6 @@ from agentlab.errors import ScenarioError
 from agentlab.tomlpos import key_line, key_lines
 
 __all__ = [
-    "PATTERNS",
     "AgentSpec",
     "Approvals",
     "LabSettings",
@@ -53,51 +53,23 @@ __all__ = [
 
 
 # --- patterns: where scenario validation meets the pattern registry --------------------------
-# The three functions below are the only place this module knows about patterns: their names,
-# their own shape rules and the tools they give agents. They are written against the contract
-# of the pattern registry (``core.patterns``: a name, ``validate(scenario) -> list[Problem]``,
-# the extra tools), so switching them to it touches nothing else here.
-
-PATTERNS: tuple[str, ...] = (
-    "single",
-    "orchestrator-worker",
-    "sequential",
-    "parallel",
-    "hierarchical",
-    "supervisor",
-    "handoff",
-)
-_DELEGATING = ("orchestrator-worker", "hierarchical", "supervisor")
+# The only place this module knows about patterns: it asks the registry (``core.patterns``) for
+# the names, each pattern's own rules and the tools a pattern gives an agent.
 
 
 def pattern_names() -> tuple[str, ...]:
     """The names a scenario's ``pattern`` may take."""
-    return PATTERNS
+    return tuple(registry.PATTERNS)
 
 
 def pattern_problems(s: Scenario) -> list[Problem]:
     """The scenario's pattern's own rules: what it needs of the agents."""
-    if s.pattern == "single" and len(s.agents) > 1:
-        return [
-            Problem(
-                "pattern",
-                f"a single-agent scenario runs one agent, but {len(s.agents)} are given",
-            )
-        ]
-    lead = s.agents.index(s.entry_agent)
-    if s.pattern in _DELEGATING and not s.entry_agent.workers:
-        return [
-            Problem(f"agents[{lead}].workers", f"the {s.pattern} lead needs workers to delegate to")
-        ]
-    return []
+    return registry.PATTERNS[s.pattern].validate(s)
 
 
-def pattern_tools(agent: AgentSpec) -> set[str]:
-    """Tools a pattern gives an agent on top of its own (delegate, transfer_to_<agent>)."""
-    extra = {f"transfer_to_{h}" for h in agent.handoffs}
-    if agent.workers:
-        extra.add("delegate")
-    return extra
+def pattern_tools(s: Scenario, agent: AgentSpec) -> set[str]:
+    """Tools the scenario's pattern gives an agent on top of its own (delegate, transfer_to_X)."""
+    return set(registry.PATTERNS[s.pattern].tool_names(s, agent))
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -197,7 +169,7 @@ def _tool_problems(s: Scenario) -> list[Problem]:
                         f"unknown tool {name!r} (built-in tools: {known})",
                     )
                 )
-        allowed = set(agent.tools) | pattern_tools(agent)
+        allowed = set(agent.tools) | pattern_tools(s, agent)
         for j, turn in enumerate(agent.script):
             for name in ([turn.tool] if turn.tool else []) + [c.tool for c in turn.calls]:
                 if name not in allowed:
@@ -238,7 +210,7 @@ def _shape_problems(s: Scenario) -> list[Problem]:
                             f"agents[{i}].tools", f'{tool} needs `{folder} = "<folder>"` at the top'
                         )
                     )
-    given = {t for a in s.agents for t in (*a.tools, *pattern_tools(a))}
+    given = {t for a in s.agents for t in (*a.tools, *pattern_tools(s, a))}
     for tool in s.loops.exempt:
         if tool not in given | {"delegate"}:
             out.append(Problem("loops.exempt", f"no agent has a tool named {tool!r}"))

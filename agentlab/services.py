@@ -25,7 +25,7 @@ from agentlab.core.context import (
     never_raise,
     nobody_to_ask,
 )
-from agentlab.core.events import Event, EventBus, SessionEnded, SessionStarted, Subscriber
+from agentlab.core.events import AnyEvent, EventBus, SessionEnded, SessionStarted, Subscriber
 from agentlab.core.prices import reprice
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
@@ -40,9 +40,11 @@ from agentlab.store.queries import (
     get_events,
     get_session,
     get_spans,
+    replayable,
 )
 from agentlab.store.queries import list_sessions as _list_sessions
 from agentlab.store.recorder import Recorder
+from agentlab.store.txn import write_txn
 
 DbPath = Path | str | None
 ExportFormat = Literal["otlp-json", "jsonl"]
@@ -97,6 +99,40 @@ async def run_recorded(
                 approve=approve,
                 complete=complete,
             )
+        finally:
+            recorder.close()
+
+
+@dataclass
+class RecordingBus:
+    """A bus with the recorder on it, for events made outside a run (``agentlab collect``,
+    ``import-otlp``). ``batch()`` writes everything emitted inside it in one transaction."""
+
+    bus: EventBus
+    db: Database
+
+    def emit(self, event: Any) -> None:
+        self.bus.emit(event)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with write_txn(self.db):
+            yield
+
+
+@contextmanager
+def recording_bus(
+    db_path: DbPath = None, subscribers: Iterable[Subscriber] = ()
+) -> Iterator[RecordingBus]:
+    """Record whatever is emitted on the yielded bus, as native sessions are."""
+    with _opened(db_path) as db:
+        bus = EventBus()
+        recorder = Recorder(db)
+        bus.subscribe(recorder)
+        for fn in subscribers:
+            bus.subscribe(fn)
+        try:
+            yield RecordingBus(bus, db)
         finally:
             recorder.close()
 
@@ -166,7 +202,7 @@ class Recording:
     """A session and its events, to replay through the same views a live run feeds."""
 
     session: dict[str, Any]
-    events: list[Event]
+    events: list[AnyEvent]
 
 
 def load_recording(db_path: DbPath, arg: str) -> Recording:
@@ -196,7 +232,7 @@ def load_recording(db_path: DbPath, arg: str) -> Recording:
                 f"no session or shipped recording matches {arg!r}{hint} "
                 "(see `agentlab sessions list`)"
             ) from None
-        return Recording(session, get_events(db, session["id"]))
+        return Recording(session, replayable(get_events(db, session["id"])))
 
 
 def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[str, Any]:

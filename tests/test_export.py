@@ -6,9 +6,16 @@ import json
 import re
 
 import pytest
-from test_store_streams import T0, llm_ends, record, single_agent_stream, two_agent_stream
+from test_store_streams import (
+    T0,
+    checked_stream,
+    llm_ends,
+    record,
+    single_agent_stream,
+    two_agent_stream,
+)
 
-from agentlab.core.events import event_from_dict
+from agentlab.core.events import decode, event_from_dict
 from agentlab.store.db import open_db
 from agentlab.store.export import export_jsonl, export_otlp, trace_id
 from agentlab.store.queries import SessionNotFoundError, get_session
@@ -42,14 +49,15 @@ def spans_of(doc) -> list[dict]:
     return ss["spans"]
 
 
-@pytest.mark.parametrize("stream", [single_agent_stream, two_agent_stream])
+@pytest.mark.parametrize("stream", [single_agent_stream, two_agent_stream, checked_stream])
 def test_jsonl_round_trips_losslessly(db, stream):
     events = stream()
     record(db, events)
     lines = list(export_jsonl(db, events[0].session_id[:10]))
     assert all(line.endswith("\n") and "\n" not in line[:-1] for line in lines)
-    back = [event_from_dict(json.loads(line)) for line in lines]
-    assert back == [e for e in events if e.kind != "llm_delta"]
+    stored = [e for e in events if e.kind not in ("llm_delta", "budget_update")]
+    assert [event_from_dict(json.loads(line)) for line in lines] == stored
+    assert [decode(line) for line in lines] == stored
 
 
 def test_export_of_unknown_session_raises(db):
@@ -179,3 +187,34 @@ def test_otlp_interrupted_run_ends_open_spans_at_last_event(tmp_path):
     assert agent["status"]["code"] == 2
     assert llm["status"]["code"] == 1
     assert int(session["startTimeUnixNano"]) == round((T0 + 0.5) * 1e9)
+
+
+def test_otlp_check_spans_have_their_verdict_and_no_genai_operation(db):
+    events = checked_stream()
+    sid = events[0].session_id
+    record(db, events)
+    spans = {s["name"]: s for s in spans_of(export_otlp(db, sid))}
+    assert set(spans) == {
+        "session gated",
+        "invoke_agent support",
+        "chat m",
+        "execute_tool issue_refund",
+        "check approval",
+        "check loop",
+    }
+    approval, loop = spans["check approval"], spans["check loop"]
+    assert approval["parentSpanId"] == spans["execute_tool issue_refund"]["spanId"]
+    assert loop["parentSpanId"] == spans["invoke_agent support"]["spanId"]
+    a = attrs(approval)
+    assert not [k for k in a if k.startswith("gen_ai.")]
+    assert (a["agentlab.check.name"], a["agentlab.check.stage"]) == ("approval", "tool")
+    assert (a["agentlab.check.verdict"], a["agentlab.check.by"]) == ("block", "person")
+    assert a["agentlab.check.reason"] == "not today"
+    assert approval["status"]["code"] == 1  # a refusal is the check working, not an error
+    assert approval["kind"] == loop["kind"] == 1
+    # the approval's request and the person's decision ride on the check span
+    assert [e["name"] for e in approval["events"]] == ["approval_requested", "approval_decided"]
+    assert [e["name"] for e in loop["events"]] == ["loop_detected"]
+    assert attrs(loop)["agentlab.check.detail"] == '{"pattern":"repeat","count":3}'
+    chats = [attrs(s) for s in spans_of(export_otlp(db, sid)) if s["name"] == "chat m"]
+    assert chats[0]["agentlab.checks"] == ["loop", "tool_allowlist"]

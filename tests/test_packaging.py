@@ -240,7 +240,7 @@ def test_replay_shipped_recordings_by_name(installed: Installed) -> None:
 
 
 def test_the_advisors_try_it_names_a_scenario_that_runs_from_anywhere(installed: Installed) -> None:
-    from test_advisor import REST  # a complete profile, kept valid by the advisor's own tests
+    from test_advisor_cli import REST  # a complete profile, kept valid by the advisor's own tests
 
     profile = installed.elsewhere / "profile.json"
     profile.write_text(json.dumps({"agents": "single", **REST}))

@@ -7,16 +7,27 @@ import sys
 
 import msgspec
 import pytest
-from test_store_streams import llm_ends, record, single_agent_stream, two_agent_stream
+from test_store_streams import (
+    checked_stream,
+    llm_ends,
+    record,
+    single_agent_stream,
+    two_agent_stream,
+)
 
 from agentlab import services
 from agentlab.core.events import (
     AgentStarted,
+    ApprovalRequested,
+    CheckEnded,
     EventBus,
+    LlmCallEnded,
     LlmCallStarted,
+    SessionEnded,
     SessionStarted,
     ToolCallEnded,
     ToolCallStarted,
+    encode,
 )
 from agentlab.paths import agentlab_home, default_db_path
 from agentlab.store.db import open_db
@@ -28,7 +39,7 @@ from agentlab.store.queries import (
     get_spans,
     list_sessions,
 )
-from agentlab.store.recorder import Recorder
+from agentlab.store.recorder import Recorder, compact, stored_form
 
 
 @pytest.fixture
@@ -180,7 +191,7 @@ def test_single_agent_stream_round_trips(db):
     assert session["steps"] == 2
     assert session["tool_calls"] == 1
 
-    stored = [e for e in events if e.kind != "llm_delta"]
+    stored = [e for e in events if e.kind not in ("llm_delta", "budget_update")]
     assert get_events(db, sid) == stored
     seqs = [r[0] for r in db.execute("SELECT seq FROM events ORDER BY seq")]
     assert seqs == list(range(1, len(stored) + 1))
@@ -251,6 +262,90 @@ def test_secrets_never_reach_the_database(db):
     assert get_session(db, sid)["config"]["model"] == "gpt-4o"
 
 
+SID = "20250101-000000-5ec7e7"
+SECRET = {"model": "gpt-4o", "api_key": "sk-live-123", "nested": [{"Authorization": "Bearer abc"}]}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        LlmCallStarted(
+            session_id=SID,
+            span_id="l",
+            model="m",
+            messages=[{"role": "user", "content": "hi", "extra": SECRET}],
+        ),
+        LlmCallEnded(session_id=SID, span_id="l", model="m", tool_calls=[{"arguments": SECRET}]),
+        ToolCallStarted(session_id=SID, span_id="t", tool="http", call_id="1", arguments=SECRET),
+        ApprovalRequested(session_id=SID, span_id="c", tool="http", call_id="1", arguments=SECRET),
+        CheckEnded(
+            session_id=SID, span_id="c", check="x", stage="tool", verdict="flag", detail=SECRET
+        ),
+        SessionEnded(
+            session_id=SID, span_id="s", status="completed", stop_reason="x", usage=SECRET
+        ),
+    ],
+    ids=lambda e: e.kind,
+)
+def test_secrets_in_any_part_of_an_event_never_reach_the_database(db, event):
+    original = encode(event)
+    record(db, [SessionStarted(session_id=SID, span_id="s", scenario="x"), event])
+    dump = "\n".join(str(r) for t in ("sessions", "events", "spans") for r in db[t].rows)
+    assert "sk-live-123" not in dump and "Bearer abc" not in dump
+    assert "[redacted]" in dump and "gpt-4o" in dump  # only the secret values go
+    assert encode(event) == original  # the live views keep the event as it was
+
+
+def test_an_event_without_secrets_is_stored_as_is_without_a_copy(db):
+    events = checked_stream()
+    assert all(stored_form(e) is e for e in events)
+    record(db, events)
+    stored = [r[0] for r in db.execute("SELECT data FROM events ORDER BY seq")]
+    assert stored == [compact(e).decode() for e in events]
+    assert get_events(db, events[0].session_id) == events
+
+
+def test_a_value_json_cannot_hold_is_recorded_as_text_not_a_lost_recording(db):
+    class Odd:
+        def __str__(self) -> str:
+            return "odd value"
+
+    event = ToolCallStarted(
+        session_id=SID, span_id="t", tool="t", call_id="1", arguments={"x": Odd()}
+    )
+    record(db, [SessionStarted(session_id=SID, span_id="s", scenario="x"), event])
+    [stored] = [e for e in get_events(db, SID) if isinstance(e, ToolCallStarted)]
+    assert stored.arguments == {"x": "odd value"}
+
+
+def test_check_spans_are_recorded_with_their_verdict(db):
+    events = checked_stream()
+    record(db, events)
+    spans = {s["name"]: s for s in get_spans(db, events[0].session_id)}
+    approval, loop, refund = spans["approval"], spans["loop"], spans["issue_refund"]
+    assert (approval["kind"], approval["status"], approval["agent"]) == (
+        "check",
+        "stopped",
+        "support",
+    )
+    assert approval["parent_id"] == refund["id"]
+    assert approval["attributes"] == {
+        "agentlab.check.name": "approval",
+        "agentlab.check.stage": "tool",
+        "agentlab.check.subject": "issue_refund",
+        "agentlab.agent.name": "support",
+        "agentlab.check.verdict": "block",
+        "agentlab.check.by": "person",
+        "agentlab.check.reason": "not today",
+    }
+    assert (loop["status"], loop["parent_id"]) == ("completed", spans["support"]["id"])
+    assert loop["attributes"]["agentlab.check.verdict"] == "flag"
+    llm = [s for s in get_spans(db, events[0].session_id) if s["kind"] == "llm"]
+    assert llm[0]["attributes"]["agentlab.checks"] == ["loop", "tool_allowlist"]
+    assert "agentlab.checks" not in llm[1]["attributes"]
+    assert get_events(db, events[0].session_id) == events
+
+
 def test_sessions_newest_first_and_prefix_lookup(db):
     record(db, single_agent_stream("20250101-000000-aaaaaa"))
     record(db, two_agent_stream("20250102-000000-aabbbb"))
@@ -289,13 +384,15 @@ def test_killed_run_is_marked_interrupted_on_next_open(tmp_path):
         assert session["status"] == "interrupted"
         assert session["stop_reason"] == "interrupted"
         assert session["ended_at"] == partial[-1].ts
-        assert get_events(database, sid) == [e for e in partial if e.kind != "llm_delta"]
+        assert get_events(database, sid) == [
+            e for e in partial if e.kind not in ("llm_delta", "budget_update")
+        ]
         open_spans = [s for s in get_spans(database, sid) if s["end_ts"] is None]
         assert {s["kind"] for s in open_spans} == {"session", "agent", "llm"}
         assert {s["status"] for s in open_spans} == {"interrupted"}
         # a later recorder continues the sequence rather than colliding
         assert database.execute("SELECT max(seq) FROM events").fetchone()[0] == len(
-            [e for e in partial if e.kind != "llm_delta"]
+            [e for e in partial if e.kind not in ("llm_delta", "budget_update")]
         )
     finally:
         database.close()

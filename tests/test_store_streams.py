@@ -5,12 +5,17 @@ from __future__ import annotations
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
+    ApprovalDecided,
+    ApprovalRequested,
     BudgetUpdate,
+    CheckEnded,
+    CheckStarted,
     Event,
     LimitWarning,
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LoopDetected,
     SessionEnded,
     SessionStarted,
     ToolCallEnded,
@@ -293,6 +298,156 @@ def two_agent_stream(sid: str = "20250101-130000-def456", worker_priced: bool = 
     ]
 
 
+def checked_stream(sid: str = "20250101-140000-c4ec45") -> list[Event]:
+    """Checks at work: a model call two checks allowed (recorded compactly), a refund whose
+    approval check a person answered with a block (the check's span below the tool's), and a
+    loop check that flagged a repeat (its span below the agent's)."""
+    t = Clock()
+    s, a, l1, tc, ck, l2, lk = (new_id() for _ in range(7))
+    refund = {"customer_id": "C-1042", "amount_usd": 480.0}
+    return [
+        SessionStarted(session_id=sid, span_id=s, scenario="gated", **t()),
+        AgentStarted(session_id=sid, span_id=a, parent_id=s, agent="support", model="m", **t()),
+        LlmCallStarted(
+            session_id=sid, span_id=l1, parent_id=a, agent="support", model="m", step=1, **t()
+        ),
+        LlmCallEnded(
+            session_id=sid,
+            span_id=l1,
+            agent="support",
+            model="m",
+            finish_reason="tool_calls",
+            input_tokens=100,
+            output_tokens=20,
+            cost_usd=0.25,
+            checks=["loop", "tool_allowlist"],
+            **t(),
+        ),
+        ToolCallStarted(
+            session_id=sid,
+            span_id=tc,
+            parent_id=a,
+            agent="support",
+            tool="issue_refund",
+            call_id="c1",
+            arguments=refund,
+            **t(),
+        ),
+        CheckStarted(
+            session_id=sid,
+            span_id=ck,
+            parent_id=tc,
+            agent="support",
+            check="approval",
+            stage="tool",
+            subject="issue_refund",
+            **t(),
+        ),
+        ApprovalRequested(
+            session_id=sid,
+            span_id=ck,
+            agent="support",
+            tool="issue_refund",
+            call_id="c1",
+            arguments=refund,
+            **t(),
+        ),
+        ApprovalDecided(
+            session_id=sid,
+            span_id=ck,
+            agent="support",
+            tool="issue_refund",
+            call_id="c1",
+            approved=False,
+            by="person",
+            note="not today",
+            **t(),
+        ),
+        CheckEnded(
+            session_id=sid,
+            span_id=ck,
+            agent="support",
+            check="approval",
+            stage="tool",
+            verdict="block",
+            by="person",
+            reason="not today",
+            **t(),
+        ),
+        ToolCallEnded(
+            session_id=sid,
+            span_id=tc,
+            agent="support",
+            tool="issue_refund",
+            call_id="c1",
+            result="error: this issue_refund call was not approved: not today",
+            is_error=True,
+            **t(),
+        ),
+        LlmCallStarted(
+            session_id=sid, span_id=l2, parent_id=a, agent="support", model="m", step=2, **t()
+        ),
+        LlmCallEnded(
+            session_id=sid,
+            span_id=l2,
+            agent="support",
+            model="m",
+            content="I could not refund it.",
+            finish_reason="stop",
+            input_tokens=150,
+            output_tokens=30,
+            cost_usd=0.125,
+            **t(),
+        ),
+        CheckStarted(
+            session_id=sid,
+            span_id=lk,
+            parent_id=a,
+            agent="support",
+            check="loop",
+            stage="reasoning",
+            **t(),
+        ),
+        LoopDetected(
+            session_id=sid,
+            span_id=lk,
+            agent="support",
+            pattern="repeat",
+            action="warn",
+            detail="add(1,2) called 3 times in a row",
+            **t(),
+        ),
+        CheckEnded(
+            session_id=sid,
+            span_id=lk,
+            agent="support",
+            check="loop",
+            stage="reasoning",
+            verdict="flag",
+            reason="repeated add(1,2) x3",
+            detail={"pattern": "repeat", "count": 3},
+            **t(),
+        ),
+        AgentEnded(
+            session_id=sid,
+            span_id=a,
+            agent="support",
+            status="completed",
+            stop_reason="final_answer",
+            output="I could not refund it.",
+            **t(),
+        ),
+        SessionEnded(
+            session_id=sid,
+            span_id=s,
+            status="completed",
+            stop_reason="final_answer",
+            final_output="I could not refund it.",
+            **t(),
+        ),
+    ]
+
+
 def record(db, events) -> None:
     from agentlab.store.recorder import Recorder
 
@@ -308,7 +463,7 @@ def llm_ends(events) -> list[LlmCallEnded]:
 
 def test_streams_are_well_formed():
     """Every span that a stream opens it also closes (except the partial variant)."""
-    for events in (single_agent_stream(), two_agent_stream()):
+    for events in (single_agent_stream(), two_agent_stream(), checked_stream()):
         starts = {e.span_id for e in events if e.kind.endswith("_started")}
         ends = {e.span_id for e in events if e.kind.endswith("_ended")}
         assert starts == ends

@@ -4,26 +4,70 @@ from __future__ import annotations
 
 from agentlab.advisor.knowledge import Knowledge
 from agentlab.advisor.profile import Profile
-from agentlab.advisor.recommendation import Guardrails, TryIt
+from agentlab.advisor.recommendation import Basis, Guardrails, TryIt
+
+TRIFECTA = ("private_data", "untrusted_input", "exfiltration")
 
 
-def guardrails(p: Profile, kb: Knowledge) -> tuple[Guardrails, str]:
-    if p.compliance:
-        return (
-            Guardrails(True, kb.guardrail_layers),
-            "Regulated data or an audit trail calls for the Guardrail Sandwich: an input layer "
-            "(sanitise, label trust), a reasoning layer (tool allowlist, step limits) and an "
-            "output layer (validate, mask PII), with human approval gates at high-risk points.",
-        )
-    return (
-        Guardrails(False, kb.guardrail_baseline),
-        "No regulated data or audit trail, so the full sandwich is not called for. Start with "
-        "the reasoning layer every agent needs: least-privilege tools and step limits.",
+def guardrails(p: Profile, kb: Knowledge) -> tuple[Guardrails, str, Basis]:
+    """The Guardrail Sandwich for compliance or the lethal trifecta; else the baseline layer."""
+    legs = [kb.lethal_trifecta[i] for i, k in enumerate(TRIFECTA) if getattr(p, k)]
+    trifecta = (
+        "Lethal trifecta: "
+        + ", ".join(kb.lethal_trifecta)
+        + ": all three together make a vulnerability."
     )
+    sandwich = (
+        "Guardrail Sandwich: "
+        + " → ".join(layer.split(":")[0] + " layer" for layer in kb.guardrail_layers)
+        + "."
+    )
+    reasons = []
+    if p.lethal_trifecta:
+        reasons.append(
+            "your agents have all three legs of the lethal trifecta (private data, untrusted "
+            "input, a way to send data out); the sandwich cuts the path between them, and "
+            "removing one leg (least privilege) is stronger still"
+        )
+    if p.compliance:
+        reasons.append(
+            "regulated data or an audit trail calls for it, with human approval gates at high-risk points"
+        )
+    keys = tuple(k for k in ("compliance", *TRIFECTA) if getattr(p, k)) or ("compliance", *TRIFECTA)
+    if reasons:
+        why = f"The full Guardrail Sandwich: {'; and '.join(reasons)}."
+        return Guardrails(True, kb.guardrail_layers), why, Basis(keys, f"{sandwich} {trifecta}")
+    if len(legs) == 2:
+        missing = next(
+            leg for leg, k in zip(kb.lethal_trifecta, TRIFECTA, strict=True) if not getattr(p, k)
+        )
+        why = (
+            f"Two legs of the lethal trifecta ({legs[0]}, {legs[1]}) but not {missing}: keep it "
+            "that way, or the full sandwich becomes necessary. Start with the reasoning layer: "
+            "least-privilege tools and step limits."
+        )
+        return Guardrails(False, kb.guardrail_baseline), why, Basis(keys, trifecta)
+    why = (
+        "No regulated data and no lethal trifecta, so the full sandwich is not called for. "
+        "Start with the reasoning layer every agent needs: least-privilege tools and step limits."
+    )
+    return Guardrails(False, kb.guardrail_baseline), why, Basis(keys, f"{sandwich} {trifecta}")
+
+
+def since_tag(kb: Knowledge) -> str:
+    """How a fact from agentlab's note is introduced wherever it appears."""
+    checked = kb.since.checked if kb.since else ""
+    return f"Since the article (agentlab's note, checked {checked})"
 
 
 def cautions(p: Profile, framework: str, monitoring: str, kb: Knowledge) -> list[str]:
     out: list[str] = []
+    if kb.since is not None:  # e.g. AutoGen's maintenance mode: on top, labelled and dated
+        out += [
+            f"{since_tag(kb)}: {n.text}"
+            for n in kb.since.notes
+            if n.caution and framework in n.applies_to
+        ]
     if framework == "openai-swarm":
         out.append(
             "OpenAI Swarm is experimental and officially not for production: no tracing, no "
@@ -65,17 +109,23 @@ def cautions(p: Profile, framework: str, monitoring: str, kb: Knowledge) -> list
             "Starting with a single agent + observability is the article's advice: an agent "
             "already uses about 4x the tokens of chat, and multi-agent about 15x."
         )
-    if p.workflow == "high-value-research" and p.agents == "multi":
+    if p.lethal_trifecta:
+        out.append(
+            "Your agents combine private data, untrusted input and a way to send data out: the "
+            "lethal trifecta. Remove one leg where you can (least privilege), and guard the "
+            "rest with the full sandwich."
+        )
+    elif p.workflow == "high-value-research" and p.agents == "multi":
         out.append(
             "Research agents read untrusted documents. If they can also reach private data and "
             "send data out, that is the lethal trifecta; remove at least one of the three."
         )
-    if p.compliance:
+    if p.compliance or p.untrusted_input:
         out.append(
             "Indirect prompt injection through documents and tool results beats direct "
             "injection; treat every tool output and retrieved document as untrusted input."
         )
-    if p.org == "large-enterprise":
+    if p.org == "large-enterprise" or p.role == "decision-maker":
         cancelled, washing = kb.figure("gartner-cancelled"), kb.figure("agent-washing")
         out.append(
             f"{cancelled.text} ({cancelled.source}.) Beware 'agent washing': "
@@ -83,7 +133,16 @@ def cautions(p: Profile, framework: str, monitoring: str, kb: Knowledge) -> list
         )
     tool = kb.monitoring[monitoring]
     if tool.overhead[:1].isdigit():  # only the tools the article gives a real overhead for
-        out.append(f"{tool.name}'s overhead is {tool.overhead}: measure latency with it on.")
+        volume = f" at {p.sessions_per_day:,} sessions a day" if p.sessions_per_day else ""
+        out.append(
+            f"{tool.name}'s overhead is {tool.overhead}: measure latency with it on{volume} "
+            "(LangSmith's is ~0%, async tracing)."
+        )
+    if monitoring in ("braintrust", "maxim-ai") and p.tooling_budget == "limited":
+        out.append(
+            f"{tool.name} is a commercial suite (not open source) and your tooling budget is "
+            "limited: price it before you commit, or self-host Langfuse (MIT)."
+        )
     return out
 
 
@@ -119,7 +178,12 @@ def next_steps(p: Profile, monitoring: str, kb: Knowledge) -> list[str]:
             "confidence threshold below which the agent hands over to a person, and PII-leak "
             "detection on what is stored."
         )
-    if p.org == "large-enterprise":
+    if p.role == "tech-lead":
+        steps.append(
+            "Before development starts, write down the guardrail strategy and the cost budget "
+            "(the article's advice for tech leads)."
+        )
+    if p.org == "large-enterprise" or p.role == "decision-maker":
         steps.append(
             "Set a go/stop date: from proof of concept to scalable production within 90 days, "
             "or stop."

@@ -25,6 +25,13 @@ class Framework:
     """Comparison-matrix cells by dimension key; empty when the article's matrix has no column."""
     experimental: bool = False
     principles: tuple[str, ...] = ()
+    reconstructed: tuple[str, ...] = ()
+    """Matrix cells (dimension keys) read from the article's prose, not its table: shown with *."""
+
+    def cell(self, key: str) -> str:
+        """A matrix cell as shown: "—" when missing, a trailing * when reconstructed."""
+        value = self.matrix.get(key, "—")
+        return f"{value}*" if key in self.reconstructed else value
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,42 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class SinceFramework:
+    """A framework the article does not cover, named in agentlab's dated note."""
+
+    id: str
+    name: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SinceNote:
+    """One fact from agentlab's own note on what changed since the article (dated, sourced)."""
+
+    id: str
+    text: str
+    sources: tuple[str, ...]
+    applies_to: tuple[str, ...]
+    """Framework or monitoring ids it concerns; "*" for every card, "matrix" for the tables."""
+    caution: bool = False
+    """Shown on top of the cautions when it applies to the pick (e.g. AutoGen's maintenance)."""
+
+
+@dataclass(frozen=True)
+class Since:
+    checked: str
+    label: str
+    frameworks: dict[str, SinceFramework]
+    notes: tuple[SinceNote, ...]
+
+    def note(self, note_id: str) -> SinceNote:
+        for n in self.notes:
+            if n.id == note_id:
+                return n
+        raise KeyError(note_id)
+
+
+@dataclass(frozen=True)
 class Knowledge:
     title: str
     published: str
@@ -113,6 +156,9 @@ class Knowledge:
     start_today: tuple[str, ...]
     try_it: dict[str, str]
     """Scenario path by key: a pattern id, or "single-agent", "orchestrator-worker", "handoff"."""
+    matrix_footnote: str = ""
+    since: Since | None = None
+    """agentlab's dated note on what changed after the article (kept apart from its claims)."""
 
     def figure(self, figure_id: str) -> Figure:
         for fig in self.figures:
@@ -125,7 +171,13 @@ class Knowledge:
         for table in (self.frameworks, self.monitoring, self.patterns):
             if item_id in table:
                 return table[item_id].name
+        if self.since is not None and item_id in self.since.frameworks:
+            return self.since.frameworks[item_id].name
         return item_id
+
+    def is_since(self, item_id: str) -> bool:
+        """True for a framework named only in agentlab's note, not in the article."""
+        return self.since is not None and item_id in self.since.frameworks
 
 
 def _tree(data: dict[str, Any]) -> Tree:
@@ -149,6 +201,7 @@ def parse_knowledge(data: dict[str, Any]) -> Knowledge:
             matrix=dict(f.get("matrix", {})),
             experimental=f.get("experimental", False),
             principles=tuple(f.get("principles", ())),
+            reconstructed=tuple(f.get("reconstructed", ())),
         )
         for f in data["frameworks"]
     }
@@ -195,6 +248,26 @@ def parse_knowledge(data: dict[str, Any]) -> Knowledge:
         lethal_trifecta=tuple(data["guardrails"]["lethal_trifecta"]),
         start_today=tuple(data["start_today"]["steps"]),
         try_it=dict(data["try_it"]),
+        matrix_footnote=data["matrix"].get("footnote", ""),
+        since=_since(data["since"]) if "since" in data else None,
+    )
+
+
+def _since(data: dict[str, Any]) -> Since:
+    return Since(
+        checked=data["checked"],
+        label=data["label"],
+        frameworks={f["id"]: SinceFramework(**f) for f in data.get("frameworks", ())},
+        notes=tuple(
+            SinceNote(
+                id=n["id"],
+                text=n["text"],
+                sources=tuple(n["sources"]),
+                applies_to=tuple(n["applies_to"]),
+                caution=n.get("caution", False),
+            )
+            for n in data.get("notes", ())
+        ),
     )
 
 

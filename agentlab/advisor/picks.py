@@ -1,43 +1,92 @@
-"""The rules that pick a framework, a monitoring tool and a pattern from a `Profile`.
+"""The rules that pick a framework and a pattern from a `Profile` (monitoring: `monitoring.py`).
 
-They follow the article's framework tree, monitoring tree, pattern table and one-table summary;
-where the article is silent, the reason says "agentlab's rule". Each pick carries a rule id
-(`tree:<leaf>`, `summary:<row>`, `infer:<why>` or `rule:<name>`) that tests walk.
+They follow the article's framework tree, pattern table and one-table summary; where the article
+is silent, the reason says "agentlab's rule". Each pick carries a rule id (`tree:<leaf>`,
+`summary:<row>`, `infer:<why>` or `rule:<name>`) that tests walk, and a `Basis`: the answers
+that decided it and the article's rule or figure behind it.
+
+Only the answers the article's trees and table speak about decide a pick: what you build, the
+workflow, the organisation and its business units, the token budget, the stack and the
+monitoring preference. The other answers (role, provider, the trifecta, volume) add notes and
+alternatives (`advice.py`), never a different pick.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentlab.advisor.knowledge import Knowledge
 from agentlab.advisor.profile import MANY_BUSINESS_UNITS, Profile
-from agentlab.advisor.recommendation import Alternative
+from agentlab.advisor.recommendation import Alternative, Basis
 
 
 @dataclass(frozen=True)
 class Pick:
-    """One pick with the rule id that decided it, its reason and its alternatives."""
+    """One pick with the rule id that decided it, its reason, alternatives and basis."""
 
     id: str
     rule: str
     why: str
     alternatives: tuple[Alternative, ...] = ()
+    basis: Basis = field(default_factory=lambda: Basis((), ""))
 
 
-def _branch(kb: Knowledge, tree: str, leaf_id: str) -> str:
+def branch(kb: Knowledge, tree: str, leaf_id: str) -> str:
+    """A tree leaf in the article's words: "a → b → X (why)"."""
     t = kb.framework_tree if tree == "framework" else kb.monitoring_tree
     leaf = t.leaf(leaf_id)
     names = " or ".join(kb.name_of(p) for p in leaf.picks)
     return f"{' → '.join(leaf.path)} → {names} ({leaf.why})"
 
 
+def summary_text(kb: Knowledge, row_id: str) -> str:
+    """A row of the one-table summary in the article's words."""
+    row = next(r for r in kb.summary if r.id == row_id)
+    mon = kb.name_of(row.monitoring) if row.monitoring else "—"
+    return (
+        f"One-table summary: {row.need} → {row.framework_label} / {mon} / "
+        f"{kb.name_of(row.pattern).lower()}"
+    )
+
+
+def sos_keys(p: Profile) -> tuple[str, ...]:
+    """The answers that make a supervisor of supervisors."""
+    if p.platform:
+        return ("agents", "platform", "departments")
+    return ("agents", "org", "departments")
+
+
+def _sos_reason(p: Profile) -> str:
+    if p.platform:
+        return (
+            f"You are building one platform that serves {p.departments} business units: the "
+            "article's large multi-department case."
+        )
+    return (
+        f"A large enterprise with {p.departments} business units running agents is the "
+        f"article's large multi-department case (agentlab counts {MANY_BUSINESS_UNITS} or more "
+        "units as many)."
+    )
+
+
 # --- framework -----------------------------------------------------------------------------
 
-_WORKFLOW_LEAF = {
+WORKFLOW_LEAF = {
     "complex-branching": "multi-complex-branching",
     "multi-role-prototype": "multi-role-prototype",
     "conversational": "multi-conversational",
     "high-value-research": "multi-research",
+}
+
+_WHY = {
+    "langgraph": "A state machine of nodes and conditional edges keeps branching business logic "
+    "manageable, with checkpoints and replay built in.",
+    "crewai": "Roles (role, goal, backstory) with delegation built in: the quickest way to a "
+    "readable prototype of a multi-role team.",
+    "autogen": "Agents talk to each other in natural language and roles shift as the "
+    "conversation goes: what a conversation-driven flow needs.",
+    "anthropic-orchestrator-worker": "A lead model plans and fans the angles out to parallel "
+    "worker subagents, then merges their findings; simple composable patterns, no framework.",
 }
 
 
@@ -47,18 +96,19 @@ def pick_framework(p: Profile, kb: Knowledge) -> Pick:
         return Pick(
             "openai-swarm",
             "tree:learning",
-            f"Framework tree: {_branch(kb, 'framework', 'learning')}. Two concepts (agents and "
-            "handoffs) and little else, so the mechanics stay visible.",
+            "Two concepts (agents and handoffs) and little else, so the mechanics stay visible. "
+            "Officially not for production.",
             (alt("openai-agents-sdk", "framework", "when you move what you learnt to production"),),
+            Basis(("agents",), f"Framework tree: {branch(kb, 'framework', 'learning')}."),
         )
     if p.agents == "single":
-        branch = f"Framework tree: {_branch(kb, 'framework', 'single-agent')}."
+        article = f"Framework tree: {branch(kb, 'framework', 'single-agent')}."
         if p.stack == "langchain":
             return Pick(
                 "langgraph",
                 "tree:single-agent",
-                f"{branch} You are already on LangChain, so LangGraph is the one of the two "
-                "that fits your stack (agentlab's tie-break).",
+                "The tree names two; you are already on LangChain, so LangGraph is the one that "
+                "fits your stack (agentlab's tie-break).",
                 (
                     alt(
                         "openai-agents-sdk",
@@ -66,30 +116,27 @@ def pick_framework(p: Profile, kb: Knowledge) -> Pick:
                         "if you would rather not depend on LangChain",
                     ),
                 ),
+                Basis(("agents", "stack"), article),
             )
         return Pick(
             "openai-agents-sdk",
             "tree:single-agent",
-            f"{branch} With no LangChain stack to reuse, the OpenAI Agents SDK is the lighter of "
-            "the two (agentlab's tie-break).",
-            (
-                alt(
-                    "langgraph",
-                    "framework",
-                    "if the agent grows branching logic or needs checkpoints",
-                ),
-            ),
-        )
+            "The tree names two; with no LangChain stack to reuse, the OpenAI Agents SDK "
+            "(Swarm's production successor) is the lighter one (agentlab's tie-break).",
+            (alt("langgraph", "framework", "if the agent grows branching logic or needs checkpoints"),),
+            Basis(("agents", "stack"), article),
+        )  # fmt: skip
 
     assert p.workflow is not None  # Profile guarantees it for agents = "multi"
-    leaf = _WORKFLOW_LEAF[p.workflow]
+    leaf = WORKFLOW_LEAF[p.workflow]
     if leaf == "multi-research" and p.budget != "ample":
+        lg, ow = kb.frameworks["langgraph"], kb.frameworks["anthropic-orchestrator-worker"]
         pick = Pick(
             "langgraph",
             "rule:research-limited-budget",
-            "Framework tree: the orchestrator-worker pattern is the article's pick for high-value "
-            "research with an ample budget; yours is limited. agentlab's rule: run the same "
-            "parallel fan-out in LangGraph, whose cost controllability the article rates high.",
+            "Your token budget is limited, and the tree sends research to the orchestrator-worker "
+            "pattern only with an ample one. agentlab's rule: run the same parallel fan-out in "
+            "LangGraph, where you control the cost.",
             (
                 alt(
                     "anthropic-orchestrator-worker",
@@ -97,193 +144,86 @@ def pick_framework(p: Profile, kb: Knowledge) -> Pick:
                     "when the research is valuable enough to pay ~15x the tokens of chat",
                 ),
             ),
+            Basis(
+                ("agents", "workflow", "budget"),
+                f"Framework tree: {branch(kb, 'framework', 'multi-research')}; comparison "
+                f"matrix, cost controllability: LangGraph {lg.cell('cost_controllability')}, "
+                f"Anthropic patterns {ow.cell('cost_controllability')}.",
+            ),
         )
     else:
         fw = kb.framework_tree.leaf(leaf).picks[0]
-        alts = {
-            "langgraph": alt(
-                "crewai", "framework", "to validate the roles in a quick prototype first"
-            ),
-            "crewai": alt(
-                "langgraph",
+        alts: tuple[Alternative, ...] = {
+            "langgraph": (alt("crewai", "framework", "to validate the roles in a quick prototype first"),),
+            "crewai": (alt("langgraph", "framework", "for production: teams often validate in CrewAI, then rewrite in LangGraph"),),
+            "autogen": (alt("langgraph", "framework", "when you need predictable turn counts and cost"),),
+            "anthropic-orchestrator-worker": (alt("langgraph", "framework", "when cost control matters more than breadth"),),
+        }[fw]  # fmt: skip
+        if fw == "autogen" and kb.is_since("microsoft-agent-framework"):
+            maf = alt(
+                "microsoft-agent-framework",
                 "framework",
-                "for production: teams often validate in CrewAI, then rewrite in LangGraph",
-            ),
-            "autogen": alt(
-                "langgraph", "framework", "when you need predictable turn counts and cost"
-            ),
-            "anthropic-orchestrator-worker": alt(
-                "langgraph", "framework", "when cost control matters more than breadth"
-            ),
-        }
-        pick = Pick(
-            fw, f"tree:{leaf}", f"Framework tree: {_branch(kb, 'framework', leaf)}.", (alts[fw],)
-        )
+                "for a new project: Microsoft's enterprise-ready successor to AutoGen",
+                since=True,
+            )
+            alts = (maf, *alts)
+        keys: tuple[str, ...] = ("agents", "workflow")
+        article = f"Framework tree: {branch(kb, 'framework', leaf)}."
+        if fw == "anthropic-orchestrator-worker":
+            keys += ("budget",)
+            fig = kb.figure("anthropic-research")
+            article += f" {fig.text} ({fig.source})"
+        pick = Pick(fw, f"tree:{leaf}", _WHY[fw], alts, Basis(keys, article))
 
-    if p.many_business_units and pick.id != "langgraph":
+    if p.supervisor_of_supervisors and pick.id != "langgraph":
         return Pick(
             "langgraph",
             "summary:large-multi-department",
-            f"One-table summary, large multi-department: LangGraph + supervisor. "
-            f"{_many_units(p)} this outranks the tree's pick for your workflow "
-            f"({kb.name_of(pick.id)}), which remains an option inside a single unit.",
+            f"{_sos_reason(p)} Its row gives LangGraph + supervisor, which outranks the tree's "
+            f"pick for your workflow ({kb.name_of(pick.id)}); that stays an option inside a "
+            "single unit.",
             (alt(pick.id, "framework", "inside one business unit, for its own team"),),
+            Basis(sos_keys(p), f"{summary_text(kb, 'large-multi-department')}."),
         )
-    if p.many_business_units:
-        why = (
-            f"{pick.why} The one-table summary agrees for many business units (large "
-            "multi-department): LangGraph + supervisor."
+    if p.supervisor_of_supervisors:
+        why = f"{pick.why} {_sos_reason(p)} Its row agrees: LangGraph + supervisor."
+        basis = Basis(
+            (*pick.basis.answers, *(k for k in sos_keys(p) if k not in pick.basis.answers)),
+            f"{pick.basis.article} {summary_text(kb, 'large-multi-department')}.",
         )
-        return Pick(pick.id, pick.rule, why, pick.alternatives)
+        return Pick(pick.id, pick.rule, why, pick.alternatives, basis)
     return pick
-
-
-def _many_units(p: Profile) -> str:
-    """The threshold in words, for the reasons that depend on it."""
-    return (
-        f"With {p.departments} business units running agents (agentlab counts "
-        f"{MANY_BUSINESS_UNITS} or more as many, whatever the organisation's size),"
-    )
-
-
-# --- monitoring ----------------------------------------------------------------------------
-
-
-def _mon_alt(tool: str, when: str) -> Alternative:
-    return Alternative(tool, "monitoring", when)
-
-
-def pick_monitoring(p: Profile, framework: str, kb: Knowledge) -> Pick:
-    def tree(leaf: str, extra: str = "") -> str:
-        return f"Monitoring tree: {_branch(kb, 'monitoring', leaf)}.{extra}"
-
-    # Stated requirements first: "must be open source" and "must self-host" are constraints that
-    # a closed SaaS cannot meet, so they outrank the ecosystem fit of "already on LangChain".
-    if p.open_source:
-        return Pick(
-            "arize-phoenix",
-            "tree:self-host-open-source",
-            tree("self-host-open-source", " A fully open-source stack can always be self-hosted."),
-            (
-                _mon_alt(
-                    "langfuse", "if MIT-licensed open source is enough and you want cost tracking"
-                ),
-            ),
-        )
-    if p.self_host:
-        extra = ""
-        if p.budget == "ample":
-            extra = (
-                " Your budget is ample, a case the tree leaves open; agentlab's rule keeps "
-                "Langfuse: self-hostable, MIT licensed, with cost tracking."
-            )
-        return Pick(
-            "langfuse",
-            "tree:self-host-limited-budget",
-            tree("self-host-limited-budget", extra),
-            (_mon_alt("arize-phoenix", "if the whole stack must be fully open source"),),
-        )
-    if p.stack == "langchain":
-        return Pick(
-            "langsmith",
-            "tree:langchain",
-            tree("langchain"),
-            (_mon_alt("langfuse", "if you later need self-hosting or open source"),),
-        )
-    if p.agent_specific:
-        return Pick(
-            "agentops",
-            "tree:agent-specific",
-            tree("agent-specific"),
-            (_mon_alt("langfuse", "if cost tracking and prompt management matter more"),),
-        )
-
-    inferred = "No monitoring preference given, so inferred: "
-    if p.large_multi_department:
-        return Pick(
-            "braintrust",
-            "infer:large-multi-department",
-            f"{inferred}a large multi-department organisation wants one enterprise suite "
-            f"(one-table summary: Braintrust). {tree('enterprise')}",
-            (_mon_alt("maxim-ai", "for the fastest enterprise rollout, with pre-release testing"),),
-        )
-    if p.agents == "learning" or p.org == "education":
-        return Pick(
-            "arize-phoenix",
-            "infer:teaching",
-            f"{inferred}the article's summary lists no monitoring tool for teaching, and Swarm "
-            "has no tracing of its own. agentlab's rule: Arize Phoenix, because it is fully "
-            "open source, runs locally for free and reads OpenTelemetry traces, so learners can "
-            "see every step without an account.",
-            (_mon_alt("langfuse", "if you also want prompt management and cost tracking"),),
-        )
-    if framework == "langgraph":
-        return Pick(
-            "langsmith",
-            "infer:langgraph-ecosystem",
-            f"{inferred}LangGraph lives in the LangChain ecosystem. {tree('langchain')}",
-            (_mon_alt("langfuse", "if you need self-hosting or open source"),),
-        )
-    if (
-        framework == "anthropic-orchestrator-worker"
-        or p.org == "research"
-        or p.workflow == "high-value-research"
-    ):
-        return Pick(
-            "arize-phoenix",
-            "infer:research",
-            f"{inferred}the one-table summary pairs high-value research with Arize Phoenix: "
-            "distributed tracing across parallel workers, fully open source.",
-            (_mon_alt("langfuse", "if per-session cost tracking is what you need most"),),
-        )
-    if framework == "autogen":
-        return Pick(
-            "agentops",
-            "infer:autogen-loops",
-            f"{inferred}AutoGen conversations can run away, and AgentOps.ai's recursive thought "
-            f"detection catches exactly that (agentlab's rule). {tree('agent-specific')}",
-            (_mon_alt("langfuse", "if cost tracking and prompt management matter more"),),
-        )
-    if p.org == "large-enterprise":
-        return Pick(
-            "braintrust",
-            "infer:enterprise",
-            f"{inferred}a large enterprise wants an all-in-one suite. {tree('enterprise')}",
-            (_mon_alt("maxim-ai", "for the fastest enterprise rollout, with pre-release testing"),),
-        )
-    return Pick(
-        "langfuse",
-        "infer:small-team",
-        f"{inferred}a small or mid-size team needs tracing and cost tracking on a small bill; "
-        "the one-table summary pairs a quick prototype / small team with Langfuse (MIT).",
-        (_mon_alt("arize-phoenix", "if the whole stack must be fully open source"),),
-    )
 
 
 # --- pattern -------------------------------------------------------------------------------
 
 
-def pick_pattern(p: Profile, kb: Knowledge) -> Pick:
-    def fits(pattern: str) -> str:
-        return f"{kb.patterns[pattern].name} fits {kb.patterns[pattern].fits}"
+def _fits(kb: Knowledge, pattern: str) -> str:
+    return f"Pattern table: {kb.patterns[pattern].name.lower()} fits {kb.patterns[pattern].fits}"
 
+
+def pick_pattern(p: Profile, kb: Knowledge) -> Pick:
     alt = Alternative
     if p.agents == "single":
         return Pick(
             "sequential",
             "rule:single-agent",
-            "A single agent has nothing to orchestrate; its steps run one after another. The "
-            "pattern list has no single-agent entry, so agentlab reports the simplest one, "
-            "sequential, and the try-it scenario is a single agent. When one agent falls "
-            "short, split it into a sequential pipeline first.",
+            "A single agent has nothing to orchestrate; its steps run one after another, so "
+            "agentlab reports the simplest pattern and the try-it scenario is a single agent. "
+            "When one agent falls short, split it into a sequential pipeline first.",
             (alt("hierarchical", "pattern", "if you later split the work into sub-teams"),),
+            Basis(
+                ("agents",),
+                "agentlab's rule: the pattern table has no single-agent entry. The article's "
+                "common-mistakes list: multi-agent from day one → single agent + solid "
+                "observability first.",
+            ),
         )
     if p.agents == "learning":
         return Pick(
             "sequential",
             "summary:teaching",
-            f"One-table summary, teaching and learning: sequential. {fits('sequential')}: "
-            "each hop is easy to follow.",
+            "Each hop is easy to follow: one agent's output is the next one's input.",
             (
                 alt(
                     kb.try_it["handoff"],
@@ -291,64 +231,67 @@ def pick_pattern(p: Profile, kb: Knowledge) -> Pick:
                     "to see Swarm's other idea, handoffs: agents passing control to each other",
                 ),
             ),
+            Basis(("agents",), f"{summary_text(kb, 'teaching')}. {_fits(kb, 'sequential')}."),
         )
-    if p.many_business_units:
+    if p.supervisor_of_supervisors:
         return Pick(
             "supervisor-of-supervisors",
             "summary:large-multi-department",
-            f"One-table summary, large multi-department: supervisor of supervisors. "
-            f"{_many_units(p)} each unit runs its own multi-agent supervisor and a "
-            "higher-level orchestrator serves all users (Databricks' architecture).",
+            f"{_sos_reason(p)} Each unit runs its own multi-agent supervisor and a higher-level "
+            "orchestrator serves all users (Databricks' architecture).",
             (alt("hierarchical", "pattern", "while a single unit pilots on its own"),),
+            Basis(sos_keys(p), f"{summary_text(kb, 'large-multi-department')}."),
         )
     pick = _workflow_pattern(p, kb)
-    if p.agents == "multi" and p.departments > 1:  # some units, but not many
-        return Pick(
-            pick.id,
-            pick.rule,
-            f"{pick.why} {p.departments} business units are below agentlab's threshold of "
-            f"{MANY_BUSINESS_UNITS} or more for a supervisor of supervisors (even in a large "
-            "enterprise): a top-level orchestrator over so few supervisors adds a layer for "
-            "little routing, so the units can share this pattern or run it side by side.",
-            (
-                *pick.alternatives,
-                alt(
-                    "supervisor-of-supervisors",
-                    "pattern",
-                    f"once {MANY_BUSINESS_UNITS} or more business units run agents",
-                ),
-            ),
+    if p.departments < 2:
+        return pick
+    if p.org == "large-enterprise":
+        extra = (
+            f"{p.departments} business units are below agentlab's threshold of "
+            f"{MANY_BUSINESS_UNITS} or more for a supervisor of supervisors: a top-level "
+            "orchestrator over so few supervisors adds a layer for little routing, so the units "
+            "can share this pattern or run it side by side."
         )
-    return pick
+        later = f"once {MANY_BUSINESS_UNITS} or more business units run agents"
+    else:
+        extra = (
+            f"You report {p.departments} business units; the article keeps the supervisor of "
+            "supervisors for large-scale, multi-department organisations, so your workflow "
+            "decides here and each unit can run this pattern side by side."
+        )
+        later = "later, if one agent platform comes to serve all the units (platform = true)"
+    return Pick(
+        pick.id,
+        pick.rule,
+        f"{pick.why} {extra}",
+        (*pick.alternatives, alt("supervisor-of-supervisors", "pattern", later)),
+        Basis((*pick.basis.answers, "org", "departments"), pick.basis.article),
+    )
 
 
 def _workflow_pattern(p: Profile, kb: Knowledge) -> Pick:
     """The pattern for a team of agents in one business unit, from its workflow."""
-
-    def fits(pattern: str) -> str:
-        return f"{kb.patterns[pattern].name} fits {kb.patterns[pattern].fits}"
-
     alt = Alternative
+    keys = ("agents", "workflow")
     if p.workflow == "complex-branching":
         return Pick(
             "hierarchical",
             "summary:complex-enterprise-workflow",
-            f"One-table summary, complex enterprise workflow: hierarchical. {fits('hierarchical')}.",
-            (
-                alt(
-                    "supervisor",
-                    "pattern",
-                    "when the work spans several domains that need checking",
-                ),
+            "Managers split the work for sub-teams that decide locally, and the pattern scales "
+            "by adding levels.",
+            (alt("supervisor", "pattern", "when the work spans several domains that need checking"),),
+            Basis(
+                keys,
+                f"{summary_text(kb, 'complex-enterprise-workflow')}. {_fits(kb, 'hierarchical')}.",
             ),
-        )
+        )  # fmt: skip
     if p.workflow == "multi-role-prototype":
         return Pick(
             "sequential",
             "summary:quick-prototype",
-            f"One-table summary, quick prototype / small team: sequential. {fits('sequential')}: "
-            "roles hand work down a line.",
+            "Roles hand work down a line: the simplest multi-agent shape, cheap and predictable.",
             (alt("hierarchical", "pattern", "when roles need a manager making local decisions"),),
+            Basis(keys, f"{summary_text(kb, 'quick-prototype')}. {_fits(kb, 'sequential')}."),
         )
     if p.workflow == "high-value-research":
         led = (
@@ -360,14 +303,19 @@ def _workflow_pattern(p: Profile, kb: Knowledge) -> Pick:
         return Pick(
             "parallel",
             "summary:high-value-research",
-            f"One-table summary, high-value research: parallel. {fits('parallel')}.{led}",
+            f"Workers take different angles on the question at once.{led}",
             (alt("sequential", "pattern", "when each finding depends on the previous one"),),
+            Basis(keys, f"{summary_text(kb, 'high-value-research')}. {_fits(kb, 'parallel')}."),
         )
     return Pick(
         "supervisor",
         "rule:conversational",
-        f"Pattern table: {fits('supervisor')}. agentlab's rule for conversation-driven flows: a "
-        "supervisor decides who speaks next and checks the result, which bounds the "
+        "A supervisor decides who speaks next and checks the result, which bounds the "
         "conversation that AutoGen would otherwise leave open.",
         (alt("parallel", "pattern", "when several agents can answer the same question at once"),),
+        Basis(
+            keys,
+            f"{_fits(kb, 'supervisor')}. agentlab's rule for conversation-driven flows (the "
+            "one-table summary has no row for them).",
+        ),
     )

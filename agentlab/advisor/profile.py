@@ -1,7 +1,8 @@
 """The advisor's input: a `Profile` of answers, validated with one-line errors.
 
 The field names and values are the non-interactive contract (`agentlab advise --profile`), so
-they do not change. Every error names the key and the values it accepts, e.g.
+they do not change; new keys are only ever added as optional, so old profile files keep working.
+Every error names the key and the values it accepts, e.g.
 ``profile: budget: expected one of "limited", "ample", got "huge"``.
 
 A profile *file* must give every key the contract does not mark optional (`REQUIRED`: agents,
@@ -10,9 +11,11 @@ org, departments, compliance, budget, and workflow when agents = "multi");
 answers, so it builds profiles without `complete` and the dataclass defaults apply. `workflow`
 is only read for a team of agents: for any other `agents` it is rejected, not silently ignored.
 
-`departments` counts the business units that will run agents. `MANY_BUSINESS_UNITS` (3) or more,
-in a team of agents, is "many business units" — the article's supervisor-of-supervisors case —
-whatever the organisation's size; see `Profile.many_business_units`.
+`departments` counts the business units that will run agents. The supervisor of supervisors is
+the article's pattern for a *large-scale, multi-department* organisation: a large enterprise with
+`MANY_BUSINESS_UNITS` (3) or more units, or an explicit `platform = true` (one agent platform
+serving several units); see `Profile.supervisor_of_supervisors`. Elsewhere many units keep the
+workflow's pick.
 """
 
 from __future__ import annotations
@@ -29,23 +32,46 @@ Workflow = Literal[
 Org = Literal["startup", "mid-size", "large-enterprise", "research", "education"]
 Budget = Literal["limited", "ample"]
 Stack = Literal["langchain", "none"]
+Role = Literal["engineer", "tech-lead", "decision-maker"]
+Provider = Literal["anthropic", "openai", "google", "other"]
 
 AGENTS: tuple[str, ...] = get_args(Agents)
 WORKFLOWS: tuple[str, ...] = get_args(Workflow)
 ORGS: tuple[str, ...] = get_args(Org)
 BUDGETS: tuple[str, ...] = get_args(Budget)
 STACKS: tuple[str, ...] = get_args(Stack)
+ROLES: tuple[str, ...] = get_args(Role)
+PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 MANY_BUSINESS_UNITS = 3
-"""From this many business units running agents, each unit gets its own supervisor and one
-orchestrator serves them all (supervisor of supervisors). agentlab's threshold: the article says
-"large multi-department" without a number. With two units a top-level orchestrator over two
-supervisors adds a layer that routes between just two teams; one supervisor-led team, or one per
-unit side by side, does the job, so two is not "many" — not even in a large enterprise."""
+"""From this many business units running agents in a large enterprise, each unit gets its own
+supervisor and one orchestrator serves them all (supervisor of supervisors). agentlab's
+threshold: the article says "large multi-department" without a number. With two units a
+top-level orchestrator over two supervisors adds a layer that routes between just two teams, so
+two is not "many" — not even in a large enterprise. Outside a large enterprise the number alone
+never decides it (a startup or a research group with several units keeps its workflow's pick);
+an explicit `platform = true` does."""
 
 REQUIRED: tuple[str, ...] = ("agents", "workflow", "org", "departments", "compliance", "budget")
 """The keys a profile file must give (`workflow` only when agents = "multi"), in contract order."""
-OPTIONAL: tuple[str, ...] = ("stack", "self_host", "open_source", "agent_specific")
+OPTIONAL: tuple[str, ...] = (
+    "stack",
+    "self_host",
+    "open_source",
+    "agent_specific",
+    "all_in_one",
+    "tooling_budget",
+    "role",
+    "platform",
+    "private_data",
+    "untrusted_input",
+    "exfiltration",
+    "provider",
+    "model",
+    "sessions_per_day",
+)
+"""Keys a profile may leave out; each defaults to the old behaviour (added keys never change
+what an older profile file gets)."""
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "agents": AGENTS,
@@ -53,8 +79,25 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "org": ORGS,
     "budget": BUDGETS,
     "stack": STACKS,
+    "role": ROLES,
+    "provider": PROVIDERS,
+    "tooling_budget": BUDGETS,
 }
-_BOOLS = ("compliance", "self_host", "open_source", "agent_specific")
+_NULLABLE = ("workflow", "role", "provider", "tooling_budget")
+"""Choice keys that may be left unset (None): not stated."""
+BOOLS: tuple[str, ...] = (
+    "compliance",
+    "self_host",
+    "open_source",
+    "agent_specific",
+    "all_in_one",
+    "platform",
+    "private_data",
+    "untrusted_input",
+    "exfiltration",
+)
+COUNTS: tuple[str, ...] = ("departments", "sessions_per_day")
+"""Whole-number keys (>= 1); sessions_per_day may be left unset."""
 
 
 def _required(key: str) -> str:
@@ -62,7 +105,7 @@ def _required(key: str) -> str:
         return f'required when agents is "multi"; expected one of {_one_of(WORKFLOWS)}'
     if key == "departments":
         return "required; expected a whole number >= 1 (business units that will run agents)"
-    if key in _BOOLS:
+    if key in BOOLS:
         return "required; expected true or false"
     return f"required; expected one of {_one_of(_CHOICES[key])}"
 
@@ -100,13 +143,37 @@ class Profile:
     compliance: bool = False
     """Regulated data or an audit trail is required: calls for the Guardrail Sandwich."""
     budget: Budget = "limited"
-    """Defaults to "limited": the cautious assumption, since multi-agent runs cost ~15x chat."""
+    """The budget for model tokens. Defaults to "limited": the cautious assumption, since
+    multi-agent runs cost ~15x chat."""
     stack: Stack = "none"
     self_host: bool = False
     open_source: bool = False
     """Monitoring must be fully open source."""
     agent_specific: bool = False
     """Needs agent-specific monitoring: session replay, loop (recursive thought) detection."""
+    all_in_one: bool = False
+    """Wants one enterprise suite for monitoring (the monitoring tree's "enterprise,
+    all-in-one" leaf: Braintrust or Maxim AI)."""
+    tooling_budget: Budget | None = None
+    """The budget for monitoring tooling (not for tokens); None: not stated. The monitoring
+    tree's self-hosting branch reads it."""
+    role: Role | None = None
+    """Who is reading: picks the article's advice by reader type. Never changes a pick."""
+    platform: bool = False
+    """One agent platform serving several business units: the supervisor of supervisors in any
+    organisation. Only read for a team of agents."""
+    private_data: bool = False
+    """The agents can reach private data (the lethal trifecta's first leg)."""
+    untrusted_input: bool = False
+    """They read untrusted content: web pages, documents, email, tool output (second leg)."""
+    exfiltration: bool = False
+    """They have a way to send data out: email, HTTP, writes others can read (third leg)."""
+    provider: Provider | None = None
+    """The model provider; when None it is read from `model`. Adds notes and alternatives."""
+    model: str | None = None
+    """The model you will run (a litellm model string): prices the cost at your volume."""
+    sessions_per_day: int | None = None
+    """Agent sessions a day in production: the volume the cost projection uses."""
 
     def __post_init__(self) -> None:
         for key, allowed in _CHOICES.items():
@@ -123,18 +190,36 @@ class Profile:
                     f'profile: workflow: only read when agents is "multi" (agents is '
                     f"{_show(self.agents)}); remove the key"
                 )
+            if value is None and key in _NULLABLE:
+                continue
             if not isinstance(value, str) or value not in allowed:
                 raise ProfileError(
                     f"profile: {key}: expected one of {_one_of(allowed)}, got {_show(value)}"
                 )
-        for key in _BOOLS:
+        for key in BOOLS:
             value = getattr(self, key)
             if not isinstance(value, bool):
                 raise ProfileError(f"profile: {key}: expected true or false, got {_show(value)}")
-        deps = self.departments
-        if isinstance(deps, bool) or not isinstance(deps, int) or deps < 1:
+        for key in COUNTS:
+            value = getattr(self, key)
+            if value is None and key != "departments":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ProfileError(
+                    f"profile: {key}: expected a whole number >= 1, got {_show(value)}"
+                )
+        model = self.model
+        if model is not None and (
+            not isinstance(model, str) or not model or model != model.strip()
+        ):
             raise ProfileError(
-                f"profile: departments: expected a whole number >= 1, got {_show(deps)}"
+                f'profile: model: expected a model name such as "gpt-4o-mini" or '
+                f'"claude-sonnet-4-5", got {_show(model)}'
+            )
+        if self.platform and self.agents == "multi" and self.departments < 2:
+            raise ProfileError(
+                "profile: platform: true means one platform serving several business units, "
+                f"but departments is {self.departments}; set departments to the number of units"
             )
 
     @classmethod
@@ -180,19 +265,59 @@ class Profile:
 
     @property
     def many_business_units(self) -> bool:
-        """A team of agents run by `MANY_BUSINESS_UNITS` or more business units, in any
-        organisation: the one-table summary's "large multi-department" row (LangGraph +
-        supervisor, supervisor of supervisors)."""
+        """A team of agents run by `MANY_BUSINESS_UNITS` or more business units (any
+        organisation). On its own this no longer decides the pattern: see
+        `supervisor_of_supervisors`."""
         return self.agents == "multi" and self.departments >= MANY_BUSINESS_UNITS
 
     @property
+    def supervisor_of_supervisors(self) -> bool:
+        """The one-table summary's "large multi-department" row (LangGraph + supervisor,
+        Braintrust, supervisor of supervisors): a large enterprise with many business units, or
+        a team of agents that is explicitly one platform serving several units."""
+        if self.agents != "multi":
+            return False
+        return self.platform or (self.org == "large-enterprise" and self.many_business_units)
+
+    @property
     def large_multi_department(self) -> bool:
-        """Many business units in a large enterprise: the one case where the enterprise
-        monitoring suite (Braintrust) is inferred from the organisation itself."""
-        return self.many_business_units and self.org == "large-enterprise"
+        """Alias of `supervisor_of_supervisors` (the summary row's name)."""
+        return self.supervisor_of_supervisors
+
+    @property
+    def lethal_trifecta(self) -> bool:
+        """Private data, untrusted input and a way out, all three: a vulnerability."""
+        return self.private_data and self.untrusted_input and self.exfiltration
+
+    @property
+    def trifecta_legs(self) -> tuple[str, ...]:
+        """The legs of the lethal trifecta this profile states, as keys."""
+        return tuple(
+            k for k in ("private_data", "untrusted_input", "exfiltration") if getattr(self, k)
+        )
+
+    @property
+    def model_provider(self) -> str | None:
+        """`provider`, or the provider read from `model`'s name; None when neither says."""
+        if self.provider is not None:
+            return self.provider
+        if self.model is None:
+            return None
+        name = self.model.lower()
+        if "claude" in name or name.startswith("anthropic/"):
+            return "anthropic"
+        if name.startswith(("gpt", "o1", "o3", "o4", "openai/", "chatgpt")):
+            return "openai"
+        if "gemini" in name or name.startswith(("vertex_ai/", "google/")):
+            return "google"
+        return "other"
 
     @property
     def has_monitoring_preference(self) -> bool:
         return (
-            self.stack == "langchain" or self.self_host or self.open_source or self.agent_specific
+            self.stack == "langchain"
+            or self.self_host
+            or self.open_source
+            or self.agent_specific
+            or self.all_in_one
         )

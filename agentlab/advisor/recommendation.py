@@ -34,6 +34,36 @@ class Alternative:
     kind: AltKind
     when: str
     """When you would pick this instead."""
+    since: bool = False
+    """From agentlab's dated note on what changed after the article, not from the article."""
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What decided a pick: the answers it rests on and the article's rule or figure behind it."""
+
+    answers: tuple[str, ...]
+    """Profile keys whose answers decided it (shown as "Because you answered ...")."""
+    article: str
+    """The article's rule, row or figure behind it, in the knowledge's words; where the article
+    is silent this says "agentlab's rule"."""
+
+
+@dataclass(frozen=True)
+class ReaderAdvice:
+    role: str
+    text: str
+    yours: bool
+    """True for the reader type the profile states."""
+
+
+@dataclass(frozen=True)
+class SinceItem:
+    """One fact of agentlab's dated note that concerns this recommendation."""
+
+    id: str
+    text: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,9 +98,29 @@ class Recommendation:
     """Rule id per pick, e.g. {"framework": "tree:multi-research", "monitoring": "infer:research"}."""
     summary_row: str | None = None
     """The id of the article's one-table summary row these picks match, if any."""
+    basis: dict[str, Basis] = field(default_factory=dict)
+    """Per pick ("framework", "monitoring", "pattern", "guardrails"): what decided it."""
+    reader_advice: tuple[ReaderAdvice, ...] = ()
+    """The article's advice by reader type: the profile's role, or every reader when unstated."""
+    notes: tuple[str, ...] = ()
+    """What other answers add (provider, business units, the trifecta): never a pick."""
+    since: tuple[SinceItem, ...] = ()
+    """agentlab's dated note, for the picks and alternatives on this card (not the article)."""
+    since_label: str = ""
 
     @property
     def frameworks_in_play(self) -> tuple[str, ...]:
         """The pick first, then framework alternatives (for the comparison-matrix rows)."""
         alts = tuple(a.id for a in self.alternatives if a.kind == "framework")
-        return (self.framework, *(a for a in alts if a != self.framework))
+        out: list[str] = [self.framework]
+        out += [a for a in alts if a not in out]
+        return tuple(out)
+
+    def picks(self) -> dict[str, str]:
+        """The picks that flip: framework, monitoring, pattern, guardrails (as one word)."""
+        return {
+            "framework": self.framework,
+            "monitoring": self.monitoring,
+            "pattern": self.pattern,
+            "guardrails": "sandwich" if self.guardrails.needed else "baseline",
+        }

@@ -7,20 +7,25 @@ printer feed events through the same functions, so they always agree.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, assert_never
 
 from rich.text import Text
 
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
+    AnyEvent,
     ApprovalDecided,
     ApprovalRequested,
-    Event,
+    BudgetUpdate,
+    CheckEnded,
+    CheckStarted,
     Handoff,
     LimitExceeded,
     LimitWarning,
     LlmCallEnded,
+    LlmCallStarted,
+    LlmDelta,
     LlmRetry,
     LoopDetected,
     Notice,
@@ -37,6 +42,16 @@ STATUS_STYLE = {
     "error": "red",
     "interrupted": "magenta",
 }
+#: How a check's verdict reads: a plain allow is green, a flag or change yellow, a refusal red.
+VERDICT_STYLE = {
+    "allow": "green",
+    "flag": "yellow",
+    "modify": "yellow",
+    "ask": "yellow",
+    "block": "red",
+    "stop": "bold red",
+}
+CHECK_MARK = "◈"  # a check's span, in the transcript and the span trees
 RESULT_LINES = 8  # a tool result longer than this is cut in the transcript
 
 
@@ -69,6 +84,20 @@ def status_style(status: str) -> str:
     return STATUS_STYLE.get(status, "")
 
 
+def verdict_text(verdict: str, by: str = "check", reason: str = "", width: int = 200) -> Text:
+    """``flag: repeated add(1,2) x3``, ``block by person: not today``: a check's verdict, who
+    decided when it was not the check itself, and why (styled by the verdict)."""
+    text = f"{verdict} by {by}" if by and by != "check" else verdict
+    if reason:
+        text += f": {clip(reason, width)}"
+    return Text(text, style=VERDICT_STYLE.get(verdict, ""))
+
+
+def checks_passed(checks: list[str]) -> str:
+    """The checks that allowed a call, compactly (``✓ loop, pii``); empty if none ran."""
+    return f"✓ {', '.join(checks)}" if checks else ""
+
+
 def cost_text(cost: float | None, unpriced_calls: int = 0) -> str:
     """Cost with unpriced usage said out loud: never "$0" for calls that have no price."""
     if unpriced_calls and not cost:
@@ -90,92 +119,122 @@ def _cut(text: str, lines: int = RESULT_LINES, chars: int = 600) -> str:
 # --- transcript -----------------------------------------------------------------------------
 
 
-def transcript(e: Event, indent: str = "", who: str = "") -> list[Text]:
+def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = False) -> list[Text]:
     """Transcript lines for one event (none for events only the gauges or tree show).
 
     ``indent`` nests workers under their lead; ``who`` prefixes the agent name (multi-agent).
+    ``in_check``: the event is on a check's span, which the consumer indents one level in.
+
+    A check's verdict is told once: by its end line (``◈ check loop · flag: ...``), so what the
+    loop check saw is not repeated; or, when a person or the scenario's policy decided, by the
+    approval lines (``? ... needs approval``, ``✓ approved by person: ...``) as before checks
+    had spans. Recordings from before then have no check spans and read as they did.
     """
     prefix = f"{who}: " if who else ""
-    if isinstance(e, SessionStarted):
-        out = [Text.assemble(("▶ ", "bold green"), (e.scenario, "bold"), f"  pattern {e.pattern}")]
-        if e.task:
-            out.append(Text(f"task: {' '.join(e.task.split())}", style="dim"))
-        return out
-    if isinstance(e, AgentStarted):
-        role = "" if e.role == "agent" else f" [{e.role}]"
-        return [Text(f"{indent}● {e.agent}{role} ({e.model})", style="bold magenta")]
-    if isinstance(e, LlmCallEnded):
-        return _llm_lines(e, indent, prefix)
-    if isinstance(e, ToolCallStarted):
-        return [
-            Text.assemble(
-                indent + prefix,
-                ("⚙ ", "yellow"),
-                (e.tool, "bold yellow"),
-                f"({clip(fmt_args(e.arguments), 300)})",
+    match e:
+        case SessionStarted():
+            out = [
+                Text.assemble(("▶ ", "bold green"), (e.scenario, "bold"), f"  pattern {e.pattern}")
+            ]
+            if e.task:
+                out.append(Text(f"task: {' '.join(e.task.split())}", style="dim"))
+            return out
+        case AgentStarted():
+            role = "" if e.role == "agent" else f" [{e.role}]"
+            return [Text(f"{indent}● {e.agent}{role} ({e.model})", style="bold magenta")]
+        case LlmCallEnded():
+            return _llm_lines(e, indent, prefix)
+        case ToolCallStarted():
+            return [
+                Text.assemble(
+                    indent + prefix,
+                    ("⚙ ", "yellow"),
+                    (e.tool, "bold yellow"),
+                    f"({clip(fmt_args(e.arguments), 300)})",
+                )
+            ]
+        case ToolCallEnded():
+            body = _cut(e.result) or "(empty)"
+            style = "red" if e.is_error else "green"
+            return [
+                Text(f"{indent}  {'↳' if i == 0 else ' '} {ln}", style=style)
+                for i, ln in enumerate(body.splitlines())
+            ]
+        case CheckEnded():
+            if e.by != "check":
+                return []  # the approval lines on this span told the decision
+            style = VERDICT_STYLE.get(e.verdict, "")
+            line = Text.assemble(
+                indent + prefix, (f"{CHECK_MARK} check ", style), (e.check, "bold")
             )
-        ]
-    if isinstance(e, ToolCallEnded):
-        body = _cut(e.result) or "(empty)"
-        style = "red" if e.is_error else "green"
-        lines = body.splitlines()
-        return [
-            Text(f"{indent}  {'↳' if i == 0 else ' '} {ln}", style=style)
-            for i, ln in enumerate(lines)
-        ]
-    if isinstance(e, ApprovalRequested):
-        return [Text(f"{indent}  ? {e.tool} needs approval ({e.agent})", style="bold yellow")]
-    if isinstance(e, ApprovalDecided):
-        verdict = f"{'✓ approved' if e.approved else '✗ denied'} by {e.by}"
-        note = f": {e.note}" if e.note else ""
-        return [Text(f"{indent}  {verdict}{note}", style="green" if e.approved else "red")]
-    if isinstance(e, AgentEnded):
-        extra = f" ({e.stop_reason})" if e.stop_reason != "completed" else ""
-        return [Text(f"{indent}◆ {e.agent} {e.status}{extra}", style=status_style(e.status))]
-    if isinstance(e, Handoff):
-        reason = f": {e.reason}" if e.reason else ""
-        return [Text(f"{indent}⇢ handoff {e.from_agent} → {e.to_agent}{reason}", style="bold cyan")]
-    if isinstance(e, LimitWarning):
-        return [
-            Text(
-                f"{indent}⚠ {e.limit} at {e.fraction:.0%} of its cap "
-                f"({fmt_value(e.limit, e.value)} of {fmt_value(e.limit, e.cap)})",
-                style="yellow",
+            line.append(" · ")
+            line.append_text(verdict_text(e.verdict, e.by, e.reason))
+            return [line]
+        case ApprovalRequested():
+            pad = "" if in_check else "  "  # a check's span is already one level in
+            return [
+                Text(f"{indent}{pad}? {e.tool} needs approval ({e.agent})", style="bold yellow")
+            ]
+        case ApprovalDecided():
+            pad = "" if in_check else "  "
+            verdict = f"{'✓ approved' if e.approved else '✗ denied'} by {e.by}"
+            note = f": {e.note}" if e.note else ""
+            style = "green" if e.approved else "red"
+            return [Text(f"{indent}{pad}{verdict}{note}", style=style)]
+        case AgentEnded():
+            extra = f" ({e.stop_reason})" if e.stop_reason != "completed" else ""
+            return [Text(f"{indent}◆ {e.agent} {e.status}{extra}", style=status_style(e.status))]
+        case Handoff():
+            reason = f": {e.reason}" if e.reason else ""
+            return [
+                Text(f"{indent}⇢ handoff {e.from_agent} → {e.to_agent}{reason}", style="bold cyan")
+            ]
+        case LimitWarning():
+            return [
+                Text(
+                    f"{indent}⚠ {e.limit} at {e.fraction:.0%} of its cap "
+                    f"({fmt_value(e.limit, e.value)} of {fmt_value(e.limit, e.cap)})",
+                    style="yellow",
+                )
+            ]
+        case LimitExceeded():
+            by = f" by {e.agent}" if e.agent else ""
+            return [
+                Text(
+                    f"{indent}■ cap reached{by}: {e.limit} {fmt_value(e.limit, e.value)} of "
+                    f"{fmt_value(e.limit, e.cap)} ({e.scope})",
+                    style="bold red",
+                )
+            ]
+        case LlmRetry():
+            then = (
+                f"retrying in {e.wait_s:g} s"
+                if e.action == "retry"
+                else f"falling back to {e.next_model}"
             )
-        ]
-    if isinstance(e, LimitExceeded):
-        by = f" by {e.agent}" if e.agent else ""
-        return [
-            Text(
-                f"{indent}■ cap reached{by}: {e.limit} {fmt_value(e.limit, e.value)} of "
-                f"{fmt_value(e.limit, e.cap)} ({e.scope})",
-                style="bold red",
-            )
-        ]
-    if isinstance(e, LlmRetry):
-        then = (
-            f"retrying in {e.wait_s:g} s"
-            if e.action == "retry"
-            else f"falling back to {e.next_model}"
-        )
-        return [
-            Text(
-                f"{indent}{prefix}↻ {e.model} attempt {e.attempt} failed ({e.error_kind}); {then}",
-                style="yellow",
-            )
-        ]
-    if isinstance(e, LoopDetected):
-        return [Text(f"{indent}↻ loop {e.action}: {e.agent}: {e.detail}", style="yellow")]
-    if isinstance(e, Notice):
-        style = {"error": "red", "warning": "yellow"}.get(e.level, "dim")
-        return [Text(f"{indent}ℹ {e.message}", style=style)]
-    if isinstance(e, SessionEnded):
-        why = f" ({e.stop_reason})" if e.stop_reason != e.status else ""
-        out = [Text(f"── {e.status}{why} ──", style="bold " + status_style(e.status))]
-        if e.error and e.status != "completed":
-            out.append(Text(e.error, style="red"))
-        return out
-    return []
+            return [
+                Text(
+                    f"{indent}{prefix}↻ {e.model} attempt {e.attempt} failed ({e.error_kind}); {then}",
+                    style="yellow",
+                )
+            ]
+        case LoopDetected():
+            if in_check:
+                return []
+            return [Text(f"{indent}↻ loop {e.action}: {e.agent}: {e.detail}", style="yellow")]
+        case Notice():
+            style = {"error": "red", "warning": "yellow"}.get(e.level, "dim")
+            return [Text(f"{indent}ℹ {e.message}", style=style)]
+        case SessionEnded():
+            why = f" ({e.stop_reason})" if e.stop_reason != e.status else ""
+            out = [Text(f"── {e.status}{why} ──", style="bold " + status_style(e.status))]
+            if e.error and e.status != "completed":
+                out.append(Text(e.error, style="red"))
+            return out
+        case LlmCallStarted() | CheckStarted() | LlmDelta() | BudgetUpdate():
+            return []  # the streamed text, the tree and the gauges show these
+        case _:
+            assert_never(e)
 
 
 def _llm_lines(e: LlmCallEnded, indent: str, prefix: str) -> list[Text]:

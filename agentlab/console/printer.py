@@ -7,7 +7,7 @@ against the caps. The same printer replays a recorded session: it only ever look
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -15,14 +15,26 @@ from rich.text import Text
 
 from agentlab.console.lines import clip, fmt_value, summary, transcript
 from agentlab.core.events import (
+    AgentEnded,
     AgentStarted,
+    AnyEvent,
+    ApprovalDecided,
+    ApprovalRequested,
     BudgetUpdate,
-    Event,
+    CheckEnded,
+    CheckStarted,
+    Handoff,
+    LimitExceeded,
+    LimitWarning,
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
+    LoopDetected,
+    Notice,
     SessionEnded,
     SessionStarted,
+    ToolCallEnded,
     ToolCallStarted,
 )
 from agentlab.core.tally import Tally
@@ -56,12 +68,13 @@ class Printer:
     def __init__(self, console: Console, *, live: bool = False) -> None:
         self.console = console
         self.depth: dict[str, int] = {}  # span id -> nesting depth (workers under their lead)
+        self.checks: set[str] = set()  # check span ids
         self.streaming: dict[str, str] = {}  # llm span -> text so far
         self.budget: BudgetUpdate | None = None
         self.last_text = ""  # the last assistant text printed (the summary does not repeat it)
         self.started = False
         self.tally = Tally()  # per-agent spend for the live line and the summary
-        self.held: list[Event] | None = None  # events that arrived while a prompt was open
+        self.held: list[AnyEvent] | None = None  # events that arrived while a prompt was open
         self.live: Live | None = None
         if live:
             self.live = Live(self._status(), console=console, refresh_per_second=12, transient=True)
@@ -122,7 +135,11 @@ class Printer:
         if self.live is not None:
             self.live.update(self._status())
 
-    def __call__(self, e: Event) -> None:
+    def _nest(self, span: str, parent: str | None) -> None:
+        # The session line is not indented; agents sit one level below what opened them.
+        self.depth[span] = self.depth.get(parent or "", -1) + 1
+
+    def __call__(self, e: AnyEvent) -> None:
         if self.held is not None:
             self.held.append(e)
             return
@@ -130,32 +147,60 @@ class Printer:
             self.started = True
             self._refresh()
         self.tally(e)
-        if isinstance(e, SessionStarted | AgentStarted | LlmCallStarted | ToolCallStarted):
-            parent = None if isinstance(e, SessionStarted) else e.parent_id
-            # The session line is not indented; agents sit one level below what opened them.
-            self.depth[e.span_id] = self.depth.get(parent or "", -1) + 1
-            if isinstance(e, LlmCallStarted):
+        match e:
+            case LlmDelta():
+                self.streaming[e.span_id] = self.streaming.get(e.span_id, "") + e.text
+                self._refresh()
+                return
+            case BudgetUpdate():
+                self.budget = e
+                self._refresh()
+                return
+            case SessionEnded():
+                self._session_ended(e)
+                return
+            case SessionStarted():
+                self._nest(e.span_id, None)
+            case LlmCallStarted():
+                self._nest(e.span_id, e.parent_id)
                 self.streaming[e.span_id] = ""
-        if isinstance(e, LlmDelta):
-            self.streaming[e.span_id] = self.streaming.get(e.span_id, "") + e.text
-            self._refresh()
-            return
-        if isinstance(e, BudgetUpdate):
-            self.budget = e
-            self._refresh()
-            return
-        if isinstance(e, LlmCallEnded):
-            self.streaming.pop(e.span_id, None)
-            if e.content.strip():
-                self.last_text = e.content
-        if isinstance(e, SessionEnded):
-            self.close()
-        for line in transcript(e, self._indent(e.span_id)):
+            case AgentStarted() | ToolCallStarted():
+                self._nest(e.span_id, e.parent_id)
+            case CheckStarted():
+                self._nest(e.span_id, e.parent_id)
+                self.checks.add(e.span_id)
+            case LlmCallEnded():
+                self.streaming.pop(e.span_id, None)
+                if e.content.strip():
+                    self.last_text = e.content
+            case (
+                AgentEnded()
+                | ToolCallEnded()
+                | CheckEnded()
+                | ApprovalRequested()
+                | ApprovalDecided()
+                | Handoff()
+                | LimitWarning()
+                | LimitExceeded()
+                | LoopDetected()
+                | Notice()
+                | LlmRetry()
+            ):
+                pass
+            case _:
+                assert_never(e)
+        self._print(e)
+
+    def _print(self, e: AnyEvent) -> None:
+        in_check = e.span_id in self.checks
+        for line in transcript(e, self._indent(e.span_id), in_check=in_check):
             self.console.print(line, highlight=False)
-        if isinstance(e, SessionEnded):
-            if e.final_output and e.final_output != self.last_text:
-                self.console.print(Text(e.final_output), highlight=False)
-            self.console.print(
-                summary(self.tally.totals(), e.status, e.stop_reason, e.session_id),
-                highlight=False,
-            )
+
+    def _session_ended(self, e: SessionEnded) -> None:
+        self.close()
+        self._print(e)
+        if e.final_output and e.final_output != self.last_text:
+            self.console.print(Text(e.final_output), highlight=False)
+        self.console.print(
+            summary(self.tally.totals(), e.status, e.stop_reason, e.session_id), highlight=False
+        )

@@ -12,7 +12,14 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from agentlab.console.lines import STATUS_STYLE, fmt_cost, fmt_value
+from agentlab.console.lines import (
+    CHECK_MARK,
+    STATUS_STYLE,
+    checks_passed,
+    fmt_cost,
+    fmt_value,
+    verdict_text,
+)
 from agentlab.errors import ScenarioError
 from agentlab.services import session_row
 
@@ -155,15 +162,26 @@ def span_label(span: dict[str, Any]) -> Text:
     if span.get("end_mono") is not None and span.get("start_mono") is not None:
         dur = f" {1000 * (span['end_mono'] - span['start_mono']):.0f}ms"
     style = STATUS_STYLE.get(span.get("status") or "", "")
+    passed = checks_passed(attrs.get("agentlab.checks") or [])
+    passed = f" {passed}" if passed else ""
     if kind == "llm":
         toks = f" {attrs.get('gen_ai.usage.input_tokens', 0)}→{attrs.get('gen_ai.usage.output_tokens', 0)} tok"
         est_in = attrs.get("agentlab.usage.estimated_input_tokens")
         if est_in is not None:  # the provider's usage won; the local count beside it
             est_out = attrs.get("agentlab.usage.estimated_output_tokens", 0)
             toks += f" (local estimate {est_in}→{est_out})"
-        return Text(f"chat {span.get('name')}{toks}{dur}", style=style)
+        return Text(f"chat {span.get('name')}{toks}{dur}{passed}", style=style)
     if kind == "tool":
-        return Text(f"tool {span.get('name')}{dur}", style=style)
+        return Text(f"tool {span.get('name')}{dur}{passed}", style=style)
+    if kind == "check" and attrs.get("agentlab.check.verdict"):
+        text = Text(f"{CHECK_MARK} check {span.get('name')} · ", style=style)
+        verdict = verdict_text(
+            attrs["agentlab.check.verdict"],
+            attrs.get("agentlab.check.by", "check"),
+            attrs.get("agentlab.check.reason", ""),
+            120,
+        )
+        return text.append_text(verdict).append(dur)
     if kind == "agent":
         return Text(f"agent {span.get('name')}{dur}", style="bold " + style)
     return Text(f"{kind} {span.get('name')}{dur}", style=style)

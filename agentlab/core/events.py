@@ -179,6 +179,12 @@ class LlmCallStarted(Event, kw_only=True):
     tools: list[str] = msgspec.field(default_factory=list)
     max_tokens: int | None = None
     step: int = 0
+    #: Storage only (live events carry the whole conversation in ``messages``): the stored
+    #: event's ``messages`` are what is new since the model call ``prefix_id`` (an event id),
+    #: whose first ``prefix_len`` messages come first. The store rebuilds the whole list on
+    #: load, so a conversation is stored once and storage grows linearly with the steps.
+    prefix_id: str = ""
+    prefix_len: int = 0
 
 
 class LlmCallEnded(Event, kw_only=True):
@@ -379,6 +385,13 @@ AnyEvent: TypeAlias = (
     | LoopDetected
     | Notice
 )
+
+#: The events that open a span (their class has ``opens`` set), for code typed on span starts.
+SpanStartEvent: TypeAlias = (
+    SessionStarted | AgentStarted | LlmCallStarted | ToolCallStarted | CheckStarted
+)
+#: The events that close a span (their class has ``closes = True``).
+SpanEndEvent: TypeAlias = SessionEnded | AgentEnded | LlmCallEnded | ToolCallEnded | CheckEnded
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 for _cls in AnyEvent.__args__:

@@ -184,26 +184,30 @@ def _litellm() -> Any:
     return litellm
 
 
-def preload(count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,)) -> None:
-    """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: import litellm
-    (seconds), load the tokenizers of ``count_as`` models, and make one instant lab call (the
-    first call through litellm sets up lazily for ~0.4 s). Safe to call again: cheap then."""
-    if any(not is_lab(m) for m in count_as):
-        _litellm()
-        # The OpenAI client (litellm's route for OpenAI and every OpenAI-compatible server)
-        # imports its chat resources on the first request (~1-2 s of CPU): pay it here, not
-        # inside the first call's time-to-first-token clock.
-        import openai.resources.chat.completions  # noqa: F401
-    if _preloaded:
-        return
-    _litellm()
+def preload(
+    count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,), *, real_models: bool = False
+) -> None:
+    """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: load the
+    tokenizers of ``count_as`` models and, when real models will be called, import litellm
+    (seconds) and make one instant call through it (its first call sets up lazily for ~0.4 s).
+    Lab models never touch litellm, so a lab-only run skips all of that. Cheap when repeated."""
     for model in count_as:
         tokens.count_text("warm up", model)
+    if not real_models:
+        return
+    litellm = _litellm()
+    # The OpenAI client (litellm's route for OpenAI and every OpenAI-compatible server) imports
+    # its chat resources on the first request (~1-2 s of CPU): pay it here, not inside the
+    # first call's time-to-first-token clock.
+    import openai.resources.chat.completions  # noqa: F401
+
+    if _preloaded:
+        return
     # Sync on purpose: this may run in a helper thread, and litellm's logging worker binds to
     # the event loop of its first async call. With a tool, because litellm imports its MCP
     # support (~0.5 s) on the first call that passes tools=.
     warm_tool = {"type": "function", "function": {"name": "noop", "parameters": {"type": "object"}}}
-    _litellm().completion(
+    litellm.completion(
         model="lab/auto", messages=[{"role": "user", "content": "hi"}], tools=[warm_tool]
     )
     _preloaded.append(True)

@@ -7,15 +7,32 @@ session's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
-    Event,
+    AnyEvent,
+    ApprovalDecided,
+    ApprovalRequested,
+    BudgetUpdate,
+    CheckEnded,
+    CheckStarted,
+    Handoff,
+    LimitExceeded,
+    LimitWarning,
     LlmCallEnded,
+    LlmCallStarted,
+    LlmDelta,
+    LlmRetry,
+    LoopDetected,
+    Notice,
+    SessionEnded,
+    SessionStarted,
     ToolCallEnded,
+    ToolCallStarted,
 )
 
 
@@ -59,30 +76,52 @@ class Tally:
 
     agents: dict[str, AgentTally] = field(default_factory=dict)
 
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, AgentStarted):
-            a = self._get(event.agent)
-            a.model, a.role, a.parent = event.model, event.role, event.parent_agent
-            a.runs += 1
-            a.status = "running" if a.status in ("running", "completed") else a.status
-        elif isinstance(event, AgentEnded):
-            a = self._get(event.agent)
-            # An agent that ran several times reports its worst outcome.
-            if a.status == "running" or _RANK[event.status] > _RANK.get(a.status, 0):
-                a.status = event.status
-        elif isinstance(event, LlmCallEnded):
-            a = self._get(event.agent)
-            a.input_tokens += event.input_tokens
-            a.output_tokens += event.output_tokens
-            if event.status == "completed":
-                a.steps += 1
-            if event.cost_usd is None:
+    def __call__(self, event: AnyEvent) -> None:
+        match event:
+            case AgentStarted():
+                a = self._get(event.agent)
+                a.model, a.role, a.parent = event.model, event.role, event.parent_agent
+                a.runs += 1
+                a.status = "running" if a.status in ("running", "completed") else a.status
+            case AgentEnded():
+                a = self._get(event.agent)
+                # An agent that ran several times reports its worst outcome.
+                if a.status == "running" or _RANK[event.status] > _RANK.get(a.status, 0):
+                    a.status = event.status
+            case LlmCallEnded():
+                a = self._get(event.agent)
+                a.input_tokens += event.input_tokens
+                a.output_tokens += event.output_tokens
                 if event.status == "completed":
-                    a.unpriced_calls += 1
-            else:
-                a.cost_usd += event.cost_usd
-        elif isinstance(event, ToolCallEnded):
-            self._get(event.agent).tool_calls += 1
+                    a.steps += 1
+                if event.cost_usd is None:
+                    if event.status == "completed":
+                        a.unpriced_calls += 1
+                else:
+                    a.cost_usd += event.cost_usd
+            case ToolCallEnded():
+                self._get(event.agent).tool_calls += 1
+            case (
+                SessionStarted()
+                | SessionEnded()
+                | LlmCallStarted()
+                | ToolCallStarted()
+                | CheckStarted()
+                | CheckEnded()
+                | LlmDelta()
+                | ApprovalRequested()
+                | ApprovalDecided()
+                | Handoff()
+                | BudgetUpdate()
+                | LimitWarning()
+                | LimitExceeded()
+                | LoopDetected()
+                | Notice()
+                | LlmRetry()
+            ):
+                pass  # spend is counted where calls end
+            case _:
+                assert_never(event)
 
     def _get(self, name: str) -> AgentTally:
         if name not in self.agents:
@@ -107,8 +146,63 @@ class Tally:
         return [a.to_dict() for a in self.agents.values()]
 
 
-def tally_events(events: list[Event]) -> Tally:
+def tally_events(events: Iterable[AnyEvent]) -> Tally:
     t = Tally()
     for e in events:
         t(e)
     return t
+
+
+def with_budget_updates(events: list[AnyEvent]) -> list[AnyEvent]:
+    """``events`` with a budget snapshot after every finished model and tool call, worked out
+    from the calls (the recorder stores no snapshots: they follow from the calls). ``used`` is
+    the session's spend so far (``wall_time_s`` since the session started), ``caps`` the
+    session's caps as recorded at its start, ``agent_used`` the calling agent's own spend."""
+    tally = Tally()
+    caps: dict[str, float] = {}
+    started: float | None = None
+    out: list[AnyEvent] = []
+    pending: BudgetUpdate | None = None
+    for e in events:
+        if pending is not None and not isinstance(e, LimitWarning):
+            out.append(pending)  # after the call's warnings, as the live run emits them
+            pending = None
+        out.append(e)
+        tally(e)
+        if isinstance(e, SessionStarted):
+            started = e.ts
+            raw = e.config.get("caps") if isinstance(e.config, dict) else None
+            caps = {k: float(v) for k, v in (raw or {}).items()}
+        elif isinstance(e, LlmCallEnded | ToolCallEnded):
+            pending = _snapshot(e, tally, caps, started)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _snapshot(
+    e: LlmCallEnded | ToolCallEnded, tally: Tally, caps: dict[str, float], started: float | None
+) -> BudgetUpdate:
+    t = tally.totals()
+    used = {k: float(t[k]) for k in ("input_tokens", "output_tokens", "total_tokens", "steps")}
+    used["tool_calls"] = float(t["tool_calls"])
+    used["cost_usd"] = float(t["cost_usd"])
+    used["wall_time_s"] = round(e.ts - started, 3) if started is not None else 0.0
+    mine = tally.agents.get(e.agent)
+    agent_used = {}
+    if mine is not None:
+        agent_used = {
+            k: float(v)
+            for k, v in mine.to_dict().items()
+            if k in ("steps", "tool_calls", "input_tokens", "output_tokens", "cost_usd") and v
+        }
+    return BudgetUpdate(
+        session_id=e.session_id,
+        span_id=e.span_id,
+        ts=e.ts,
+        mono=e.mono,
+        agent=e.agent,
+        used=used,
+        caps=dict(caps),
+        agent_used=agent_used,
+    )

@@ -1,9 +1,11 @@
 """Exports of a recorded session: JSONL (lossless events) and OTLP/HTTP JSON (traces).
 
 The OTLP document can be POSTed to any collector's ``/v1/traces`` (Phoenix, Langfuse, Jaeger…).
-Span attributes follow the OpenTelemetry GenAI semantic conventions; token usage appears as
-``gen_ai.usage.*`` on ``chat`` spans only, so a backend that sums it counts each call once (the
-session span carries the totals as ``agentlab.usage.*``).
+Span names and attributes come from :mod:`agentlab.core.semconv` (the OpenTelemetry GenAI
+semantic conventions, as the recorder stored them); token usage appears as ``gen_ai.usage.*``
+on ``chat`` spans only, so a backend that sums it counts each call once (the session span carries
+the totals as ``agentlab.usage.*``). Point events (handoffs, cap warnings, loops, approvals,
+notices) ride on their span as OTLP span events.
 """
 
 from __future__ import annotations
@@ -17,18 +19,15 @@ from typing import Any
 from sqlite_utils import Database
 
 import agentlab
-from agentlab.core.events import AnyEvent, event_from_dict
+from agentlab.core import semconv
+from agentlab.core.events import AnyEvent, encode, event_from_dict
 from agentlab.errors import UsageError
-from agentlab.store.queries import get_spans, require_session
+from agentlab.store.queries import get_events, get_spans, require_session
 
 SPAN_KIND_INTERNAL = 1
 SPAN_KIND_CLIENT = 3
 STATUS_OK = 1
 STATUS_ERROR = 2
-
-# Point events worth showing on a trace, as OTLP span events (budget updates are too chatty).
-SPAN_EVENT_KINDS = ("handoff", "limit_warning", "limit_exceeded", "loop_detected", "notice")
-_COMMON_FIELDS = {"id", "session_id", "span_id", "ts", "mono", "kind"}
 
 # Past this gap between wall-clock and monotonic-derived times, the clock jumped or the
 # session spans processes: use wall-clock times as recorded.
@@ -36,11 +35,11 @@ _MAX_CLOCK_SKEW_S = 60.0
 
 
 def export_jsonl(db: Database, session_id: str) -> Iterator[str]:
-    """One line per recorded event (each ending in ``\\n``), in order: ``Event.to_dict()`` JSON
-    exactly as stored, so ``event_from_dict(json.loads(line))`` gives back an equal event."""
+    """One line per recorded event (each ending in ``\\n``), in order: the event's JSON exactly
+    as stored, so ``events.decode(line)`` gives back an equal event."""
     sid = require_session(db, session_id)["id"]
-    for (data,) in db.execute("SELECT data FROM events WHERE session_id = ? ORDER BY seq", [sid]):
-        yield data + "\n"
+    for event in get_events(db, sid):
+        yield encode(event).decode() + "\n"
 
 
 def read_jsonl(path: Path) -> list[AnyEvent]:
@@ -123,17 +122,6 @@ class _Clock:
         return str(round(seconds * 1_000_000_000))
 
 
-def _name(span: dict[str, Any]) -> str:
-    kind, name = span["kind"], span["name"]
-    prefix = {
-        "session": "session",
-        "agent": "invoke_agent",
-        "llm": "chat",
-        "tool": "execute_tool",
-    }.get(kind, kind)
-    return f"{prefix} {name}" if name else prefix
-
-
 def _status(span: dict[str, Any]) -> dict[str, Any]:
     status = span["status"]
     attrs = span["attributes"]
@@ -171,21 +159,15 @@ def export_otlp(db: Database, session_id: str) -> dict[str, Any]:
     last_ts, last_mono = last if last else (session["ended_at"] or session["started_at"], None)
 
     span_events: dict[str, list[dict[str, Any]]] = {}
-    placeholders = ", ".join("?" for _ in SPAN_EVENT_KINDS)
-    for kind, ev_span, ts, data in db.execute(
-        f"SELECT kind, span_id, ts, data FROM events WHERE session_id = ? "
-        f"AND kind IN ({placeholders}) ORDER BY seq",
-        [sid, *SPAN_EVENT_KINDS],
-    ):
-        fields = json.loads(data)
-        attrs = {f"agentlab.{k}": v for k, v in fields.items() if k not in _COMMON_FIELDS}
-        owner = ev_span if ev_span in known else root
-        if owner is None:
+    for event in get_events(db, sid):
+        attrs = semconv.span_event(event)
+        owner = event.span_id if event.span_id in known else root
+        if attrs is None or owner is None:
             continue
         span_events.setdefault(owner, []).append(
             {
-                "timeUnixNano": clock.ns(ts, fields.get("mono")),
-                "name": kind,
+                "timeUnixNano": clock.ns(event.ts, event.mono),
+                "name": event.kind,
                 "attributes": otlp_attributes(attrs),
             }
         )
@@ -207,7 +189,7 @@ def export_otlp(db: Database, session_id: str) -> dict[str, Any]:
                 "traceId": trace,
                 "spanId": span_id(sid, s["id"]),
                 "parentSpanId": span_id(sid, parent) if parent else "",
-                "name": _name(s),
+                "name": semconv.span_name(s["kind"], s["name"]),
                 "kind": SPAN_KIND_CLIENT if s["kind"] == "llm" else SPAN_KIND_INTERNAL,
                 "startTimeUnixNano": clock.ns(s["start_ts"], s["start_mono"]),
                 "endTimeUnixNano": end,

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from agentlab.core.events import Event, event_from_dict
+from agentlab.core import semconv
+from agentlab.core.events import AnyEvent, BudgetUpdate, LlmCallStarted, decode
+from agentlab.core.tally import with_budget_updates
 
 
 class SessionNotFoundError(LookupError):
@@ -91,7 +93,9 @@ def require_session(db: Database, session_id: str) -> dict[str, Any]:
 
 
 def get_spans(db: Database, session_id: str) -> list[dict[str, Any]]:
-    """The session's spans (full id) in start order, ``attributes`` parsed."""
+    """The session's spans (full id) in start order, ``attributes`` parsed. Span rows store the
+    tree only; their OpenTelemetry attributes are worked out from the session's events with
+    :mod:`agentlab.core.semconv` (rows written by older versions kept theirs: used as stored)."""
     rows = db.query(
         "SELECT * FROM spans WHERE session_id = ? ORDER BY start_ts, rowid", [session_id]
     )
@@ -99,10 +103,63 @@ def get_spans(db: Database, session_id: str) -> list[dict[str, Any]]:
     for row in rows:
         row["attributes"] = json.loads(row["attributes"]) if row["attributes"] else {}
         out.append(row)
+    if any(not row["attributes"] for row in out):
+        derived = span_attributes(get_events(db, session_id))
+        for row in out:
+            if not row["attributes"]:
+                row["attributes"] = derived.get(row["id"], {})
     return out
 
 
-def get_events(db: Database, session_id: str) -> list[Event]:
-    """The session's recorded events (full id), rebuilt as dataclasses, in order."""
-    rows = db.execute("SELECT data FROM events WHERE session_id = ? ORDER BY seq", [session_id])
-    return [event_from_dict(json.loads(data)) for (data,) in rows]
+def span_attributes(events: list[AnyEvent]) -> dict[str, dict[str, Any]]:
+    """Each span's attributes (start and end merged), from its start and end events."""
+    attrs: dict[str, dict[str, Any]] = {}
+    for e in events:
+        if e.opens is not None:
+            attrs[e.span_id] = dict(semconv.span_start(e).attributes)  # type: ignore[arg-type]
+        elif e.closes:
+            attrs.setdefault(e.span_id, {}).update(semconv.span_end(e))  # type: ignore[arg-type]
+    return attrs
+
+
+def get_events(db: Database, session_id: str) -> list[AnyEvent]:
+    """The session's recorded events (full id), in order, exactly as they were emitted.
+
+    Stored rows are compact (see :mod:`agentlab.store.recorder`): the columns give back
+    ``kind``, ids and time, model calls get their whole conversation back from the call their
+    prefix points at. Budget snapshots are not stored (``replayable`` adds them back). Rows written whole by
+    older versions (their JSON starts with ``kind`` or ``session_id``) decode as they are; unknown
+    keys are ignored and missing ones defaulted."""
+    rows = db.execute(
+        "SELECT id, span_id, kind, ts, data FROM events WHERE session_id = ? ORDER BY seq",
+        [session_id],
+    )
+    sid = json.dumps(session_id)
+    events: list[AnyEvent] = []
+    sent: dict[str, list[dict[str, Any]]] = {}
+    for id_, span, kind, ts, data in rows:
+        if data.startswith(_WHOLE):
+            e = decode(data)
+        else:
+            head = (
+                f'{{"kind":"{kind}","id":"{id_}","session_id":{sid},"span_id":"{span}","ts":{ts!r}'
+            )
+            e = decode(head + ("}" if data == "{}" else "," + data[1:]))
+        if isinstance(e, LlmCallStarted):
+            if e.prefix_id:
+                e.messages = sent.get(e.prefix_id, [])[: e.prefix_len] + e.messages
+                e.prefix_id, e.prefix_len = "", 0
+            sent[e.id] = e.messages
+        events.append(e)
+    return events
+
+
+_WHOLE = ('{"kind"', '{"session_id"')
+
+
+def replayable(events: list[AnyEvent]) -> list[AnyEvent]:
+    """Events to play back through the live views: with the budget snapshots the recorder
+    leaves out worked out from the calls (recordings that stored them keep theirs)."""
+    if any(isinstance(e, BudgetUpdate) for e in events):
+        return events
+    return with_budget_updates(events)

@@ -1,34 +1,63 @@
 """The recorder: an EventBus subscriber that writes a session to SQLite as it happens.
 
-Each event is one short transaction (its ``events`` row plus the span/session row it opens,
-closes or counts), so a killed run leaves everything up to its last event, replayable.
-Streamed text (``llm_delta``) is not stored: the final text is on ``llm_call_ended``.
+Writes are grouped by step: events are buffered and committed in one short transaction when a
+model call starts (the moment an agent waits), when a person is asked, when an agent or the
+session ends, and at most every :data:`MAX_BUFFERED` events — so a killed run keeps everything up
+to its last committed step (at most the step in flight is lost) and a step costs one commit, not
+one per event. Streamed text (``llm_delta``) and budget snapshots are not stored: the final text
+is on ``llm_call_ended``, and the budget at any point is worked out from the calls on load.
+
+What is stored is compact: an event's ``kind``, ids and time live in their columns, not again in
+its JSON; fields at their defaults are left out; and a model call stores only the messages that
+are new since the same agent's previous call (``prefix_id``/``prefix_len``), so a conversation is
+stored once. :func:`agentlab.store.queries.get_events` gives back the events exactly as emitted.
+
+Secrets never reach the database: the parts of an event that can hold them (config, tool
+arguments, messages, usage, check details) are checked for secret-looking keys, and only an event
+that has one is copied with those values replaced. Span rows hold the tree (ids, kinds, names,
+times, status); their OpenTelemetry attributes are worked out from the events when read.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
 import threading
-from typing import Any
+from typing import Any, TypeVar, assert_never
 
+import msgspec
 from sqlite_utils import Database
 
+from agentlab.core import semconv
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
+    AnyEvent,
+    ApprovalDecided,
+    ApprovalRequested,
+    BudgetUpdate,
+    CheckEnded,
+    CheckStarted,
     Event,
+    Handoff,
+    LimitExceeded,
+    LimitWarning,
     LlmCallEnded,
     LlmCallStarted,
+    LlmDelta,
+    LlmRetry,
+    LoopDetected,
+    Notice,
     SessionEnded,
     SessionStarted,
+    SpanEndEvent,
+    SpanStartEvent,
     ToolCallEnded,
     ToolCallStarted,
 )
 from agentlab.store.txn import write_txn
-
-NOT_STORED = frozenset({"llm_delta"})
 
 # Values under these keys (any depth, case-insensitive) never reach the database.
 SECRET_KEYS = frozenset(
@@ -49,8 +78,11 @@ SECRET_KEYS = frozenset(
 )
 REDACTED = "[redacted]"
 
-# Span attributes repeat some event text for trace viewers; the full text stays in the event.
-MAX_ATTR_TEXT = 8192
+E = TypeVar("E", bound=Event)
+
+# For a value msgspec cannot encode (events are typed, but ``Any`` parts may hold anything): a
+# recording with its text beats a recorder that fails and stops recording.
+_lenient = msgspec.json.Encoder(enc_hook=str)
 
 
 def to_json(value: Any) -> str:
@@ -60,155 +92,131 @@ def to_json(value: Any) -> str:
 def redact(value: Any) -> Any:
     """A copy of ``value`` with secret-looking keys' values replaced (dicts/lists, any depth)."""
     if isinstance(value, dict):
-        return {
-            k: REDACTED
-            if isinstance(k, str) and _is_secret_key(k) and value[k] not in (None, "")
-            else redact(v)
-            for k, v in value.items()
-        }
+        return {k: REDACTED if _is_secret(k, v) else redact(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
 
 
-def _is_secret_key(key: str) -> bool:
+def has_secret(value: Any) -> bool:
+    """True if :func:`redact` would change ``value``: a walk, no copy. It runs over every
+    conversation sent to a model, so it is written for speed (plain loops, key verdicts
+    cached)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and _secret_key(k) and v not in (None, ""):
+                return True
+            if isinstance(v, dict | list) and has_secret(v):
+                return True
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, dict | list) and has_secret(v):
+                return True
+    return False
+
+
+def _is_secret(key: Any, value: Any) -> bool:
+    return isinstance(key, str) and _secret_key(key) and value not in (None, "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
     key = key.lower()
     return key in SECRET_KEYS or key.endswith(("_api_key", "-api-key"))
 
 
-def _text(value: str) -> str:
-    if len(value) <= MAX_ATTR_TEXT:
-        return value
-    return value[:MAX_ATTR_TEXT] + f"… [{len(value) - MAX_ATTR_TEXT} more chars]"
+def stored_form(event: AnyEvent) -> AnyEvent | None:
+    """The event as it is stored: ``event`` itself, a copy without its secrets, or None for
+    events that are not stored."""
+    match event:
+        case SessionStarted():
+            return _scrubbed(event, config=event.config)
+        case SessionEnded():
+            return _scrubbed(event, usage=event.usage)
+        case LlmCallStarted():
+            return _scrubbed(event, messages=event.messages)
+        case LlmCallEnded():
+            return _scrubbed(event, tool_calls=event.tool_calls)
+        case ToolCallStarted() | ApprovalRequested():
+            return _scrubbed(event, arguments=event.arguments)
+        case CheckEnded():
+            return _scrubbed(event, detail=event.detail)
+        case LlmDelta():
+            return None
+        case BudgetUpdate():
+            return None  # derived from the calls on load (queries.with_budget_updates)
+        case (
+            AgentStarted()
+            | AgentEnded()
+            | ToolCallEnded()
+            | CheckStarted()
+            | ApprovalDecided()
+            | Handoff()
+            | LimitWarning()
+            | LimitExceeded()
+            | LoopDetected()
+            | Notice()
+            | LlmRetry()
+        ):
+            return event  # text and numbers only: no keys to hide a secret under
+        case _:
+            assert_never(event)
 
 
-def provider_of(model: str) -> str | None:
-    """``gen_ai.provider.name`` guessed from a litellm model string."""
-    if "/" in model:
-        return model.split("/", 1)[0]
-    if model.startswith(("gpt-", "o1", "o3", "o4", "chatgpt")):
-        return "openai"
-    if model.startswith("claude"):
-        return "anthropic"
-    if model.startswith("gemini"):
-        return "gemini"
-    return None
+def _scrubbed(event: E, **parts: Any) -> E:
+    dirty = {name: redact(value) for name, value in parts.items() if has_secret(value)}
+    return msgspec.structs.replace(event, **dirty) if dirty else event
 
 
-def _attrs(**items: Any) -> dict[str, Any]:
-    """Attribute dict without empty values (keys use dots, hence the ``__`` spelling)."""
-    return {k.replace("__", "."): v for k, v in items.items() if v is not None and v != ""}
+#: Commit at least every this many buffered events (a long tool-heavy turn still lands).
+MAX_BUFFERED = 64
+
+#: Fields whose values live in the events table's columns, not in its JSON.
+_COLUMNS = frozenset({"kind", "id", "session_id", "span_id", "ts"})
 
 
-def span_start_attributes(event: Event) -> tuple[str, str | None, dict[str, Any]]:
-    """(span name, agent, attributes) for a span-start event. GenAI semconv keys where one
-    exists, ``agentlab.*`` otherwise."""
-    if isinstance(event, SessionStarted):
-        return (
-            event.scenario,
-            None,
-            _attrs(
-                agentlab__session__id=event.session_id,
-                agentlab__scenario=event.scenario,
-                agentlab__scenario_path=event.scenario_path,
-                agentlab__pattern=event.pattern,
-                agentlab__task=_text(event.task),
-            ),
-        )
-    if isinstance(event, AgentStarted):
-        return (
-            event.agent,
-            event.agent,
-            _attrs(
-                gen_ai__operation__name="invoke_agent",
-                gen_ai__agent__name=event.agent,
-                gen_ai__request__model=event.model,
-                gen_ai__provider__name=provider_of(event.model),
-                agentlab__agent__role=event.role,
-                agentlab__agent__parent=event.parent_agent,
-                agentlab__agent__input=_text(event.input),
-            ),
-        )
-    if isinstance(event, LlmCallStarted):
-        return (
-            event.model,
-            event.agent,
-            _attrs(
-                gen_ai__operation__name="chat",
-                gen_ai__request__model=event.model,
-                gen_ai__provider__name=provider_of(event.model),
-                gen_ai__agent__name=event.agent,
-                gen_ai__request__max_tokens=event.max_tokens,
-                agentlab__step=event.step,
-                agentlab__tools=list(event.tools) or None,
-            ),
-        )
-    if isinstance(event, ToolCallStarted):
-        return (
-            event.tool,
-            event.agent,
-            _attrs(
-                gen_ai__operation__name="execute_tool",
-                gen_ai__tool__name=event.tool,
-                gen_ai__tool__call__id=event.call_id,
-                gen_ai__tool__type="function",
-                gen_ai__agent__name=event.agent,
-                gen_ai__tool__call__arguments=_text(to_json(redact(event.arguments))),
-            ),
-        )
-    # A span kind with no start handler yet: keep it generic.
-    return event.kind, getattr(event, "agent", None), {}
+@functools.cache
+def _defaults(cls: type) -> dict[str, Any]:
+    """Each field's default value (an empty container for a factory): left out when stored."""
+    out: dict[str, Any] = {}
+    for f in msgspec.structs.fields(cls):
+        if f.default is not msgspec.NODEFAULT:
+            out[f.name] = f.default
+        elif f.default_factory is not msgspec.NODEFAULT:
+            out[f.name] = f.default_factory()
+    return out
 
 
-def span_end_update(event: Event) -> tuple[str, dict[str, Any]]:
-    """(status, attributes to merge) for a span-end event."""
-    if isinstance(event, SessionEnded):
-        return event.status, _attrs(
-            agentlab__status=event.status,
-            agentlab__stop_reason=event.stop_reason,
-            agentlab__error=event.error,
-            agentlab__final_output=_text(event.final_output),
-        )
-    if isinstance(event, AgentEnded):
-        return event.status, _attrs(
-            agentlab__status=event.status,
-            agentlab__stop_reason=event.stop_reason,
-            agentlab__agent__output=_text(event.output),
-            agentlab__error=event.error,
-        )
-    if isinstance(event, LlmCallEnded):
-        return event.status, _attrs(
-            gen_ai__response__model=event.model,
-            gen_ai__response__finish_reasons=[event.finish_reason] if event.finish_reason else None,
-            gen_ai__usage__input_tokens=event.input_tokens,
-            gen_ai__usage__output_tokens=event.output_tokens,
-            agentlab__cost_usd=event.cost_usd,
-            agentlab__unpriced=True if event.cost_usd is None else None,
-            agentlab__response__content=_text(event.content),
-            agentlab__response__tool_calls=[_call_name(c) for c in event.tool_calls] or None,
-            agentlab__error=event.error,
-            agentlab__usage__estimated_input_tokens=event.estimated_input_tokens,
-            agentlab__usage__estimated_output_tokens=event.estimated_output_tokens,
-        )
-    if isinstance(event, ToolCallEnded):
-        return ("error" if event.is_error else "completed"), _attrs(
-            gen_ai__tool__call__result=_text(event.result),
-            agentlab__tool__is_error=event.is_error,
-        )
-    return "completed", {}
+def compact(event: AnyEvent) -> bytes:
+    """The event's stored JSON: no column fields, no defaults (``queries`` puts them back)."""
+    defaults = _defaults(type(event))
+    body = {
+        k: v
+        for k, v in msgspec.structs.asdict(event).items()
+        if k not in _COLUMNS and (k not in defaults or v != defaults[k])
+    }
+    try:
+        return encode_body(body)
+    except TypeError:
+        return _lenient.encode(body)
 
 
-def _call_name(call: dict[str, Any]) -> str:
-    fn = call.get("function")
-    if isinstance(fn, dict) and fn.get("name"):
-        return str(fn["name"])
-    return str(call.get("name", "?"))
+encode_body = msgspec.json.Encoder().encode
+
+
+def _commits(e: AnyEvent) -> bool:
+    """Events after which the buffer is committed: an agent is about to wait (a model call, a
+    person), or something ended."""
+    return isinstance(
+        e, LlmCallStarted | ApprovalRequested | SessionStarted | SessionEnded | AgentEnded
+    )
 
 
 class Recorder:
     """Writes events to the database as they arrive. Subscribe it to an ``EventBus``.
 
-    The recorder does not own ``db``: ``close()`` detaches it, the caller closes the database.
+    The recorder does not own ``db``: ``close()`` commits what is buffered and detaches it; the
+    caller closes the database.
     """
 
     def __init__(self, db: Database) -> None:
@@ -218,40 +226,114 @@ class Recorder:
         self._closed = False
         self._pid = os.getpid()
         self._host = socket.gethostname()
+        self._buffer: list[AnyEvent] = []
+        #: Per agent span: the last model call's event id and the (live) messages it sent.
+        self._conversations: dict[str | None, tuple[str, list[dict[str, Any]]]] = {}
 
-    def __call__(self, event: Event) -> None:
-        if event.kind in NOT_STORED or getattr(event, "provisional", False):
-            return
+    def __call__(self, event: AnyEvent) -> None:
         if self._closed:
             raise RuntimeError("Recorder is closed")
-        data = to_json(redact(event.to_dict()))
-        with self._lock, write_txn(self.db):
-            seq = self._next_seq(event.session_id)
-            self.db.execute(
+        with self._lock:
+            if isinstance(event, LlmCallStarted):
+                # Only the new messages are stored, so only they need a look for secrets (the
+                # prefix was looked at, and stored clean, with the earlier calls).
+                delta = self._delta(event)
+                stored: AnyEvent | None = _scrubbed(delta, messages=delta.messages)
+            else:
+                stored = stored_form(event)
+            if stored is None:
+                return
+            self._buffer.append(stored)
+            if len(self._buffer) >= MAX_BUFFERED or _commits(stored):
+                self._flush()
+
+    def flush(self) -> None:
+        """Commit what is buffered now."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        with write_txn(self.db):
+            rows = []
+            for e in batch:
+                seq = self._next_seq(e.session_id)
+                rows.append((e.id, e.session_id, e.span_id, seq, e.kind, e.ts, compact(e).decode()))
+            self.db.conn.executemany(
                 "INSERT INTO events (id, session_id, span_id, seq, kind, ts, data) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [event.id, event.session_id, event.span_id, seq, event.kind, event.ts, data],
+                rows,
             )
-            if isinstance(event, SessionStarted):
-                self._session_started(event)
-            if event.opens is not None:
-                self._span_started(event)
-            elif isinstance(event, SessionEnded | AgentEnded | LlmCallEnded | ToolCallEnded):
-                self._span_ended(event)
-            if isinstance(event, LlmCallEnded):
-                self._count_llm_call(event)
-            elif isinstance(event, ToolCallEnded):
+            for e in batch:
+                self._apply(e)
+
+    def _delta(self, live: LlmCallStarted) -> LlmCallStarted:
+        """The call with only what is new since this agent's previous call. Conversations grow
+        by appending (the runtime never edits a sent message in place), so the earlier call's
+        messages being the very same objects at the start of this one proves the prefix."""
+        sent = live.messages
+        prev = self._conversations.get(live.parent_id)
+        self._conversations[live.parent_id] = (live.id, sent)
+        if prev is None:
+            return live
+        prev_id, prev_sent = prev
+        n = len(prev_sent)
+        if (
+            n == 0
+            or n > len(sent)
+            or any(a is not b for a, b in zip(prev_sent, sent[:n], strict=True))
+        ):
+            return live
+        return msgspec.structs.replace(live, messages=sent[n:], prefix_id=prev_id, prefix_len=n)
+
+    def _apply(self, e: AnyEvent) -> None:
+        """The span and session rows an event opens, closes or counts."""
+        match e:
+            case SessionStarted():
+                self._session_started(e)
+                self._span_started(e)
+            case AgentStarted() | LlmCallStarted() | ToolCallStarted() | CheckStarted():
+                self._span_started(e)
+            case SessionEnded():
+                self._span_ended(e)
+                self._session_ended(e)
+            case LlmCallEnded():
+                self._span_ended(e)
+                self._count_llm_call(e)
+            case ToolCallEnded():
+                self._span_ended(e)
                 self.db.execute(
                     "UPDATE sessions SET tool_calls = tool_calls + 1 WHERE id = ?",
-                    [event.session_id],
+                    [e.session_id],
                 )
-            elif isinstance(event, SessionEnded):
-                self._session_ended(event)
+            case AgentEnded() | CheckEnded():
+                self._span_ended(e)
+            case (
+                LlmDelta()
+                | ApprovalRequested()
+                | ApprovalDecided()
+                | Handoff()
+                | BudgetUpdate()
+                | LimitWarning()
+                | LimitExceeded()
+                | LoopDetected()
+                | Notice()
+                | LlmRetry()
+            ):
+                pass  # the events row is all of it
+            case _:
+                assert_never(e)
 
     def close(self) -> None:
-        """Stop recording (further events raise). Idempotent; leaves ``db`` open."""
+        """Commit what is buffered and stop recording (further events raise). Idempotent;
+        leaves ``db`` open."""
+        if not self._closed:
+            self.flush()
         self._closed = True
         self._seq.clear()
+        self._conversations.clear()
 
     def __enter__(self) -> Recorder:
         return self
@@ -283,34 +365,33 @@ class Recorder:
                 e.ts,
                 self._pid,
                 self._host,
-                to_json(redact(e.config)),
+                to_json(e.config),  # redacted by stored_form
             ],
         )
 
-    def _span_started(self, e: Event) -> None:
-        name, agent, attributes = span_start_attributes(e)
+    def _span_started(self, e: SpanStartEvent) -> None:
+        # Attributes are left empty: queries.get_spans works them out from the events (the
+        # same semconv functions), so span rows do not store every text a second time.
+        start = semconv.span_start(e)
         self.db.execute(
             "INSERT INTO spans (id, session_id, parent_id, kind, name, agent, status, "
-            "start_ts, start_mono, attributes) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+            "start_ts, start_mono, attributes) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, '{}')",
             [
                 e.span_id,
                 e.session_id,
                 getattr(e, "parent_id", None),
                 e.opens,
-                name,
-                agent,
+                start.name,
+                start.agent,
                 e.ts,
                 e.mono,
-                to_json(attributes),
             ],
         )
 
-    def _span_ended(self, e: Event) -> None:
-        status, attributes = span_end_update(e)
+    def _span_ended(self, e: SpanEndEvent) -> None:
         self.db.execute(
-            "UPDATE spans SET end_ts = ?, end_mono = ?, status = ?, "
-            "attributes = json_patch(coalesce(attributes, '{}'), ?) WHERE id = ?",
-            [e.ts, e.mono, status, to_json(attributes), e.span_id],
+            "UPDATE spans SET end_ts = ?, end_mono = ?, status = ? WHERE id = ?",
+            [e.ts, e.mono, e.end_status(), e.span_id],
         )
 
     def _count_llm_call(self, e: LlmCallEnded) -> None:
@@ -348,7 +429,7 @@ class Recorder:
                 e.final_output,
                 e.error,
                 e.ts,
-                None if limits is None else to_json(redact(limits)),
+                None if limits is None else to_json(limits),
                 e.session_id,
             ],
         )

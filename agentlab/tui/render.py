@@ -6,15 +6,38 @@ terminal transcript, the live TUI and replays all read the same.
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from rich.text import Text
 
-from agentlab.console.lines import clip, fmt_args, fmt_cost, status_style
+from agentlab.console.lines import (
+    CHECK_MARK,
+    clip,
+    fmt_args,
+    fmt_cost,
+    status_style,
+)
 from agentlab.core.events import (
+    AgentEnded,
     AgentStarted,
-    Event,
+    AnyEvent,
+    ApprovalDecided,
+    ApprovalRequested,
+    BudgetUpdate,
+    CheckEnded,
+    CheckStarted,
+    Handoff,
+    LimitExceeded,
+    LimitWarning,
     LlmCallEnded,
     LlmCallStarted,
+    LlmDelta,
+    LlmRetry,
+    LoopDetected,
+    Notice,
+    SessionEnded,
     SessionStarted,
+    ToolCallEnded,
     ToolCallStarted,
 )
 
@@ -29,37 +52,72 @@ APPROVAL_MARK = {
 # --- span tree labels -----------------------------------------------------------------------
 
 
-def span_label(e: Event, status: str = "running", extra: str = "", approval: str = "") -> Text:
+def span_label(
+    e: AnyEvent, status: str = "running", extra: str | Text = "", approval: str = ""
+) -> Text:
     """The tree label of the span that ``e`` (a span start) opens.
 
     The icon carries the status colour; the status is also spelled out for the session and
     agents, and for calls only when they failed. ``approval`` ("waiting", "approved", "denied")
-    marks a gated tool call next to its name, where a narrow tree still shows it.
+    marks a gated tool call next to its name, where a narrow tree still shows it. A check's
+    ``extra`` is its verdict (:func:`agentlab.console.lines.verdict_text`), not dimmed.
     """
     style = status_style(status)
-    if isinstance(e, SessionStarted):
-        label = Text.assemble(("■ ", style), (e.scenario, "bold"), (f" {e.pattern}", "italic"))
-    elif isinstance(e, AgentStarted):
-        role = "" if e.role == "agent" else f" {e.role}"
-        label = Text.assemble(("● ", style), (e.agent, "bold"), (role, "italic"))
-    elif isinstance(e, LlmCallStarted):
-        label = Text.assemble(("◇ ", style), f"step {e.step}")
-    elif isinstance(e, ToolCallStarted):
-        label = Text.assemble(("⚙ ", style), (e.tool, "bold"))
-        if approval in APPROVAL_MARK:
-            label.append(*APPROVAL_MARK[approval])
-            label.append(" ")
-        label.append(f"({clip(fmt_args(e.arguments), 24)})")
-    else:
-        label = Text(e.kind)
-    spell = isinstance(e, SessionStarted | AgentStarted) or status not in ("running", "completed")
+    spell = status not in ("running", "completed")
+    match e:
+        case SessionStarted():
+            label = Text.assemble(("■ ", style), (e.scenario, "bold"), (f" {e.pattern}", "italic"))
+            spell = True
+        case AgentStarted():
+            role = "" if e.role == "agent" else f" {e.role}"
+            label = Text.assemble(("● ", style), (e.agent, "bold"), (role, "italic"))
+            spell = True
+        case LlmCallStarted():
+            label = Text.assemble(("◇ ", style), f"step {e.step}")
+        case ToolCallStarted():
+            label = Text.assemble(("⚙ ", style), (e.tool, "bold"))
+            if approval in APPROVAL_MARK:
+                label.append(*APPROVAL_MARK[approval])
+                label.append(" ")
+            label.append(f"({clip(fmt_args(e.arguments), 24)})")
+        case CheckStarted():
+            label = Text.assemble((f"{CHECK_MARK} ", style), "check ", (e.check, "bold"))
+            if extra:  # the verdict says how it ended: "stopped" would say it twice
+                label.append(" · ")
+                label.append_text(extra if isinstance(extra, Text) else Text(extra))
+            return label
+        case (
+            SessionEnded()
+            | AgentEnded()
+            | LlmCallEnded()
+            | ToolCallEnded()
+            | CheckEnded()
+            | LlmDelta()
+            | ApprovalRequested()
+            | ApprovalDecided()
+            | Handoff()
+            | BudgetUpdate()
+            | LimitWarning()
+            | LimitExceeded()
+            | LoopDetected()
+            | Notice()
+            | LlmRetry()
+        ):
+            label = Text(e.kind)  # not a span start: nothing to say but what it is
+        case _:
+            assert_never(e)
     spell = spell and approval != "denied"  # a denied call's error is its denial: said already
     if status != "running" and spell:
         label.append(f" {status}", style=style)
-    if extra:
+    if isinstance(extra, Text):
+        label.append(" · ", style="dim")
+        label.append_text(extra)
+    elif extra:
         label.append(f" · {extra}", style="dim")
     return label
 
 
 def llm_extra(e: LlmCallEnded) -> str:
+    # Checks that passed are not listed here: the loop check passes every step, and the tree
+    # stays quiet; `sessions show` and the trace list them.
     return f"{e.input_tokens + e.output_tokens:,} tok · {fmt_cost(e.cost_usd)}"

@@ -1,17 +1,20 @@
 """The Advisor screen: the questionnaire one question at a time, then a result card.
 
-The questions and the engine are the same as `agentlab advise` uses. From the result card, `r`
-("Try it now") posts `AdvisorScreen.RunScenario(path)`; the app runs the scenario and shows it.
+The questions and the engine are the same as `agentlab advise` uses. On the result card:
+`r` ("Try it now") posts `AdvisorScreen.RunScenario(path)` (the app runs the scenario); `c`
+changes one answer and shows what flips; `m` measures the cost at your volume on the lab
+models; `s` starts over. The card opens with the scroll area focused, so Enter never launches
+a run by accident.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Group
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,11 +23,14 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from agentlab.advisor import render
 from agentlab.advisor.engine import Recommendation, recommend
 from agentlab.advisor.knowledge import load_knowledge
-from agentlab.advisor.questions import Question, active_questions, to_profile
-from agentlab.advisor.render import bullets, try_it_text
+from agentlab.advisor.questions import Question, active_questions, progress, to_profile
 from agentlab.advisor.scenarios import with_runnable_paths
+from agentlab.advisor.whatif import changed_answers, flips
+
+Mode = Literal["ask", "choose", "whatif"]
 
 
 class AdvisorScreen(Screen[None]):
@@ -43,24 +49,23 @@ class AdvisorScreen(Screen[None]):
     AdvisorScreen #advisor-title {
         text-style: bold;
         color: $accent;
-        padding: 1 0 0 0;
     }
     AdvisorScreen #switcher {
         height: 1fr;
     }
     AdvisorScreen #questions {
         height: auto;
-        padding: 1 0;
+        padding: 1 0 0 0;
     }
     AdvisorScreen #progress-row {
         height: 1;
     }
     AdvisorScreen #progress-label {
-        width: 20;
+        width: 1fr;
         color: $text-muted;
     }
     AdvisorScreen #progress {
-        width: 1fr;
+        width: 24;
     }
     AdvisorScreen #progress Bar {
         width: 1fr;
@@ -82,26 +87,31 @@ class AdvisorScreen(Screen[None]):
         padding: 1 0 0 0;
     }
     AdvisorScreen .nav Button {
-        margin: 0 2 0 0;
+        margin: 0 1 0 0;
+        min-width: 10;
     }
     AdvisorScreen #result {
         height: 1fr;
     }
-    AdvisorScreen #picks {
-        height: auto;
-    }
-    AdvisorScreen .pick {
-        width: 1fr;
-        height: auto;
-        border: round $primary;
+    AdvisorScreen #summary-line {
         padding: 0 1;
-        margin: 0 1 0 0;
+        background: $boost;
     }
     AdvisorScreen .section {
         height: auto;
         border: round $panel-lighten-2;
         padding: 0 1;
         margin: 1 1 0 0;
+    }
+    AdvisorScreen #picks {
+        border: round $primary;
+    }
+    AdvisorScreen #flips {
+        border: round $secondary;
+        display: none;
+    }
+    AdvisorScreen #flips.shown {
+        display: block;
     }
     AdvisorScreen #cautions {
         border: round $warning;
@@ -122,6 +132,8 @@ class AdvisorScreen(Screen[None]):
         Binding("left", "back", "Back", priority=True),
         Binding("right", "forward", "Next", priority=True),
         Binding("r", "try_it", "Try it now"),
+        Binding("c", "change", "Change an answer"),
+        Binding("m", "measure", "Cost at volume"),
         Binding("s", "start_over", "Start over"),
     ]
 
@@ -139,8 +151,13 @@ class AdvisorScreen(Screen[None]):
         """Answers so far, by question key (stale ones from an abandoned branch are ignored)."""
         self.position = 0
         """Index into the active questions of the one on screen."""
+        self.mode: Mode = "ask"
+        """Answering in order, choosing which answer to change, or changing one (what if)."""
+        self.whatif_key: str | None = None
         self.recommendation: Recommendation | None = None
         """Set when the result card is showing."""
+        self.last_card: Recommendation | None = None
+        """The last card shown (what a changed answer is compared with)."""
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -159,27 +176,41 @@ class AdvisorScreen(Screen[None]):
                         yield Button("← Back", id="back")
                         yield Button("Next →", id="next", variant="primary")
                 with VerticalScroll(id="result"):
-                    with Horizontal(id="picks"):
-                        yield Static(id="pick-framework", classes="pick")
-                        yield Static(id="pick-monitoring", classes="pick")
-                        yield Static(id="pick-pattern", classes="pick")
+                    yield Static(id="summary-line")
+                    yield Static(id="flips", classes="section")
+                    yield Static(id="picks", classes="section")
                     with Vertical(id="try-it", classes="section"):
                         yield Static(id="try-it-text")
                         with Horizontal(classes="nav"):
                             yield Button("Try it now (r)", id="run", variant="success")
-                            yield Button("← Back", id="result-back")
+                            yield Button("Change an answer (c)", id="change")
+                            yield Button("Cost (m)", id="measure")
                             yield Button("Start over (s)", id="restart")
                     yield Static(id="guardrails", classes="section")
+                    yield Static(id="advice", classes="section")
+                    yield Static(id="alternatives", classes="section")
                     yield Static(id="cautions", classes="section")
                     yield Static(id="next-steps", classes="section")
+                    yield Static(id="cost", classes="section")
+                    yield Static(id="since", classes="section")
                     yield Static(load_knowledge().attribution, id="attribution")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#guardrails").border_title = "Guardrails"
-        self.query_one("#cautions").border_title = "Cautions"
-        self.query_one("#next-steps").border_title = "Next steps"
-        self.query_one("#try-it").border_title = "Try it now"
+        titles = {
+            "#flips": "What flips",
+            "#picks": "Recommendation",
+            "#guardrails": "Guardrails",
+            "#advice": "Advice for you",
+            "#alternatives": "Alternatives",
+            "#cautions": "Cautions",
+            "#next-steps": "Next steps",
+            "#try-it": "Try it now",
+            "#cost": "Cost at your volume",
+            "#since": "Since the article",
+        }
+        for selector, title in titles.items():
+            self.query_one(selector).border_title = title
         self._show_question()
 
     # --- state -----------------------------------------------------------------------------
@@ -190,86 +221,129 @@ class AdvisorScreen(Screen[None]):
 
     @property
     def question(self) -> Question:
+        if self.mode == "whatif" and self.whatif_key is not None:
+            return next(q for q in self.active if q.key == self.whatif_key)
         return self.active[self.position]
 
     @property
     def showing_result(self) -> bool:
         return self.recommendation is not None
 
-    def _show_question(self) -> None:
-        self.recommendation = None
-        active = self.active
-        self.position = min(self.position, len(active) - 1)
-        question = active[self.position]
-        number, total = self.position + 1, len(active)
-        self.query_one("#progress-label", Label).update(f"Question {number} of {total}")
-        self.query_one("#progress", ProgressBar).update(total=total, progress=number)
-        self.query_one("#prompt", Static).update(question.prompt)
-        self.query_one("#help", Static).update(question.help)
+    def _show_options(self, prompt: str, help: str, labels: list[str], highlight: int) -> None:
+        self.query_one("#prompt", Static).update(prompt)
+        self.query_one("#help", Static).update(help)
         options = self.query_one("#choices", OptionList)
         options.clear_options()
-        options.add_options(Option(c.label) for c in question.choices)
-        current = self.answers.get(question.key, question.default)
-        options.highlighted = question.index_of(current)
-        self.query_one("#back", Button).disabled = self.position == 0
+        options.add_options(Option(label) for label in labels)
+        options.highlighted = highlight
         self.query_one("#switcher", ContentSwitcher).current = "questions"
         options.focus()
         self.refresh_bindings()
 
+    def _show_question(self) -> None:
+        self.recommendation = None
+        self.mode = "ask"
+        active = self.active
+        self.position = min(self.position, len(active) - 1)
+        question = active[self.position]
+        where = progress(self.answers, question)
+        self.query_one("#progress-label", Label).update(where.label)
+        self.query_one("#progress", ProgressBar).update(total=where.at_most, progress=where.number)
+        self.query_one("#back", Button).disabled = self.position == 0
+        current = self.answers.get(question.key, question.default)
+        labels = [c.label for c in question.choices]
+        self._show_options(question.prompt, question.help, labels, question.index_of(current))
+
     def _answer(self, index: int) -> None:
+        if self.mode == "choose":
+            self._change(self.active[index].key)
+            return
         question = self.question
-        self.answers[question.key] = question.choices[index].value
+        value = question.choices[index].value
+        if self.mode == "whatif":
+            self.answers[question.key] = value
+            self._show_result(diff=True)
+            return
+        self.answers[question.key] = value
         if self.position + 1 < len(self.active):
             self.position += 1
             self._show_question()
         else:
             self._show_result()
 
-    def _show_result(self) -> None:
+    def _show_result(self, diff: bool = False) -> None:
         kb = load_knowledge()
         # Paths relative to the repo root when run from there, else the shipped absolute path.
         rec = with_runnable_paths(recommend(to_profile(self.answers), kb))
+        before = self.last_card if diff else None
         self.recommendation = rec
-        for kind, pick, why in (
-            ("Framework", rec.framework, rec.rationale.framework),
-            ("Monitoring", rec.monitoring, rec.rationale.monitoring),
-            ("Pattern", rec.pattern, rec.rationale.pattern),
-        ):
-            widget = self.query_one(f"#pick-{kind.lower()}", Static)
-            widget.border_title = kind
-            text = Text(kb.name_of(pick), style="bold")
-            text.append("\n\n")
-            text.append(why)
-            widget.update(text)
-        head = "called for" if rec.guardrails.needed else "not required; start with"
-        guard = Group(
-            Text(f"Guardrail Sandwich: {head}", style="bold"),
-            bullets(rec.guardrails.layers),
-            Text(rec.rationale.guardrails, style="italic"),
+        self.last_card = rec
+        self.mode = "ask"
+        box = self.query_one("#flips", Static)
+        if before is not None:
+            box.update(
+                render.flips_table(
+                    flips(before, rec), changed_answers(before.profile, rec.profile), kb
+                )
+            )
+            box.add_class("shown")
+        else:
+            box.remove_class("shown")
+        self.query_one("#summary-line", Static).update(render.summary_line(rec, kb))
+        picks = self.query_one("#picks", Static)
+        picks.update(render.picks_table(rec, kb))
+        picks.border_subtitle = render.row_note(rec, kb)
+        self.query_one("#guardrails", Static).update(render.guardrails_renderable(rec))
+        self.query_one("#advice", Static).update(render.bullets(render.advice_lines(rec)))
+        alts = [render.alternative_text(a, kb) for a in rec.alternatives]
+        self.query_one("#alternatives", Static).update(render.bullets(alts))
+        self.query_one("#cautions", Static).update(render.bullets(rec.cautions))
+        self.query_one("#next-steps", Static).update(render.bullets(rec.next_steps, numbered=True))
+        self.query_one("#try-it-text", Static).update(render.try_it_text(rec.try_it))
+        self.query_one("#cost", Static).update(
+            Text(
+                "Press m to run the try-it scenarios of your pick and its alternatives on the "
+                "lab models (offline, a few seconds) and project tokens and cost at your volume.",
+                style="italic",
+            )
         )
-        self.query_one("#guardrails", Static).update(guard)
-        self.query_one("#cautions", Static).update(bullets(rec.cautions))
-        self.query_one("#next-steps", Static).update(bullets(rec.next_steps, numbered=True))
-        self.query_one("#try-it-text", Static).update(try_it_text(rec.try_it))
+        self.query_one("#since", Static).update(render.since_renderable(rec))
         self.query_one("#switcher", ContentSwitcher).current = "result"
         result = self.query_one("#result", VerticalScroll)
         result.scroll_home(animate=False)
-        self.query_one("#run", Button).focus()
+        result.focus()  # not the Try-it button: Enter must not launch a run by accident
         self.refresh_bindings()
+
+    def _change(self, key: str) -> None:
+        """Show the question for `key`; choosing an answer returns to the card with the diff."""
+        self.mode = "whatif"
+        self.whatif_key = key
+        question = self.question
+        self.query_one("#progress-label", Label).update(
+            f"What if · change one answer, see what flips · {question.step}"
+        )
+        self.query_one("#back", Button).disabled = False
+        current = self.answers.get(key, question.default)
+        labels = [c.label for c in question.choices]
+        self._show_options(question.prompt, question.help, labels, question.index_of(current))
+        self.recommendation = None
 
     # --- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("try_it", "start_over"):
+        if action in ("try_it", "start_over", "change", "measure"):
             return self.showing_result
         if action == "forward":
             return not self.showing_result
         if action == "back":
-            return self.showing_result or self.position > 0 or None
+            return self.showing_result or self.mode != "ask" or self.position > 0 or None
         return True
 
     def action_back(self) -> None:
-        if self.showing_result:
+        if self.mode in ("choose", "whatif") and not self.showing_result:
+            self.mode = "ask"
+            self._show_result()  # back to the card, nothing changed
+        elif self.showing_result:
             self.position = len(self.active) - 1
             self._show_question()
         elif self.position > 0:
@@ -286,9 +360,43 @@ class AdvisorScreen(Screen[None]):
         if self.recommendation is not None:
             self.post_message(self.RunScenario(self.recommendation.try_it.scenario))
 
+    def action_change(self) -> None:
+        """List the answers; the one chosen is asked again, and the card shows what flips."""
+        if self.recommendation is None:
+            return
+        self.mode = "choose"
+        self.recommendation = None
+        labels = [
+            f"{q.prompt} {q.label_of(self.answers.get(q.key, q.default))}" for q in self.active
+        ]
+        self.query_one("#progress-label", Label).update("What if · pick the answer to change")
+        self.query_one("#back", Button).disabled = False
+        self._show_options(
+            "Which answer do you want to change?",
+            "The card comes back with the picks that flip (← returns unchanged).",
+            labels,
+            0,
+        )
+
+    def action_measure(self) -> None:
+        if self.recommendation is not None:
+            self.query_one("#cost", Static).update(
+                Text("Measuring the try-it scenarios on the lab models…", style="italic")
+            )
+            self._measure(self.recommendation)
+
+    @work(exclusive=True, group="advisor-cost")
+    async def _measure(self, rec: Recommendation) -> None:
+        from agentlab.advisor.measure import cost_report  # imports the runtime: on demand
+
+        report = await cost_report(rec)
+        if self.recommendation is rec:
+            self.query_one("#cost", Static).update(Group(render.cost_renderable(report)))
+
     def action_start_over(self) -> None:
         self.answers.clear()
         self.position = 0
+        self.last_card = None
         self._show_question()
 
     def action_close(self) -> None:
@@ -307,7 +415,8 @@ class AdvisorScreen(Screen[None]):
             "back": self.action_back,
             "next": self.action_forward,
             "run": self.action_try_it,
-            "result-back": self.action_back,
+            "change": self.action_change,
+            "measure": self.action_measure,
             "restart": self.action_start_over,
         }
         if event.button.id in actions:

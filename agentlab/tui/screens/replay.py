@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from agentlab.console.lines import status_style
-from agentlab.core.events import BudgetUpdate, Event
+from agentlab.core.events import AnyEvent, BudgetUpdate
 from agentlab.tui.typed import typed_app
 from agentlab.tui.widgets.event_view import EventView
 
@@ -24,7 +24,7 @@ class ReplayScreen(Screen[None]):
         Binding("e", "end", "To the end"),
     ]
 
-    def __init__(self, session: dict, events: list[Event]) -> None:
+    def __init__(self, session: dict, events: list[AnyEvent]) -> None:
         super().__init__()
         self.session = session
         self.events = events

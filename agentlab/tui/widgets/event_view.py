@@ -8,8 +8,9 @@ mark the view dirty, and the dirty parts are redrawn at most ``REFRESH_HZ`` time
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
+from typing import assert_never
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,14 +20,26 @@ from textual.widgets import Static
 
 from agentlab.console import lines as render
 from agentlab.core.events import (
+    AgentEnded,
     AgentStarted,
+    AnyEvent,
+    ApprovalDecided,
+    ApprovalRequested,
     BudgetUpdate,
-    Event,
+    CheckEnded,
+    CheckStarted,
+    Handoff,
+    LimitExceeded,
+    LimitWarning,
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
+    LoopDetected,
+    Notice,
     SessionEnded,
     SessionStarted,
+    ToolCallEnded,
     ToolCallStarted,
 )
 from agentlab.core.tally import Tally
@@ -88,6 +101,8 @@ class EventView(Vertical):
         self.ended: SessionEnded | None = None
         self.multi_agent = False
         self.level: dict[str, int] = {}  # span id -> agent nesting depth (indentation)
+        self.checks: set[str] = set()  # check span ids
+        self.tool_spans: set[str] = set()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -126,45 +141,72 @@ class EventView(Vertical):
 
     # --- feeding -----------------------------------------------------------------------------
 
-    def feed(self, e: Event) -> None:
+    def feed(self, e: AnyEvent) -> None:
         """Take one event (an EventBus subscriber: keep it quick)."""
         self.tally(e)
-        if isinstance(e, LlmDelta):
-            self.transcript.stream(e.span_id, e.agent, e.text)
-            self._dirty()
-            return
-        if isinstance(e, BudgetUpdate):
-            self.gauges.used, self.gauges.caps = dict(e.used), dict(e.caps)
-            self._dirty()
-            return
-        self._index(e)
-        if isinstance(e, LlmCallEnded):
-            self.transcript.end_stream(e.span_id)
+        named = self.multi_agent  # lines say whose they are when several agents run
+        ended: SessionEnded | None = None
+        match e:
+            case LlmDelta():
+                self.transcript.stream(e.span_id, e.agent, e.text)
+                self._dirty()
+                return
+            case BudgetUpdate():
+                self.gauges.used, self.gauges.caps = dict(e.used), dict(e.caps)
+                self._dirty()
+                return
+            case SessionStarted():
+                self.level[e.span_id] = -1
+                self.multi_agent = e.pattern != "single"
+                self.gauges.caps = dict(e.config.get("caps") or {})
+            case AgentStarted():
+                self.level[e.span_id] = self.level.get(e.parent_id or "", -1) + 1
+                named = False  # the agent's own line names it
+            case LlmCallStarted():
+                self.level[e.span_id] = self.level.get(e.parent_id or "", 0)
+            case ToolCallStarted():
+                self.level[e.span_id] = self.level.get(e.parent_id or "", 0)
+                self.tool_spans.add(e.span_id)
+            case CheckStarted():
+                # A check on a tool call sits with the call's result lines, one level in.
+                parent = e.parent_id or ""
+                inside = 1 if parent in self.tool_spans else 0
+                self.level[e.span_id] = self.level.get(parent, 0) + inside
+                self.checks.add(e.span_id)
+            case LlmCallEnded():
+                self.transcript.end_stream(e.span_id)
+            case SessionEnded():
+                ended = e
+            case (
+                AgentEnded()
+                | ToolCallEnded()
+                | CheckEnded()
+                | ApprovalRequested()
+                | ApprovalDecided()
+                | Handoff()
+                | LimitWarning()
+                | LimitExceeded()
+                | LoopDetected()
+                | Notice()
+                | LlmRetry()
+            ):
+                pass
+            case _:
+                assert_never(e)
         self.span_tree.add_event(e)
         indent = "  " * max(0, self.level.get(e.span_id, 0))
-        who = getattr(e, "agent", "") if self.multi_agent else ""
-        if isinstance(e, AgentStarted):
-            who = ""
-        self.transcript.write(render.transcript(e, indent, who))
-        if isinstance(e, SessionEnded):
-            self._ended(e)
+        who = getattr(e, "agent", "") if named else ""
+        in_check = e.span_id in self.checks
+        self.transcript.write(render.transcript(e, indent, who, in_check))
+        if ended is not None:
+            self._ended(ended)
         else:
             self._dirty()
 
-    def feed_all(self, events: list[Event]) -> None:
+    def feed_all(self, events: Iterable[AnyEvent]) -> None:
         for e in events:
             self.feed(e)
         self.flush()
-
-    def _index(self, e: Event) -> None:
-        if isinstance(e, SessionStarted):
-            self.level[e.span_id] = -1
-            self.multi_agent = e.pattern != "single"
-            self.gauges.caps = dict(e.config.get("caps") or {})
-        elif isinstance(e, AgentStarted):
-            self.level[e.span_id] = self.level.get(e.parent_id or "", -1) + 1
-        elif isinstance(e, LlmCallStarted | ToolCallStarted):
-            self.level[e.span_id] = self.level.get(e.parent_id or "", 0)
 
     def _ended(self, e: SessionEnded) -> None:
         self.ended = e
