@@ -20,6 +20,7 @@ from agentlab.advisor.cli import advise
 from agentlab.collect import command as collect_command
 from agentlab.console.group import OneLineErrors
 from agentlab.errors import Interrupted, UsageError
+from agentlab.modelscli import models_app
 
 if TYPE_CHECKING:
     from agentlab.core.budget import LimitKind
@@ -37,6 +38,7 @@ sessions_app = typer.Typer(help="Browse recorded sessions.", no_args_is_help=Tru
 scenarios_app = typer.Typer(help="List and validate scenario files.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(models_app, name="models")
 
 EXIT = {"completed": 0, "error": 1, "stopped": 3, "interrupted": 130, "running": 1}
 #: A rerun that no longer matches its recording (the agents' behaviour changed).
@@ -190,6 +192,15 @@ def run(
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
     db: DbOpt = None,
+    models_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--models",
+            metavar="FILE",
+            help="Models file: aliases, timeouts, retries, fallbacks, prices "
+            "(default: $AGENTLAB_HOME/models.toml).",
+        ),
+    ] = None,
     lab_latency: LabLatencyOpt = None,
     json_out: RunJsonOpt = False,
     max_tokens: MaxTokensOpt = None,
@@ -230,6 +241,7 @@ def run(
         api_base=api_base,
         lab_latency=lab_latency,
         json_out=json_out,
+        models_path=models_path,
         caps={
             "total_tokens": max_tokens,
             "cost_usd": max_cost,
@@ -314,11 +326,14 @@ def _execute(
     json_out: bool,
     caps: dict[LimitKind, float | int | None],
     approvals: str,
+    models_path: Path | None = None,
 ) -> None:
     """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
     from agentlab.console import prompts
     from agentlab.console.printer import Printer
     from agentlab.core.context import RunOptions
+    from agentlab.core.spec import MAX_LAB_LATENCY_MS
+    from agentlab.modelsfile import load_models
     from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import load_scenario
     from agentlab.services import rerun_recorded, run_recorded
@@ -328,6 +343,10 @@ def _execute(
     _check_model("--then-model", then_model)
     if lab_latency is not None and not math.isfinite(lab_latency):
         raise UsageError(f"--lab-latency: expected a finite number, got {lab_latency}")
+    if lab_latency is not None and lab_latency > MAX_LAB_LATENCY_MS:
+        raise UsageError(f"--lab-latency: at most {MAX_LAB_LATENCY_MS:g} ms, got {lab_latency:g}")
+    if api_base is not None and not api_base.startswith(("http://", "https://")):
+        raise UsageError("--api-base: expected an http:// or https:// URL")
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     if fork_at is not None:
@@ -342,6 +361,7 @@ def _execute(
         lab_latency_ms=lab_latency,
         stream=not json_out,
         caps=_caps(caps),
+        models=load_models(models_path) if models_path is not None else None,
     )
     subscribers = []
     printer = None

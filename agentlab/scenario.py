@@ -8,6 +8,7 @@ orchestration pattern and the limits. Errors read like a compiler's:
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,29 @@ def pattern_tools(s: Scenario, agent: AgentSpec) -> set[str]:
 # --- loading ---------------------------------------------------------------------------------
 
 
+#: A scenario file bigger than this is refused before it is read (scenarios are short files).
+MAX_SCENARIO_BYTES = 1_000_000
+
+
 def load_scenario(path: Path | str) -> Scenario:
-    """Read and validate a scenario file. Raises ScenarioError with file, line and key."""
+    """Read and validate a scenario file. Raises ScenarioError with file, line and key.
+
+    Only a regular file is opened: a FIFO or a device given as the scenario would block the
+    read (or never end)."""
     path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(path, "no such file") from None
+    except OSError as exc:
+        raise ScenarioError(path, f"cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise ScenarioError(path, f"cannot read: {what}")
+    if st.st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            path, f"too large ({st.st_size:,} bytes; a scenario is at most {MAX_SCENARIO_BYTES:,})"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -98,6 +119,8 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
         raise ScenarioError(
             path, "invalid TOML: " + re.sub(r"\s*\(at line.*\)", "", msg), line=line
         ) from None
+    except RecursionError:
+        raise ScenarioError(path, "invalid TOML: nested too deeply") from None
     data.setdefault("name", path.stem)
     data["path"] = str(path)
 

@@ -29,10 +29,11 @@ from agentlab.core.context import (
 )
 from agentlab.core.events import AnyEvent, EventBus, Notice, SessionStarted, Subscriber
 from agentlab.core.llm import complete as llm_complete
-from agentlab.core.prices import reprice, with_user_prices
+from agentlab.core.prices import reprice
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
 from agentlab.errors import SessionNotFound, UsageError
+from agentlab.modelsfile import prepare as prepare_models
 from agentlab.scenario import Scenario, load_scenario
 from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
 from agentlab.store import open_db
@@ -89,7 +90,7 @@ async def run_recorded(
     """Run a scenario with the recorder attached: the session is in SQLite as it happens."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    scenario = with_user_prices(scenario)
+    scenario, options = prepare_models(scenario, options or RunOptions())
     with _opened(db_path) as db:
         bus = bus or EventBus()
         recorder = Recorder(db)

@@ -46,7 +46,7 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"a model was called: {req.model}")
 
     monkeypatch.setattr(llm, "_lab_complete", refuse)
-    monkeypatch.setattr(llm, "_litellm_complete", refuse)
+    monkeypatch.setattr(llm, "_provider_complete", refuse)
 
 
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)

@@ -26,7 +26,7 @@ def cli(*args: str):
 def model_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every real model call (lab or litellm) made from now on, by model. Calls still run."""
     calls: list[str] = []
-    lab, via_litellm = llm._lab_complete, llm._litellm_complete
+    lab, via_litellm = llm._lab_complete, llm._provider_complete
 
     async def count_lab(req, on_delta):  # type: ignore[no-untyped-def]
         calls.append(req.model)
@@ -37,7 +37,7 @@ def model_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return await via_litellm(req, on_delta)
 
     monkeypatch.setattr(llm, "_lab_complete", count_lab)
-    monkeypatch.setattr(llm, "_litellm_complete", count_litellm)
+    monkeypatch.setattr(llm, "_provider_complete", count_litellm)
     return calls
 
 

@@ -179,6 +179,10 @@ def span_label(span: dict[str, Any]) -> Text:
     passed = f" {passed}" if passed else ""
     if kind == "llm":
         toks = f" {attrs.get('gen_ai.usage.input_tokens', 0)}→{attrs.get('gen_ai.usage.output_tokens', 0)} tok"
+        est_in = attrs.get("agentlab.usage.estimated_input_tokens")
+        if est_in is not None:  # the provider's usage won; the local count beside it
+            est_out = attrs.get("agentlab.usage.estimated_output_tokens", 0)
+            toks += f" (local estimate {est_in}→{est_out})"
         return Text(f"chat {span.get('name')}{toks}{dur}{passed}", style=style)
     if kind == "tool":
         return Text(f"tool {span.get('name')}{dur}{passed}", style=style)

@@ -12,6 +12,7 @@ from typing import Any
 from agentlab.core import llm, prices
 from agentlab.core.budget import Budget
 from agentlab.core.events import EventBus
+from agentlab.core.models import ModelsConfig
 from agentlab.core.spans import Span, root_span
 from agentlab.core.spec import AgentSpec, Scenario
 from agentlab.core.tokens import ConversationCounter
@@ -63,6 +64,8 @@ class RunOptions:
     #: where it was forked (``--fork-at``), if it was.
     source_session: str = ""
     fork_at: str = ""
+    #: The models file (aliases, timeouts, retries, fallbacks); None: built-in defaults.
+    models: ModelsConfig | None = None
 
 
 @dataclass
@@ -85,6 +88,10 @@ class RunContext:
 
     def model_for(self, spec: AgentSpec) -> str:
         return self.options.model or spec.model
+
+    def call_settings(self, model: str) -> llm.CallSettings | None:
+        """Timeouts, retries and fallbacks for a real model's calls (the models file)."""
+        return None if self.options.models is None else self.options.models.settings(model)
 
     def price_as(self, spec: AgentSpec) -> str | None:
         return prices.price_as(self.scenario, spec)

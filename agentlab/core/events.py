@@ -203,6 +203,10 @@ class LlmCallEnded(Event, kw_only=True):
     output_tokens: int = 0
     cost_usd: float | None = None  # None: the model has no known price ("unpriced")
     error: str = ""
+    #: The local tiktoken estimate of the call's tokens, when the provider reported its own
+    #: usage (which is what caps and costs use); None for lab models and old recordings.
+    estimated_input_tokens: int | None = None
+    estimated_output_tokens: int | None = None
     #: Checks that ran around this call and allowed it (recorded compactly, not as spans).
     checks: list[str] = msgspec.field(default_factory=list)
 
@@ -270,6 +274,26 @@ class LlmDelta(Event, kw_only=True):
 
     agent: str = ""
     text: str
+
+
+class LlmRetry(Event, kw_only=True):
+    """An attempt of a model call failed and the call goes on: tried again after ``wait_s``
+    (``action = "retry"``), or handed to the next model of its fallback list (``"fallback"``).
+    On the call's span; the call's own end (``llm_call_ended``) says how it finally went."""
+
+    agent: str = ""
+    #: The model whose attempt failed.
+    model: str
+    #: Which attempt at ``model`` failed (1 is the first).
+    attempt: int = 1
+    error: str = ""
+    #: rate_limit | timeout | connection | server | auth | ... (as in ``error:<kind>``)
+    error_kind: str = ""
+    action: Literal["retry", "fallback"] = "retry"
+    #: Seconds waited before the next attempt (a provider's Retry-After, else backoff + jitter).
+    wait_s: float = 0.0
+    #: The model tried next (the same one for a retry).
+    next_model: str = ""
 
 
 class ApprovalRequested(Event, kw_only=True):
@@ -355,6 +379,7 @@ AnyEvent: TypeAlias = (
     | CheckStarted
     | CheckEnded
     | LlmDelta
+    | LlmRetry
     | ApprovalRequested
     | ApprovalDecided
     | Handoff

@@ -24,6 +24,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     Notice,
     ToolCallEnded,
     ToolCallStarted,
@@ -94,15 +95,18 @@ async def call_model(
             step=step,
         )
     )
+    lab = llm.is_lab(model)
     request = llm.LlmRequest(
         model=model,
         messages=messages,
         tools=tool_schemas,
         max_tokens=res.max_tokens,
         api_base=ctx.options.api_base,
-        lab=ctx.lab_config(spec) if llm.is_lab(model) else None,
+        lab=ctx.lab_config(spec) if lab else None,
         price_as=price_as,
         price=price,
+        settings=None if lab else ctx.call_settings(model),
+        on_retry=None if lab else _on_retry(span),
         prompt_tokens=prompt_tokens,
         agent=spec.name,
         step=step,
@@ -111,8 +115,15 @@ async def call_model(
     try:
         resp = await ctx.complete(request, on_delta)
     except BaseException as exc:  # close the span whatever happened, then let it propagate
-        budget.release(res)
-        span.end(_failed(model, exc))
+        # A call that failed after the provider started answering was billed: caps count it.
+        billed: tuple[int, int] = getattr(exc, "billed", None) or (0, 0)
+        cost = None if price is None else billed[0] * price[0] + billed[1] * price[1]
+        crossings = budget.commit_call(res, *billed, cost) if any(billed) else None
+        if crossings is None:
+            budget.release(res)
+        span.end(_failed(model, exc, billed, cost))
+        if crossings is not None:
+            report(budget, span, crossings)
         raise
     crossings = budget.commit_call(res, resp.input_tokens, resp.output_tokens, resp.cost_usd)
     passed = [*carried, *sent.passed]
@@ -122,13 +133,14 @@ async def call_model(
         resp.content = got.seen.content
         passed += got.passed
     finally:
-        span.end(_ended(model, resp, passed))
+        span.end(_ended(resp.model or model, resp, passed))
         report(budget, span, crossings)
     resp.limit_error = _cap_after(scope, span, res, resp)
     return resp
 
 
 def _ended(model: str, resp: llm.LlmResponse, checks: list[str]) -> LlmCallEnded:
+    """The call's end: ``model`` is the one that answered (a fallback's, when one did)."""
     return LlmCallEnded(
         model=model,
         content=resp.content,
@@ -137,18 +149,31 @@ def _ended(model: str, resp: llm.LlmResponse, checks: list[str]) -> LlmCallEnded
         input_tokens=resp.input_tokens,
         output_tokens=resp.output_tokens,
         cost_usd=resp.cost_usd,
+        estimated_input_tokens=resp.estimated_input_tokens,
+        estimated_output_tokens=resp.estimated_output_tokens,
         checks=checks,
     )
 
 
-def _failed(model: str, exc: BaseException) -> LlmCallEnded:
+def _failed(
+    model: str, exc: BaseException, billed: tuple[int, int] = (0, 0), cost: float | None = None
+) -> LlmCallEnded:
+    """A failed call's end; ``billed``: what the provider had started answering, and ``cost``."""
     if isinstance(exc, ModelError):
         error, finish = str(exc), "error"
     elif isinstance(exc, asyncio.CancelledError):  # a stopped team, a cap, Ctrl-C
         error, finish = "cancelled", "cancelled"
     else:
         error, finish = f"{type(exc).__name__}: {exc}", "error"
-    return LlmCallEnded(model=model, status="error", error=error, finish_reason=finish)
+    return LlmCallEnded(
+        model=model,
+        status="error",
+        error=error,
+        finish_reason=finish,
+        input_tokens=billed[0],
+        output_tokens=billed[1],
+        cost_usd=cost if any(billed) else None,
+    )
 
 
 def _streamer(budget: Budget, span: Span, counted: str) -> llm.OnDelta:
@@ -187,6 +212,15 @@ def _cap_after(
         if budget.capped(kind):
             return budget.fail(kind, scope.name, 0)
     return None
+
+
+def _on_retry(span: Span) -> llm.OnRetry:
+    """Record the seam's retries and fallbacks on the call's span."""
+
+    def emit(event: LlmRetry) -> None:
+        span.emit(event)
+
+    return emit
 
 
 async def tool_call(scope: AgentScope, start: ToolCallStarted, body: ToolBody) -> ToolResult:

@@ -235,6 +235,8 @@ def read_text(workspace: Path | None, path: str) -> str:
         raise FileNotFoundError(f"no such file in the workspace: {path!r}")
     if target.is_dir():
         raise IsADirectoryError(f"{path!r} is a folder (use list_files to see what is in it)")
+    if not target.is_file():  # a FIFO or a device: opening it could block for ever
+        raise ValueError(f"{path!r} is not a regular file; read_file only reads files")
     size = target.stat().st_size
     with target.open("rb") as fh:
         data = fh.read(MAX_READ_BYTES)

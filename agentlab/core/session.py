@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlab.core import llm, prices
+from agentlab.core import llm, prices, secrets
 from agentlab.core.budget import Budget
 from agentlab.core.context import (
     ApproveFn,
@@ -159,7 +159,7 @@ def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:
         fork_at=options.fork_at,
         config={
             "model_override": options.model,
-            "api_base": options.api_base,
+            "api_base": secrets.mask(options.api_base) if options.api_base else None,
             "caps": caps,
             "cli_caps": options.caps,
             "agents": [

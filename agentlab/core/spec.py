@@ -31,6 +31,15 @@ class Problem(NamedTuple):
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
+# Limits on what a scenario may ask for, so a typo cannot make a run hang or allocate without
+# end (documented in the README's scenario reference):
+#: A lab model's simulated time to first token (also ``agentlab run --lab-latency``).
+MAX_LAB_LATENCY_MS = 60_000.0
+#: A lab model's simulated speed: 0 (instant) or at least this many tokens per second.
+MIN_LAB_TOKENS_PER_S = 1.0
+#: One model call's output tokens.
+MAX_OUTPUT_TOKENS = 1_000_000
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
@@ -124,8 +133,16 @@ class Approvals(_Model):
 class LabSettings(_Model):
     """Simulated latency for the offline lab models (zero in tests)."""
 
-    ttft_ms: float = Field(default=0.0, ge=0)
-    tokens_per_s: float = Field(default=0.0, ge=0)
+    ttft_ms: float = Field(default=0.0, ge=0, le=MAX_LAB_LATENCY_MS)
+    #: 0 streams instantly; otherwise at least MIN_LAB_TOKENS_PER_S.
+    tokens_per_s: float = Field(default=0.0, ge=0, le=1e9)
+
+    @field_validator("tokens_per_s")
+    @classmethod
+    def _speed(cls, v: float) -> float:
+        if 0 < v < MIN_LAB_TOKENS_PER_S:
+            raise ValueError(f"must be 0 (instant) or at least {MIN_LAB_TOKENS_PER_S:g}")
+        return v
 
     @field_validator("ttft_ms", "tokens_per_s", mode="before")
     @classmethod
@@ -146,7 +163,7 @@ class AgentSpec(_Model):
     handoffs: list[str] = Field(default_factory=list)
     limits: Limits | None = None
     price_as: str | None = None
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_OUTPUT_TOKENS)
     script: list[ScriptTurn] = Field(default_factory=list)
     #: Lab models only: fail every call with this message (to exercise error handling).
     fail: str = ""

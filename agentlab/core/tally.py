@@ -26,6 +26,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -116,6 +117,7 @@ class Tally:
                 | LimitExceeded()
                 | LoopDetected()
                 | Notice()
+                | LlmRetry()
             ):
                 pass  # spend is counted where calls end
             case _:

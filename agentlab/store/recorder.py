@@ -47,6 +47,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -155,6 +156,7 @@ def stored_form(event: AnyEvent) -> AnyEvent | None:
             | LimitExceeded()
             | LoopDetected()
             | Notice()
+            | LlmRetry()
         ):
             return event  # text and numbers only: no keys to hide a secret under
         case _:
@@ -318,6 +320,7 @@ class Recorder:
                 | LimitExceeded()
                 | LoopDetected()
                 | Notice()
+                | LlmRetry()
             ):
                 pass  # the events row is all of it
             case _:
