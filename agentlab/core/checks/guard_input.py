@@ -90,7 +90,6 @@ class InputGuardCheck(Check):
     async def check(self, seen: Seen) -> Verdict:
         if not isinstance(seen, ModelInput):
             return ALLOW
-        g = self.settings
         tool_names: dict[str, str] = {}
         sent: list[dict[str, Any]] = []
         changed = False
@@ -138,8 +137,9 @@ class InputGuardCheck(Check):
             )
         else:
             why = "sanitised: " + "; ".join(
-                f"{f['removed']} invisible characters removed" if f.get("removed") else
-                f"hidden text surfaced ({', '.join(f['hidden'])})"
+                f"{f['removed']} invisible characters removed"
+                if f.get("removed")
+                else f"hidden text surfaced ({', '.join(f['hidden'])})"
                 for f in findings
             )
         detail = {"findings": findings}
@@ -171,7 +171,9 @@ class InputGuardCheck(Check):
                 if action == "quarantine":
                     replacement = quarantine(text, trust, f.score, rules, source)
                 elif action == "block":
-                    replacement = WITHHELD.format(trust=trust, score=f.score, rules=", ".join(rules))
+                    replacement = WITHHELD.format(
+                        trust=trust, score=f.score, rules=", ".join(rules)
+                    )
         if len(finding) == 1 + bool(source):
             return None, replacement
         return finding, replacement

@@ -51,7 +51,9 @@ class OutputGuardCheck(Check):
             elif self.regex is not None and not self.regex.search(seen.content):
                 problem = f"the reply does not match {g.output_regex!r}"
             if problem:
-                return Verdict("stop", problem, {"invalid": problem}, stop_reason="guardrail:output")
+                return Verdict(
+                    "stop", problem, {"invalid": problem}, stop_reason="guardrail:output"
+                )
         if not g.mask_output:
             return ALLOW
         matches = find(seen.content)
@@ -59,4 +61,6 @@ class OutputGuardCheck(Check):
             return ALLOW
         kinds = Counter(m.kind for m in matches)
         why = "masked " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        return Verdict("modify", why, {"masked": dict(kinds)}, content=redact(seen.content, matches))
+        return Verdict(
+            "modify", why, {"masked": dict(kinds)}, content=redact(seen.content, matches)
+        )

@@ -51,5 +51,7 @@ class ArgumentsCheck(Check):
         try:
             _parse_arguments(seen.tool, seen.arguments)
         except _ArgumentError as exc:
-            return Verdict("block", f"arguments do not match the schema: {exc}", {"error": str(exc)})
+            return Verdict(
+                "block", f"arguments do not match the schema: {exc}", {"error": str(exc)}
+            )
         return ALLOW

@@ -248,7 +248,9 @@ _META = re.compile(
     r"jailbreak attempts?|the string|the phrase|looks like|like this|awareness)\b",
     re.I,
 )
-_QUOTED = re.compile(r"[\"“”«»「」『』']([^\"“”«»「」『』']{4,300})[\"“”«»「」『』']|`([^`]{4,300})`")
+_QUOTED = re.compile(
+    r"[\"“”«»「」『』']([^\"“”«»「」『』']{4,300})[\"“”«»「」『』']|`([^`]{4,300})`"
+)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,9 @@ def decoded_payloads(text: str) -> list[str]:
         if s.isalpha() and (s.islower() or s.isupper()):
             continue  # a long word, not base64
         try:
-            raw = base64.b64decode(s + "=" * (-len(s) % 4), altchars=b"-_" if "-" in s or "_" in s else None)
+            raw = base64.b64decode(
+                s + "=" * (-len(s) % 4), altchars=b"-_" if "-" in s or "_" in s else None
+            )
         except (binascii.Error, ValueError):
             continue
         if (t := _decoded(raw)) is not None:
@@ -139,7 +141,7 @@ def fold(text: str) -> str:
 
 
 def _join(m: re.Match[str]) -> str:
-    """"i g n o r e  a l l" -> "ignore all": one separator inside a word, two between words."""
+    """ "i g n o r e  a l l" -> "ignore all": one separator inside a word, two between words."""
     words = re.split(r"[ .\-_*]{2,}|\s{2,}", m.group(0))
     return " ".join(re.sub(r"[ .\-_*]", "", w) for w in words)
 
