@@ -222,23 +222,38 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
     "role_hijack": (
         "you are now", " mode", "act as", "behave as", "respond as", "pretend", "anything now",
-        "restrictions", "limitations", "filters", "guidelines", "rules", "你现在", "你現在", "扮演",
+        "no restrictions", "no limitations", "no filters", "no rules", "no guidelines", "without "
+        "restrictions", "without limitations", "without filters", "without rules", "without "
+        "guidelines", "ethical", "moral", "safety", "你现在", "你現在", "扮演",
         "现在你", "ahora eres", "tu es maintenant", "du bist jetzt", "ora sei",
     ),
-    "fake_delimiter": ("<", "[", "##", "end of", "ignore the", "system"),
+    "fake_delimiter": ("<|", "system", "admin", "developer", "assistant", "end of", "ignore the"),
     "prompt_leak": ("prompt", "instructions", "提示", "プロンプト"),
-    "exfiltration": ("http", "www.", " to ", "@", "url", "endpoint", "webhook", "server", "发送",
-                     "發送", "上传", "转发"),
+    "exfiltration": (
+        "password", "secret", "api", "credential", "token", "private", "conversation",
+        "chat history", "confidential", "ssh", "env", "customer data", "user data",
+        "personal data", "salary", "the data", "={", "=${", "=%7b", "=<", "=[", "发送", "發送",
+        "上传", "转发",
+    ),
     "addressed_to_ai": (" ai", "llm", "model", "assistant", "chatbot", "agent", "bot", "gpt",
                         "claude", "ai助手", " ia", " ki"),
     "secrecy": ("tell", "inform", "mention", "alert", "notify", "reveal", "let ", "secretly",
                 "silently", "quietly", "covertly", "告诉", "告訴"),
-    "tool_directive": ("tool", "function", "(", "curl", "wget"),
+    "tool_directive": ("tool", "function", "curl", "wget", "http_get", "send_email", "refund",
+                       "delete_", "transfer_funds", "run_shell", "exec", "shell"),
     "imperative_secret": ("must", "should", "will", "immediately", "now"),
 }  # fmt: skip
 
+#: A second set of substrings a view must also contain (one of), for rules that need two parts.
+_ALSO: dict[str, tuple[str, ...]] = {
+    "exfiltration": ("http", "www.", "@", "url", "endpoint", "webhook", "server", " to ", "发送",
+                     "發送", "上传", "转发"),
+    "imperative_secret": ("send", "email", "forward", "upload", "post", "transfer", "delete",
+                          "wire", "reveal", "disclose"),
+}  # fmt: skip
+
 _COMPILED = [
-    (name, w, re.compile("|".join(f"(?:{p})" for p in ps), re.S), _TRIGGERS[name])
+    (name, w, re.compile("|".join(f"(?:{p})" for p in ps), re.S), _TRIGGERS[name], _ALSO.get(name))
     for name, w, ps in _RULES
 ]
 #: Cheap words that must appear (in some view) for any rule to be worth running.
@@ -282,8 +297,10 @@ def scan(text: str) -> Finding:
     found: dict[str, tuple[float, str]] = {}
     disguised: set[str] = set()
     for label, view in texts:
-        for name, weight, rx, triggers in _COMPILED:
+        for name, weight, rx, triggers, also in _COMPILED:
             if name in found or not any(t in view for t in triggers):
+                continue
+            if also is not None and not any(t in view for t in also):
                 continue
             if (m := rx.search(view)) is not None:
                 found[name] = (weight, m.group(0)[:80])

@@ -150,18 +150,41 @@ def views(text: str) -> list[tuple[str, str]]:
     """The texts the detector reads, labelled: the folded text (``plain``), its confusable
     letters and leetspeak undone (``confusables``, ``leet``), spaced-out words joined up
     (``spaced``), and any decoded base64/hex payload (``decoded``, folded too)."""
-    base = fold(_INVISIBLE.sub("", text))
+    ascii_only = text.isascii()
+    raw = unicodedata.normalize("NFKC", text if ascii_only else _INVISIBLE.sub("", text))
+    raw = raw.casefold()
+    base = _SPACE.sub(" ", raw).strip()
     out = [("plain", base)]
-    latin = base.translate(_CONFUSABLES)
-    if latin != base:
-        out.append(("confusables", latin))
-    if any(c in latin for c in "013457@$!|"):
-        leet = latin.translate(_LEET)
-        if leet != latin:
-            out.append(("leet", leet))
-    raw = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).casefold().translate(_CONFUSABLES)
-    if _SPACED.search(raw):
+    latin = base
+    if not ascii_only:
+        latin = base.translate(_CONFUSABLES)
+        if latin != base:
+            out.append(("confusables", latin))
+        raw = raw.translate(_CONFUSABLES)
+    tokens = latin.split()
+    if _LEETISH.search(latin):
+        out.append(("leet", latin.translate(_LEET)))
+    if _spaced_out(tokens) and _SPACED.search(raw):
         out.append(("spaced", _SPACE.sub(" ", _SPACED.sub(_join, raw))))
-    if len(text) >= 16:
+    if any(len(t) >= 16 for t in tokens):
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
     return out
+
+
+_LEETISH = re.compile(r"[a-z][013457@$|!]+[a-z]|\b[013457][a-z]{2}")
+
+
+def _spaced_out(tokens: list[str]) -> bool:
+    """Cheap pre-test for letters spelled out one at a time (four single letters in a row, or
+    a token like "i.g.n.o.r.e")."""
+    run = 0
+    for t in tokens:
+        if len(t) == 1:
+            run += 1
+            if run >= 4:
+                return True
+        else:
+            run = 0
+            if len(t) >= 7 and t[1] in ".-_*" and t[3] == t[1]:
+                return True
+    return False
