@@ -4,6 +4,7 @@ guardrail checks in a run (each verdict a check span), `guard scan` and the trif
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,29 @@ def test_audit_fails_on_an_unacknowledged_trifecta_and_names_the_fixes(
     ok.write_text(TRIFECTA.format(guard='[guardrails]\ntrifecta_reason = "a demonstration"'))
     out = CliRunner().invoke(app, ["audit", str(ok)])
     assert out.exit_code == 0 and "acknowledged (a demonstration)" in out.stdout
+
+
+def test_a_hard_link_to_a_file_outside_the_workspace_is_refused(tmp_path: Path) -> None:
+    from agentlab.core.sandbox import SandboxError, read_text
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (tmp_path / "secret.txt").write_text("top secret")
+    os.link(tmp_path / "secret.txt", ws / "innocent.txt")
+    (ws / "plain.txt").write_text("hello")
+    with pytest.raises(SandboxError, match="hard link"):
+        read_text(ws, "innocent.txt")
+    assert read_text(ws, "plain.txt") == "hello"
+
+
+def test_list_files_shows_nothing_about_a_symlink_target_outside(tmp_path: Path) -> None:
+    from agentlab.core.sandbox import list_dir
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (tmp_path / "secret.txt").write_text("x" * 1234)
+    os.symlink(tmp_path / "secret.txt", ws / "link.txt")
+    os.symlink(tmp_path, ws / "up")
+    listing = list_dir(ws, ".")
+    assert "1234" not in listing and "up/" not in listing
+    assert "link.txt (a link out of the workspace)" in listing
