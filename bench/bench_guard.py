@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from redteam_corpus import BENIGN, INJECTIONS  # noqa: E402
+from redteam_corpus import BENIGN, INJECTIONS
 
-from agentlab.core.checks.injection import scan  # noqa: E402
-from agentlab.core.checks.pii import find, redact  # noqa: E402
-from agentlab.core.checks.sanitize import sanitise  # noqa: E402
+from agentlab.core.checks.injection import scan
+from agentlab.core.checks.pii import find, redact
+from agentlab.core.checks.sanitize import sanitise
 
 
 def _per_call_us(fn: object, text: str, n: int = 200) -> float:
