@@ -187,6 +187,15 @@ def run(
         }
     )
     spec = load_scenario(find_scenario(scenario, default_scenarios_dir()))
+    from agentlab.core.checks.trifecta import audit as trifecta_audit
+
+    for held in trifecta_audit(spec):
+        if held.failing:
+            typer.echo(
+                f"warning: agent {held.agent} holds the lethal trifecta (private data, untrusted "
+                "content, a way out); see `agentlab audit`",
+                err=True,
+            )
     options = RunOptions(
         model=model,
         api_base=api_base,

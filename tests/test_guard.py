@@ -249,3 +249,34 @@ def test_list_files_shows_nothing_about_a_symlink_target_outside(tmp_path: Path)
     listing = list_dir(ws, ".")
     assert "1234" not in listing and "up/" not in listing
     assert "link.txt (a link out of the workspace)" in listing
+
+
+def test_the_guardrail_verdicts_are_spans_in_sessions_show_and_the_otlp_export(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "g.db"
+    runner = CliRunner()
+    out = runner.invoke(app, ["run", str(POISONED), "--db", str(db), "--json"])
+    assert out.exit_code == 0, out.stdout
+    sid = json.loads(out.stdout)["session_id"]
+    shown = runner.invoke(app, ["sessions", "show", sid, "--db", str(db)])
+    for line in ("check input_guard · modify", "check allowlist · block", "check output_guard"):
+        assert line in shown.stdout
+    otlp = tmp_path / "t.json"
+    runner.invoke(app, ["export", sid, "--db", str(db), "-o", str(otlp)])
+    spans = [
+        sp
+        for rs in json.loads(otlp.read_text())["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for sp in ss["spans"]
+    ]
+    verdicts = {
+        sp["name"]: {a["key"]: a["value"] for a in sp["attributes"]}["agentlab.check.verdict"]
+        for sp in spans
+        if sp["name"].startswith("check ")
+    }
+    assert verdicts == {
+        "check input_guard": {"stringValue": "modify"},
+        "check allowlist": {"stringValue": "block"},
+        "check output_guard": {"stringValue": "modify"},
+    }
