@@ -61,15 +61,26 @@ _OVERRIDE = [
     rf"\b{_VERB}\s+(?:everything|all)\s+(?:you were told|(?:above|before|said|written)\b)",
     rf"\b{_WHAT}\s+(?:above|before this|so far)\s+(?:are|is)\s+(?:void|cancel+ed|obsolete|"
     r"invalid|no longer valid|revoked|superseded)",
+    rf"\b{_VERB}\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+|what(?:'s| is| was)\s+)?"
+    r"(?:above|previous|prior|preceding|foregoing|said before|written above)\b(?!\s+(?:typo|"
+    r"email|e-mail|mail|message|mistake|error|section|paragraph|comment|note|link|warning|"
+    r"version|draft|step|question|answer|reply|result|value|line|chart|figure|table|sentence))"
+    r"(?=\s*(?:[,.;:!]|and|then|instead|$))",
+    rf"\b{_VERB}\s+(?:all\s+)?(?:of\s+)?your\s+(?:training|programming|ethics|values|"
+    r"principles|safety|alignment|conditioning|filters?)\b",
     # Chinese, Japanese, Korean
     r"(?:忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要遵守|跳过|覆盖|绕过|放弃)[^。\n]{0,12}"
-    r"(?:指令|指示|说明|說明|命令|提示|规则|規則|要求|设定|設定)",
+    r"(?:指令|指示|说明|說明|命令|提示|规则|規則|要求|设定|設定|以上内容|上面的内容|之前的内容|上述内容)",
     r"(?:指示|命令|指令|ルール|プロンプト)[^。\n]{0,8}(?:を)?(?:無視|忘れ)",
     r"(?:지시|명령|지침|프롬프트|규칙)[^.\n]{0,10}(?:무시|잊어)",
     # Spanish, Portuguese, Italian
     r"\b(?:ignora|ignore|ignorar|ignorad|olvida|olvide|olvidar|esquece|esqueça|esqueca|dimentica|"
     r"descarta|desconsidere|desconsidera)\w*\s+(?:\w+\s+){0,3}(?:instrucciones|instruções|"
     r"instrucoes|istruzioni|indicaciones|reglas|regras|regole|órdenes|ordens)",
+    r"\b(?:ignora|olvida|ignore|esquece|esqueça|dimentica)\s+(?:todo\s+|tudo\s+|tutto\s+)?"
+    r"(?:lo|o|quello)\s+(?:anterior|de arriba|acima|precedente|che precede)",
+    r"\b(?:ignore|oublie)z?\s+tout\s+ce\s+qui\s+(?:pr[ée]c[èe]de|est au-dessus)",
+    r"\b(?:ignoriere|vergiss)\s+alles\s+(?:was|bisher|vorherige|oben|davor)",
     # French
     r"\b(?:ignore|ignorez|oublie|oubliez|ne tiens pas compte|ne tenez pas compte)\w*\s+"
     r"(?:\w+\s+){0,3}(?:instructions|consignes|règles|regles|directives|ordres)",
@@ -139,6 +150,9 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"\b(?:what (?:is|are|were) your|repeat the) (?:system |initial |original )?"
             r"(?:prompt|instructions)\b(?! for)",
             r"(?:系统提示|系統提示|提示词|システムプロンプト)",
+            r"\b(?:repeat|print|output|write|copy|show|echo)\b[^.\n]{0,30}\b(?:everything|all|the "
+            r"(?:text|words|content|lines?|messages?))\s+(?:above|before|preceding|prior)\b",
+            r"\bwhat (?:were|was) you (?:told|instructed|given)\b",
         ],
     ),
     (
@@ -208,6 +222,8 @@ _RULES: list[tuple[str, float, list[str]]] = [
 #: test costs ~1 us on 1 KB, a rule's regex 100x that): most benign text runs no rule at all.
 _TRIGGERS: dict[str, tuple[str, ...]] = {
     "override": (
+        "above", "previous", "prior", "preced", "training", "programming", "lo ", "tout",
+        "alles", "以上", "上面", "之前", "上述",
         "ignor", "disregard", "forget", "bypass", "overrid", "overwrit", "neglect", "aside",
         "attention", "follow", "dismiss", "discard", "abandon", "skip", "drop", "cancel", "void",
         "nullif", "erase", "clear", "obsolete", "invalid", "revoked", "supersed",
@@ -228,7 +244,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
         "现在你", "ahora eres", "tu es maintenant", "du bist jetzt", "ora sei",
     ),
     "fake_delimiter": ("<|", "system", "admin", "developer", "assistant", "end of", "ignore the"),
-    "prompt_leak": ("prompt", "instructions", "提示", "プロンプト"),
+    "prompt_leak": ("prompt", "instructions", "提示", "プロンプト", "above", "before", "preced",
+                    "prior", "were you", "was you"),
     "exfiltration": (
         "password", "secret", "api", "credential", "token", "private", "conversation",
         "chat history", "confidential", "ssh", "env", "customer data", "user data",
