@@ -44,7 +44,7 @@ DEFAULT_THRESHOLD = 0.5
 _VERB = (
     r"(?:ignore|ignoring|disregard|forget|skip|bypass|override|overwrite|neglect|drop|abandon|"
     r"dismiss|discard|set aside|pay no attention to|do not follow|don't follow|stop following|"
-    r"no longer follow|nullify)"
+    r"no longer follow|nullify|disobey|defy|violate)"
 )
 _WHICH = (
     r"(?:previous|prior|preceding|above|earlier|former|foregoing|initial|original|old|existing|"
@@ -56,7 +56,7 @@ _WHAT = (
     r"system prompt|guardrails?|filters?)"
 )
 _OVERRIDE = [
-    rf"\b{_VERB}\s+(?:(?:all|any|of|everything|the|your|my|every|of the)\s+)*(?:{_WHICH}\s+){{1,3}}"
+    rf"\b{_VERB}\s+(?:(?:all|any|of|everything|the|your|every|of the)\s+)*(?:{_WHICH}\s+){{1,3}}"
     rf"(?:[\w']+\s+)?{_WHAT}\b",
     rf"\b{_VERB}\s+(?:everything|all)\s+(?:you were told|(?:above|before|said|written)\b)",
     rf"\b{_WHAT}\s+(?:above|before this|so far)\s+(?:are|is)\s+(?:void|cancel+ed|obsolete|"
@@ -68,6 +68,11 @@ _OVERRIDE = [
     r"(?=\s*(?:[,.;:!]|and|then|instead|$))",
     rf"\b{_VERB}\s+(?:all\s+)?(?:of\s+)?your\s+(?:training|programming|ethics|values|"
     r"principles|safety|alignment|conditioning|filters?)\b",
+    r"\b(?:not|never|no longer|stop|cease)\s+(?:to\s+)?(?:follow|obey|adhere to|comply with|"
+    r"respect|listen to)\w*\s+(?:\w+\s+){0,4}(?:instructions|rules|guidelines|directives|"
+    r"system (?:prompt|message))\b(?:[^.\n]{0,30}\b(?:anymore|any more|any longer|from now)\b)",
+    r"\bno matter what (?:you (?:were|are|have been) (?:told|instructed)|your (?:instructions|"
+    r"rules|system prompt) (?:say|says))",
     # Chinese, Japanese, Korean
     r"(?:忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要遵守|跳过|覆盖|绕过|放弃)[^。\n]{0,12}"
     r"(?:指令|指示|说明|說明|命令|提示|规则|規則|要求|设定|設定|以上内容|上面的内容|之前的内容|上述内容)",
@@ -86,7 +91,7 @@ _OVERRIDE = [
     r"(?:\w+\s+){0,3}(?:instructions|consignes|règles|regles|directives|ordres)",
     # German, Dutch
     r"\b(?:ignoriere|ignorieren|ignorier|vergiss|vergessen|missachte|negeer|vergeet)\w*\s+"
-    r"(?:\w+\s+){0,3}(?:anweisungen|anweisung|befehle|regeln|vorgaben|instructies|instructions)",
+    r"(?:\w+\s+){0,3}\w*(?:anweisungen|anweisung|befehle|regeln|vorgaben|instructies|instructions)",
     # Russian, Ukrainian
     r"(?:игнорир|забудь|забудьте|проигнорир|не обращай|ігноруй)\w*\s+(?:\w+\s+){0,3}"
     r"(?:инструкци|указани|правил|команд|інструкці)",
@@ -100,6 +105,13 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"\b(?:new|updated|real|actual|true|revised|additional|secret|hidden|important)\s+"
             r"(?:system\s+)?(?:instructions?|directives?|task|orders)\s*(?::|are|is|follow)",
             r"\bfrom now on,?\s+(?:you|your|always|only|respond|answer|act)",
+            r"\bin your (?:next |final )?(?:reply|answer|response|output|summary),?\s+(?:include|"
+            r"add|append|insert|embed|write|say|mention)",
+            r"\b(?:updated|new|real|revised|actual) system (?:prompt|instructions|message)\b",
+            r"\b(?:task|instructions?|assignment|request)\s+(?:is\s+|has been\s+|was\s+)?"
+            r"(?:cancel+ed|aborted|void|over|obsolete)\b[^\n]{0,40}\binstead\b",
+            r"\b(?:policies|policy|rules|restrictions|guidelines) (?:have been |were |are )?"
+            r"(?:updated|lifted|removed|disabled|changed)[^.\n]{0,40}\byou (?:may|can|must|should)",
             r"\byour (?:new|real|actual|only) (?:task|goal|job|purpose|objective|instructions?) "
             r"(?:is|are|will be)",
             r"\binstead,? (?:you (?:must|will|should)|do the following|follow these)",
@@ -123,6 +135,12 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"\bpretend (?:that )?(?:you are|you're|to be) (?:an? )?(?:unrestricted|different|"
             r"evil|uncensored|ai without|assistant without|dan\b|my|the system|root|admin)",
             r"\bdo anything now\b",
+            r"\byou (?:have|now have) no (?:restrictions|limits|limitations|rules|filters|"
+            r"guidelines)\b",
+            r"\b(?:as your|i am your|i'm your)\s+(?:administrator|admin|developer|creator|owner|"
+            r"operator|master|programmer)\b",
+            r"\b(?:act|pretend|roleplay|role-play)\s+(?:as|to be)\s+(?:my|a|an)\s+"
+            r"(?:deceased|late|dead)\b",
             r"\b(?:no|without) (?:ethical |moral |safety )?(?:restrictions|limitations|filters|"
             r"guidelines|rules) (?:apply|anymore|from now)",
             r"(?:你现在是|你現在是|扮演|现在你是|ahora eres|tu es maintenant|du bist jetzt|ora sei)",
@@ -138,6 +156,10 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"\b(?:end of|ignore the) (?:document|context|user input|data|file|email|page)\b"
             r"[\s\S]{0,80}\b(?:instructions?|now|assistant|you must)\b",
             r"(?:^|\n)\s*system\s*(?:prompt|override|message)?\s*:",
+            r"(?:^|\n|[-=*#]{3})\s*(?:system|admin|administrator|developer|security|it)\s+(?:notice|"
+            r"alert|update|message|override|note|instruction|directive)s?\s*:[^\n]{0,120}\b(?:you|"
+            r"assistant|ai|model)\b",
+            r"(?:-{3,}|={3,}|#{3,})\s*end of [\w ]{0,20}(?:-{3,}|={3,}|#{3,})",
         ],
     ),
     (
@@ -153,6 +175,8 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"\b(?:repeat|print|output|write|copy|show|echo)\b[^.\n]{0,30}\b(?:everything|all|the "
             r"(?:text|words|content|lines?|messages?))\s+(?:above|before|preceding|prior)\b",
             r"\bwhat (?:were|was) you (?:told|instructed|given)\b",
+            r"\b(?:reveal|print|show|leak|dump|disclose|expose)\s+(?:me\s+)?your\s+(?:\w+\s+)?"
+            r"(?:prompt|instructions)\b",
         ],
     ),
     (
@@ -163,6 +187,7 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"append|include|encode|attach|fetch|visit|open|load|request|ping)\b[\s\S]{0,80}"
             r"\b(?:password|passwords|secrets?|api[ _-]?keys?|credentials?|tokens?|private|"
             r"conversation|chat history|confidential|ssh keys?|env(?:ironment)? variables|"
+            r"e-?mail address(?:es)?|addresses|phone numbers|contacts|"
             r"\.env|customer data|user data|personal data|salary|the data)\b[\s\S]{0,80}"
             r"(?:https?://|www\.|\bto (?:this|the following|my|our|an external|the attacker)|"
             r"@[\w-]+\.\w+|\burl\b|\bendpoint\b|\bwebhook\b|\bserver\b)",
@@ -178,6 +203,13 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"(?:the\s+|any\s+|all\s+)?(?:ai|llm|language model|assistant|chatbot|agent|bot|gpt|"
             r"claude|model)s?\b",
             r"\bif you are (?:an? )?(?:ai|llm|language model|assistant|chatbot|agent|bot)\b",
+            r"(?:^|[\n.>!?])\s*(?:hey |hi |dear |ok |okay )?(?:ai|assistant|model|llm|chatbot|"
+            r"agent|bot|gpt|claude)\s*[:,]\s*(?:please\s+)?(?:reply|respond|tell|send|call|say|"
+            r"ignore|forget|include|write|answer|output|print|do|you)",
+            r"\bwhoever (?:reads|is reading|processes) this\b",
+            r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt|chatgpt)\b",
+            r"\bbefore (?:summari[sz]ing|answering|responding|replying|you (?:answer|reply|respond|"
+            r"summari[sz]e))\b[^.\n]{0,60}\b(?:call|send|run|execute|fetch|visit|include|email)",
             r"\b(?:p\.?s\.?|to) (?:the |any |all )?(?:ai|llm|chatbot|assistant|agent|bot|model)s?"
             r"\s*[:,]",
             r"\b(?:ai|llm|language model|assistant|agent|bot)s? (?:reading|processing|"
@@ -222,6 +254,8 @@ _RULES: list[tuple[str, float, list[str]]] = [
 #: test costs ~1 us on 1 KB, a rule's regex 100x that): most benign text runs no rule at all.
 _TRIGGERS: dict[str, tuple[str, ...]] = {
     "override": (
+        "disobey", "defy", "violate", "no matter", "not follow", "never follow", "stop follow",
+        "not obey", "not adhere", "not comply", "not respect", "not listen", "longer follow",
         "above", "previous", "prior", "preced", "training", "programming", "lo ", "tout",
         "alles", "以上", "上面", "之前", "上述",
         "ignor", "disregard", "forget", "bypass", "overrid", "overwrit", "neglect", "aside",
@@ -232,11 +266,15 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
         "vergessen", "missacht", "negeer", "vergeet", "игнор", "забуд", "обращай", "ігнор",
     ),
     "new_instructions": (
+        "system prompt", "system instructions", "system message", "cancel", "abort",
+        "in your", "may now", "can now", "now allowed", "now permitted", "updated", "lifted",
+        "removed", "disabled", "changed",
         "instruction", "actually", "wait", "scratch", "directive", "task", "orders", "from now", "instead", "指令", "任务",
         "开始", "開始", "instrucciones", "anweisungen", "istruzioni", "instruções", "a partir",
         "ab jetzt", "d'ora",
     ),
     "role_hijack": (
+        "have no", "as your", "i am your", "i'm your",
         "you are now", " mode", "act as", "behave as", "respond as", "pretend", "anything now",
         "no restrictions", "no limitations", "no filters", "no rules", "no guidelines", "without "
         "restrictions", "without limitations", "without filters", "without rules", "without "
@@ -244,15 +282,16 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
         "现在你", "ahora eres", "tu es maintenant", "du bist jetzt", "ora sei",
     ),
     "fake_delimiter": ("<|", "system", "admin", "developer", "assistant", "end of", "ignore the"),
-    "prompt_leak": ("prompt", "instructions", "提示", "プロンプト", "above", "before", "preced",
+    "prompt_leak": ("reveal", "leak", "dump", "disclose", "expose","prompt", "instructions", "提示", "プロンプト", "above", "before", "preced",
                     "prior", "were you", "was you"),
     "exfiltration": (
         "password", "secret", "api", "credential", "token", "private", "conversation",
         "chat history", "confidential", "ssh", "env", "customer data", "user data",
-        "personal data", "salary", "the data", "={", "=${", "=%7b", "=<", "=[", "发送", "發送",
+        "personal data", "salary", "the data", "address", "phone numbers", "contacts", "={", "=${", "=%7b", "=<", "=[", "发送", "發送",
         "上传", "转发",
     ),
-    "addressed_to_ai": (" ai", "llm", "model", "assistant", "chatbot", "agent", "bot", "gpt",
+    "addressed_to_ai": ("@"," ai", "ai:", "ai,", "llm", "model", "assistant", "chatbot", "agent",
+                        "bot", "gpt", "whoever", "before",
                         "claude", "ai助手", " ia", " ki"),
     "secrecy": ("tell", "inform", "mention", "alert", "notify", "reveal", "let ", "secretly",
                 "silently", "quietly", "covertly", "告诉", "告訴"),

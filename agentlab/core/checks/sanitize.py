@@ -29,7 +29,9 @@ _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 _COMMENT = re.compile(r"<!--(.*?)(?:-->|$)", re.S)
 _HIDDEN_EL = re.compile(
     r"<(\w+)[^>]*style\s*=\s*['\"][^'\"]*(?:display\s*:\s*none|visibility\s*:\s*hidden|"
-    r"font-size\s*:\s*0|opacity\s*:\s*0(?![.\d]*[1-9]))[^'\"]*['\"][^>]*>(.*?)</\1>",
+    r"font-size\s*:\s*0|opacity\s*:\s*0(?![.\d]*[1-9]))[^'\"]*['\"][^>]*>(.*?)</\1>"
+    r"|<(\w+)\s[^>]*(?:\bhidden\b|aria-hidden\s*=\s*['\"]true|class\s*=\s*['\"][^'\"]*\b(?:hidden|"
+    r"sr-only|visually-hidden)\b)[^>]*>(.*?)</\3>",
     re.S | re.I,
 )
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?[^)]*\)")
@@ -65,8 +67,11 @@ def sanitise(text: str) -> Sanitised:
     cleaned, n_ctl = _CONTROL.subn("", cleaned)
     if "<!--" in cleaned:
         hidden += [("html_comment", m.group(1).strip()) for m in _COMMENT.finditer(cleaned)]
-    if "style" in cleaned:
-        hidden += [("hidden_element", m.group(2).strip()) for m in _HIDDEN_EL.finditer(cleaned)]
+    if "style" in cleaned or "hidden" in cleaned or "sr-only" in cleaned:
+        hidden += [
+            ("hidden_element", (m.group(2) or m.group(4) or "").strip())
+            for m in _HIDDEN_EL.finditer(cleaned)
+        ]
     if "![" in cleaned:
         hidden += [
             ("image_url", m.group(2))
@@ -90,6 +95,7 @@ _CONFUSABLES = str.maketrans(
 )  # fmt: skip
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s", "!": "i", "|": "l"})  # fmt: skip
+_LEET_L = str.maketrans({**{chr(k): v for k, v in _LEET.items()}, "1": "l"})
 _SPACE = re.compile(r"\s+")
 #: Letters spelled out one at a time: "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e".
 _SPACED = re.compile(r"(?<!\w)(?:\w(?:[ .\-_*]|\s{2,}){1,3}){4,}\w(?!\w)")
@@ -161,9 +167,16 @@ def views(text: str) -> list[tuple[str, str]]:
         if latin != base:
             out.append(("confusables", latin))
         raw = raw.translate(_CONFUSABLES)
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(c)
+        )
+        if plain != latin:
+            out.append(("accents", plain))
     tokens = latin.split()
     if _LEETISH.search(latin):
         out.append(("leet", latin.translate(_LEET)))
+        if "1" in latin:  # 1 stands for l as often as for i
+            out.append(("leet", latin.translate(_LEET_L)))
     if _spaced_out(tokens) and _SPACED.search(raw):
         out.append(("spaced", _SPACE.sub(" ", _SPACED.sub(_join, raw))))
     if any(len(t) >= 16 for t in tokens):
