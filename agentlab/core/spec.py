@@ -152,6 +152,7 @@ class Guardrails(_Model):
     #: Output layer: mask PII and secrets in replies (and so in final outputs).
     mask_output: bool = True
     #: Mask what is stored too (costs exact replay and rerun: the stored requests differ).
+    #: Not supported yet: the loader refuses ``true``.
     mask_storage: bool = False
     #: Output layer: a reply longer than this fails validation.
     max_output_chars: int | None = Field(default=None, ge=1)
