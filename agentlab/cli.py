@@ -39,6 +39,8 @@ scenarios_app = typer.Typer(help="List and validate scenario files.", no_args_is
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(models_app, name="models")
+guard_app = typer.Typer(help="The Guardrail Sandwich by hand.", no_args_is_help=True)
+app.add_typer(guard_app, name="guard")
 
 EXIT = {"completed": 0, "error": 1, "stopped": 3, "interrupted": 130, "running": 1}
 #: A rerun that no longer matches its recording (the agents' behaviour changed).
@@ -312,6 +314,18 @@ def rerun(
     )
 
 
+def _warn_trifecta(spec: Any) -> None:
+    from agentlab.core.checks.trifecta import audit as trifecta_audit
+
+    for held in trifecta_audit(spec):
+        if held.failing:
+            typer.echo(
+                f"warning: agent {held.agent} holds the lethal trifecta (private data, untrusted "
+                "content, a way out); see `agentlab audit`",
+                err=True,
+            )
+
+
 def _execute(
     ctx: typer.Context,
     db: Path | None,
@@ -378,6 +392,7 @@ def _execute(
         if replay_from is None:
             assert path is not None
             spec = load_scenario(path)
+            _warn_trifecta(spec)
             result = asyncio.run(
                 run_recorded(
                     spec, options=options, db_path=_db(ctx, db), subscribers=subscribers, **hooks
@@ -851,6 +866,83 @@ def init(
         else f"run one with `agentlab run {folder / written[0].name}`"
     )
     typer.echo(f"copied {len(written)} scenarios and their data into {folder}: {how}")
+
+
+@guard_app.command("scan")
+def guard_scan(
+    file: Annotated[
+        str, typer.Argument(metavar="[FILE|-]", help="A text file, or - for standard input.")
+    ] = "-",
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run the input layer (injection detector) and the output layer (PII and secrets) on a
+    text. Exits 1 when it looks like a prompt injection."""
+    import sys
+
+    from agentlab.core.checks.scan import scan_text
+
+    if file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(file).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(f"FILE: cannot read {file}: {exc.strerror}") from None
+    got = scan_text(text)
+    if json_out:
+        typer.echo(json.dumps(got, ensure_ascii=False))
+    else:
+        verdict = "prompt injection" if got["injection"] else "no injection found"
+        typer.echo(f"{verdict} (score {got['score']:.2f})")
+        for reason in got["reasons"]:
+            typer.echo(f"  - {reason}")
+        for h in got["hidden"]:
+            typer.echo(f"  hidden {h['kind']}: {h['text'][:100]}")
+        kinds = sorted({p["kind"] for p in got["pii"]})
+        typer.echo(f"PII/secrets: {', '.join(kinds) if kinds else 'none'}")
+        if got["pii"]:
+            typer.echo(got["redacted"])
+    if got["injection"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    scenarios: Annotated[
+        list[str], typer.Argument(metavar="SCENARIO...", help="Scenario files or names.")
+    ],
+) -> None:
+    """The lethal-trifecta audit: per agent, which of private data, untrusted content and a
+    way to send data out its tools give it. Exits 1 when an agent holds all three and the
+    scenario does not acknowledge it ([guardrails] trifecta_reason)."""
+    from agentlab.core.checks.trifecta import FIXES, TRIFECTA
+    from agentlab.core.checks.trifecta import audit as run_audit
+    from agentlab.paths import default_scenarios_dir
+    from agentlab.scenario import load_scenario, pattern_tools
+    from agentlab.shipped import find_scenario
+
+    failing = 0
+    for name in scenarios:
+        spec = load_scenario(find_scenario(name, default_scenarios_dir()))
+        extra = {a.name: pattern_tools(spec, a) for a in spec.agents}
+        for a in run_audit(spec, extra):
+            has = ", ".join(
+                f"{cap} ({'/'.join(a.has[cap])})" if a.has.get(cap) else f"no {cap}"
+                for cap in TRIFECTA
+            )
+            if a.failing:
+                failing += 1
+                typer.echo(f"{spec.name}/{a.agent}: LETHAL TRIFECTA: {has}")
+                for fix in FIXES:
+                    typer.echo(f"  fix: {fix}")
+            elif a.trifecta:
+                typer.echo(
+                    f"{spec.name}/{a.agent}: trifecta acknowledged ({a.acknowledged}): {has}"
+                )
+            else:
+                typer.echo(f"{spec.name}/{a.agent}: ok: {has}")
+    if failing:
+        raise typer.Exit(1)
 
 
 # --- entry point ----------------------------------------------------------------------------

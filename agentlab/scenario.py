@@ -172,7 +172,9 @@ def _tool_problems(s: Scenario) -> list[Problem]:
         allowed = set(agent.tools) | pattern_tools(s, agent)
         for j, turn in enumerate(agent.script):
             for name in ([turn.tool] if turn.tool else []) + [c.tool for c in turn.calls]:
-                if name not in allowed:
+                # With the allowlist guardrail on, a script may try a tool its agent lacks: a
+                # teaching scenario shows the refusal (the model was talked into it).
+                if name not in allowed and not (s.guardrails and s.guardrails.allowlist):
                     have = ", ".join(sorted(allowed)) or "none"
                     key = f"agents[{i}].script[{j}]"
                     out.append(
@@ -224,7 +226,19 @@ def _shape_problems(s: Scenario) -> list[Problem]:
 
 
 def _approval_problems(s: Scenario) -> list[Problem]:
-    return [
+    out = []
+    if s.guardrails is not None:
+        if s.guardrails.mask_storage:
+            out.append(
+                Problem("guardrails.mask_storage", "masking what is stored is not supported yet")
+            )
+        for key in ("trusted_tools", "retrieval_tools"):
+            out += [
+                Problem(f"guardrails.{key}[{j}]", f"unknown tool {name!r}")
+                for j, name in enumerate(getattr(s.guardrails, key))
+                if name not in BUILTIN_TOOLS and key == "trusted_tools"
+            ]
+    return out + [
         Problem(
             f"approvals.tools[{j}]", f"unknown tool {name!r}: this approval gate would never apply"
         )

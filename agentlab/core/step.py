@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlab.core import gateway
-from agentlab.core.checks import CheckRunner, StepTaken, ToolUse, checks_for
+from agentlab.core.checks import CheckRunner, StepTaken, ToolUse, checks_for, record
+from agentlab.core.checks.guard_tools import ALLOWLIST, refusal
 from agentlab.core.context import AgentScope
 from agentlab.core.events import ToolCallStarted
 from agentlab.core.spans import Span
@@ -143,6 +144,9 @@ async def _run_tool(run: AgentRun, call: dict[str, Any]) -> ToolResult:
         tool = run.tools.get(name)
         if tool is None:
             have = ", ".join(sorted(run.tools)) or "none"
+            refused = refusal(run.scope.ctx.scenario, name, list(run.tools))
+            if refused is not None:  # the allowlist guardrail: recorded as a check span
+                record(span, ALLOWLIST, "tool", refused, name)
             return ToolResult(
                 f"error: tool {name!r} is not available to you (you have: {have})", True
             ), []

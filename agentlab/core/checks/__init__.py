@@ -22,6 +22,9 @@ from agentlab.core.checks.base import (
     ToolUse,
     Verdict,
 )
+from agentlab.core.checks.guard_input import InputGuardCheck
+from agentlab.core.checks.guard_output import OutputGuardCheck
+from agentlab.core.checks.guard_tools import ArgumentsCheck
 from agentlab.core.checks.loop import LoopCheck
 from agentlab.core.checks.runner import Blocked, CheckRunner, Ruling, record
 from agentlab.core.spec import AgentSpec, Scenario
@@ -46,7 +49,15 @@ __all__ = [
 ]
 
 #: Every check the runtime knows, in the order they run at a stage.
-CHECKS: list[type[Check]] = [ApprovalCheck, LoopCheck]
+#: The guardrail checks (input_guard, arguments, output_guard) do nothing unless the scenario
+#: has a ``[guardrails]`` table. Arguments are checked before a person is asked to approve.
+CHECKS: list[type[Check]] = [
+    InputGuardCheck,
+    ArgumentsCheck,
+    ApprovalCheck,
+    LoopCheck,
+    OutputGuardCheck,
+]
 
 
 def checks_for(scenario: Scenario, agent: AgentSpec, tools: Sequence[Tool]) -> list[Check]:

@@ -49,6 +49,10 @@ class Verdict:
     stop_reason: str = ""
     #: Point events to emit inside the check's span (loop detection's ``LoopDetected``).
     events: tuple[AnyEvent, ...] = ()
+    #: ``modify`` only: a change already recorded, made again (the input stage sees the whole
+    #: conversation at every call, so a quarantined tool result is re-wrapped each time): it is
+    #: applied and listed as a pass, not recorded as another span.
+    again: bool = False
 
     @property
     def plain(self) -> bool:

@@ -78,7 +78,9 @@ class CheckRunner:
         ruling = Ruling(seen)
         for check in self._at[seen.stage]:
             verdict = await check.check(ruling.seen)
-            if verdict.plain:
+            if verdict.plain or (verdict.again and verdict.kind == "modify"):
+                if verdict.kind == "modify":
+                    ruling.seen = ruling.seen.modified(verdict.content)
                 ruling.passed.append(check.name)
                 continue
             verdict, by = await self._recorded(check.name, ruling.seen, verdict, parent)
