@@ -24,8 +24,16 @@ from agentlab import services
 from agentlab.collect.assembly import Assembler
 
 
+def _absent(module: str) -> bool:
+    # find_spec on a dotted name imports its parents and raises when one is missing.
+    try:
+        return importlib.util.find_spec(module) is None
+    except ModuleNotFoundError:
+        return True
+
+
 def need(*modules: str) -> None:
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    missing = [m for m in modules if _absent(m)]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} (pip install -e '.[collect-test]')")
 
