@@ -1,7 +1,7 @@
 """The command line. Thin: parse, call a service, print. No business logic here.
 
 Exit codes: 0 completed, 1 runtime error, 2 bad input, 3 stopped by a limit or guardrail,
-130 interrupted.
+4 a rerun diverged from its recording, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import typer
 
 import agentlab
 from agentlab.advisor.cli import advise
+from agentlab.collect import command as collect_command
 from agentlab.console.group import OneLineErrors
 from agentlab.errors import Interrupted, UsageError
+from agentlab.modelscli import models_app
 
 if TYPE_CHECKING:
     from agentlab.core.budget import LimitKind
@@ -37,8 +39,13 @@ sessions_app = typer.Typer(help="Browse recorded sessions.", no_args_is_help=Tru
 scenarios_app = typer.Typer(help="List and validate scenario files.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(models_app, name="models")
+guard_app = typer.Typer(help="The Guardrail Sandwich by hand.", no_args_is_help=True)
+app.add_typer(guard_app, name="guard")
 
 EXIT = {"completed": 0, "error": 1, "stopped": 3, "interrupted": 130, "running": 1}
+#: A rerun that no longer matches its recording (the agents' behaviour changed).
+EXIT_DIVERGED = 4
 
 DbOpt = Annotated[
     Path | None,
@@ -111,6 +118,80 @@ def exit_now(code: int) -> None:
 # --- run ------------------------------------------------------------------------------------
 
 
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", metavar="MODEL", help="Override every agent's model (any litellm model)."
+    ),
+]
+ApiBaseOpt = Annotated[
+    str | None,
+    typer.Option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server."),
+]
+LabLatencyOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--lab-latency", min=0, metavar="MS", help="Add MS of latency to every lab-model call."
+    ),
+]
+RunJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
+]
+MaxTokensOpt = Annotated[
+    int | None, typer.Option("--max-tokens", metavar="N", help="Cap on total tokens.")
+]
+MaxCostOpt = Annotated[
+    float | None, typer.Option("--max-cost", metavar="USD", help="Cap on cost in USD (> 0).")
+]
+MaxStepsOpt = Annotated[
+    int | None, typer.Option("--max-steps", metavar="N", help="Cap on model calls.")
+]
+MaxToolCallsOpt = Annotated[
+    int | None, typer.Option("--max-tool-calls", metavar="N", help="Cap on tool calls.")
+]
+MaxTimeOpt = Annotated[
+    float | None,
+    typer.Option("--max-time", metavar="SECONDS", help="Cap on wall time in seconds (> 0)."),
+]
+ApprovalsOpt = Annotated[
+    str,
+    typer.Option(
+        "--approvals",
+        metavar="ask|allow|deny",
+        help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
+    ),
+]
+ThenModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--then-model",
+        metavar="MODEL",
+        help="When the run no longer matches the recording (or at --fork-at), go on live "
+        "with MODEL instead of stopping.",
+    ),
+]
+ForkAtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fork-at",
+        metavar="STEP|AGENT:STEP",
+        help="Replay up to this model call (the session's N-th, or AGENT's N-th), then go on "
+        "live (with --then-model, or each agent's own model).",
+    ),
+]
+
+
+def _check_model(option: str, model: str | None) -> None:
+    from agentlab.core.labmodels import LAB_MODELS
+
+    if model is not None and not model.strip():
+        raise UsageError(f"{option}: expected a model name, e.g. gpt-4o-mini or ollama/llama3.2")
+    if model is not None and model.startswith("lab/") and model not in LAB_MODELS:
+        raise UsageError(
+            f"{option}: unknown lab model {model!r} (lab models: {', '.join(LAB_MODELS)})"
+        )
+
+
 @app.command()
 def run(
     ctx: typer.Context,
@@ -122,87 +203,191 @@ def run(
             "agentlab (see `agentlab scenarios list`).",
         ),
     ],
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model", metavar="MODEL", help="Override every agent's model (any litellm model)."
-        ),
-    ] = None,
-    api_base: Annotated[
-        str | None,
-        typer.Option("--api-base", metavar="URL", help="Base URL of an OpenAI-compatible server."),
-    ] = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
     db: DbOpt = None,
-    lab_latency: Annotated[
-        float | None,
+    models_path: Annotated[
+        Path | None,
         typer.Option(
-            "--lab-latency", min=0, metavar="MS", help="Add MS of latency to every lab-model call."
+            "--models",
+            metavar="FILE",
+            help="Models file: aliases, timeouts, retries, fallbacks, prices "
+            "(default: $AGENTLAB_HOME/models.toml).",
         ),
     ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
-    ] = False,
-    max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", metavar="N", help="Cap on total tokens.")
-    ] = None,
-    max_cost: Annotated[
-        float | None, typer.Option("--max-cost", metavar="USD", help="Cap on cost in USD (> 0).")
-    ] = None,
-    max_steps: Annotated[
-        int | None, typer.Option("--max-steps", metavar="N", help="Cap on model calls.")
-    ] = None,
-    max_tool_calls: Annotated[
-        int | None, typer.Option("--max-tool-calls", metavar="N", help="Cap on tool calls.")
-    ] = None,
-    max_time: Annotated[
-        float | None,
-        typer.Option("--max-time", metavar="SECONDS", help="Cap on wall time in seconds (> 0)."),
-    ] = None,
-    approvals: Annotated[
-        str,
+    lab_latency: LabLatencyOpt = None,
+    json_out: RunJsonOpt = False,
+    max_tokens: MaxTokensOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_steps: MaxStepsOpt = None,
+    max_tool_calls: MaxToolCallsOpt = None,
+    max_time: MaxTimeOpt = None,
+    approvals: ApprovalsOpt = "ask",
+    replay_from: Annotated[
+        str | None,
         typer.Option(
-            "--approvals",
-            metavar="ask|allow|deny",
-            help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
+            "--replay-from",
+            metavar="SESSION|RECORDING",
+            help="Answer every model call from this recording (a session, a .jsonl file or a "
+            "shipped recording's name): no model is called.",
         ),
-    ] = "ask",
+    ] = None,
+    then_model: ThenModelOpt = None,
+    fork_at: ForkAtOpt = None,
 ) -> None:
-    """Run a scenario offline (lab models) or against any litellm model, recording the session."""
-    from agentlab.console import prompts
-    from agentlab.console.printer import Printer
-    from agentlab.core.context import RunOptions
-    from agentlab.core.labmodels import LAB_MODELS
-    from agentlab.paths import default_scenarios_dir
-    from agentlab.scenario import load_scenario
-    from agentlab.services import run_recorded
-    from agentlab.shipped import find_scenario
+    """Run a scenario offline (lab models) or against any litellm model, recording the session.
 
-    if model is not None and not model.strip():
-        raise UsageError("--model: expected a model name, e.g. gpt-4o-mini or ollama/llama3.2")
-    if model is not None and model.startswith("lab/") and model not in LAB_MODELS:
-        raise UsageError(
-            f"--model: unknown lab model {model!r} (lab models: lab/auto, lab/scripted)"
-        )
-    if lab_latency is not None and not math.isfinite(lab_latency):
-        raise UsageError(f"--lab-latency: expected a finite number, got {lab_latency}")
-    if approvals not in ("ask", "allow", "deny"):
-        raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
-    caps = _caps(
-        {
+    With --replay-from, the model's answers come from a recording: see `agentlab rerun`."""
+    if replay_from is None:
+        for option, value in (("--then-model", then_model), ("--fork-at", fork_at)):
+            if value is not None:
+                raise UsageError(f"{option}: only with --replay-from (or `agentlab rerun`)")
+    elif model is not None:
+        raise UsageError("--model: a replay answers from the recording; use --then-model")
+    _execute(
+        ctx,
+        db,
+        scenario=scenario,
+        replay_from=replay_from,
+        then_model=then_model,
+        fork_at=fork_at,
+        model=model,
+        api_base=api_base,
+        lab_latency=lab_latency,
+        json_out=json_out,
+        models_path=models_path,
+        caps={
             "total_tokens": max_tokens,
             "cost_usd": max_cost,
             "steps": max_steps,
             "tool_calls": max_tool_calls,
             "wall_time_s": max_time,
-        }
+        },
+        approvals=approvals,
     )
-    spec = load_scenario(find_scenario(scenario, default_scenarios_dir()))
+
+
+@app.command()
+def rerun(
+    ctx: typer.Context,
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="SESSION|RECORDING",
+            help="A session id or unique prefix, a recording file (JSONL from `export`), or the "
+            "name of a recording shipped with agentlab.",
+        ),
+    ],
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="Scenario file or name to run (default: the recorded one).",
+        ),
+    ] = None,
+    then_model: ThenModelOpt = None,
+    fork_at: ForkAtOpt = None,
+    api_base: ApiBaseOpt = None,
+    db: DbOpt = None,
+    json_out: RunJsonOpt = False,
+    max_tokens: MaxTokensOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_steps: MaxStepsOpt = None,
+    max_tool_calls: MaxToolCallsOpt = None,
+    max_time: MaxTimeOpt = None,
+    approvals: ApprovalsOpt = "ask",
+) -> None:
+    """Run a recorded session again with no model calls: every answer comes from the recording.
+
+    Tools, checks, caps and approvals run for real and the rerun is recorded as a new session
+    linked to its source. Change the scenario (an instruction, a cap, a tool) and rerun to see
+    what would have happened. When the run stops matching the recording it stops with one line
+    naming the agent, the step and what differed (exit code 4), or goes on live with
+    --then-model."""
+    _execute(
+        ctx,
+        db,
+        scenario=scenario,
+        replay_from=source,
+        then_model=then_model,
+        fork_at=fork_at,
+        model=None,
+        api_base=api_base,
+        lab_latency=None,
+        json_out=json_out,
+        caps={
+            "total_tokens": max_tokens,
+            "cost_usd": max_cost,
+            "steps": max_steps,
+            "tool_calls": max_tool_calls,
+            "wall_time_s": max_time,
+        },
+        approvals=approvals,
+    )
+
+
+def _warn_trifecta(spec: Any) -> None:
+    from agentlab.core.checks.trifecta import audit as trifecta_audit
+
+    for held in trifecta_audit(spec):
+        if held.failing:
+            typer.echo(
+                f"warning: agent {held.agent} holds the lethal trifecta (private data, untrusted "
+                "content, a way out); see `agentlab audit`",
+                err=True,
+            )
+
+
+def _execute(
+    ctx: typer.Context,
+    db: Path | None,
+    *,
+    scenario: str | None,
+    replay_from: str | None,
+    then_model: str | None,
+    fork_at: str | None,
+    model: str | None,
+    api_base: str | None,
+    lab_latency: float | None,
+    json_out: bool,
+    caps: dict[LimitKind, float | int | None],
+    approvals: str,
+    models_path: Path | None = None,
+) -> None:
+    """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
+    from agentlab.console import prompts
+    from agentlab.console.printer import Printer
+    from agentlab.core.context import RunOptions
+    from agentlab.core.spec import MAX_LAB_LATENCY_MS
+    from agentlab.modelsfile import load_models
+    from agentlab.paths import default_scenarios_dir
+    from agentlab.scenario import load_scenario
+    from agentlab.services import rerun_recorded, run_recorded
+    from agentlab.shipped import find_scenario
+
+    _check_model("--model", model)
+    _check_model("--then-model", then_model)
+    if lab_latency is not None and not math.isfinite(lab_latency):
+        raise UsageError(f"--lab-latency: expected a finite number, got {lab_latency}")
+    if lab_latency is not None and lab_latency > MAX_LAB_LATENCY_MS:
+        raise UsageError(f"--lab-latency: at most {MAX_LAB_LATENCY_MS:g} ms, got {lab_latency:g}")
+    if api_base is not None and not api_base.startswith(("http://", "https://")):
+        raise UsageError("--api-base: expected an http:// or https:// URL")
+    if approvals not in ("ask", "allow", "deny"):
+        raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
+    if fork_at is not None:
+        from agentlab.core.cassette import ForkAt
+
+        ForkAt.parse(fork_at)  # a bad value is one line naming the option, before anything runs
+    # A file, or a scenario's name in ./scenarios or shipped with agentlab.
+    path = find_scenario(scenario, default_scenarios_dir()) if scenario is not None else None
     options = RunOptions(
         model=model,
         api_base=api_base,
         lab_latency_ms=lab_latency,
         stream=not json_out,
-        caps=caps,
+        caps=_caps(caps),
+        models=load_models(models_path) if models_path is not None else None,
     )
     subscribers = []
     printer = None
@@ -210,24 +395,55 @@ def run(
         console = _console()
         printer = Printer(console, live=console.is_terminal)
         subscribers.append(printer)
+    hooks = {
+        "raise_cap": prompts.raise_cap_hook(printer),
+        "approve": prompts.approve_hook(approvals, printer),
+    }
+    rerun_ = None
     try:
-        result = asyncio.run(
-            run_recorded(
-                spec,
-                options=options,
-                db_path=_db(ctx, db),
-                subscribers=subscribers,
-                raise_cap=prompts.raise_cap_hook(printer),
-                approve=prompts.approve_hook(approvals, printer),
+        if replay_from is None:
+            assert path is not None
+            spec = load_scenario(path)
+            _warn_trifecta(spec)
+            result = asyncio.run(
+                run_recorded(
+                    spec, options=options, db_path=_db(ctx, db), subscribers=subscribers, **hooks
+                )
             )
-        )
+        else:
+            rerun_ = asyncio.run(
+                rerun_recorded(
+                    replay_from,
+                    path,
+                    db_path=_db(ctx, db),
+                    then_model=then_model,
+                    fork_at=fork_at,
+                    options=options,
+                    subscribers=subscribers,
+                    **hooks,
+                )
+            )
+            result = rerun_.result
     except KeyboardInterrupt:
         raise Interrupted("stopped by Ctrl-C; the session is recorded as interrupted") from None
     finally:
         if printer is not None:
             printer.close()
     if json_out:
-        typer.echo(json.dumps(result.summary(), ensure_ascii=False))
+        summary = rerun_.summary() if rerun_ is not None else result.summary()
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    elif rerun_ is not None:
+        live = f", {rerun_.live_calls} made live" if rerun_.live_calls else ", no model called"
+        typer.echo(
+            f"rerun of {rerun_.source}: {rerun_.replayed} model calls answered from the "
+            f"recording{live}"
+        )
+    if rerun_ is not None and rerun_.diverged and not rerun_.live_calls:
+        typer.echo(
+            f"error: {rerun_.diverged} (add --then-model MODEL to go on live from there)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_DIVERGED)
     raise typer.Exit(EXIT.get(result.status, 1))
 
 
@@ -270,24 +486,102 @@ def _caps(values: dict[LimitKind, float | int | None]) -> dict[str, float]:
 # --- sessions ---------------------------------------------------------------------------------
 
 
+STATUSES = ("running", "completed", "stopped", "error", "interrupted")
+
+
+def _since(value: str) -> float:
+    """``--since``: a date (2026-11-29), a date and time (2026-11-29T14:00 or with a space), or
+    an age (30m, 2h, 7d, 1w). Local time."""
+    import re
+    import time
+    from datetime import datetime
+
+    text = value.strip()
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw])", text)
+    if m:
+        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+        return time.time() - float(m.group(1)) * unit
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise UsageError(
+            f"--since: expected a date (2026-11-29), a date and time (2026-11-29T14:00) or an "
+            f"age (30m, 2h, 7d), got {value!r}"
+        ) from None
+
+
 @sessions_app.command("list")
 def sessions_list(
     ctx: typer.Context,
     db: DbOpt = None,
     json_out: JsonOpt = False,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, metavar="N", help="How many sessions.")
+        int, typer.Option("--limit", min=1, metavar="N", help="Show at most N (default 50).")
     ] = 50,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", metavar="NAME", help="Only this scenario (name or file)."),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", metavar="STATUS", help=f"Only this status: {', '.join(STATUSES)}."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", metavar="MODEL", help="Only sessions where an agent used MODEL."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="WHEN", help="Started since a date/time or an age (2h, 7d)."
+        ),
+    ] = None,
 ) -> None:
-    """List recorded sessions, newest first."""
+    """List recorded sessions, newest first (a page of --limit)."""
     from agentlab import services
     from agentlab.console import tables
 
-    rows = services.list_sessions(_db(ctx, db), limit=limit)
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status: expected one of {', '.join(STATUSES)}, got {status!r}")
+    rows = services.list_sessions(
+        _db(ctx, db),
+        limit=limit,
+        scenario=scenario,
+        status=status,
+        model=model,
+        since=_since(since) if since is not None else None,
+    )
     if json_out:
         typer.echo(json.dumps(rows, ensure_ascii=False))
     else:
         _console().print(tables.sessions_table(rows))
+
+
+@sessions_app.command("rm")
+def sessions_rm(
+    ctx: typer.Context,
+    session_ids: Annotated[
+        list[str], typer.Argument(metavar="SESSION...", help="Session ids or unique prefixes.")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Delete sessions with their spans and events."""
+    from agentlab import services
+
+    path = _db(ctx, db)
+    rows = services.find_sessions(path, session_ids)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("--yes: needed to delete without a terminal to ask at")
+        for r in rows:
+            typer.echo(f"{r['session_id']}  {r['scenario']}  {r['status']}")
+        if not typer.confirm(f"Delete {len(rows)} session(s)?", default=False):
+            raise typer.Exit(1)
+    removed = services.remove_sessions(path, [r["session_id"] for r in rows])
+    typer.echo(f"deleted {len(removed)} session(s)")
 
 
 @sessions_app.command("show")
@@ -307,6 +601,7 @@ def sessions_show(
     session = report.session
     if json_out:
         data = services.session_row(session)
+        data["reruns"] = report.reruns
         data["agents"] = report.tally.rows()
         data["final_output"] = session.get("final_output") or ""
         data["limits"] = session.get("limits") or {}
@@ -314,7 +609,7 @@ def sessions_show(
         typer.echo(json.dumps(data, ensure_ascii=False, default=str))
         return
     console = _console()
-    console.print(tables.session_panel(session))
+    console.print(tables.session_panel(session, report.reruns))
     console.print(tables.agents_table(report.tally.rows()))
     console.print(tables.span_tree(session, report.spans))
 
@@ -360,30 +655,102 @@ def export(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="otlp-json (OpenTelemetry) or jsonl (lossless).",
+            help="otlp-json or otlp-proto (OpenTelemetry traces), or jsonl (lossless; "
+            "`agentlab import` reads it back).",
         ),
     ] = "otlp-json",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write to FILE.")
     ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--otlp-endpoint",
+            metavar="URL",
+            help="POST the trace to this OTLP/HTTP collector (Phoenix, Langfuse, an "
+            "OpenTelemetry Collector): its /v1/traces URL or its base URL.",
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Export a session as OTLP JSON (opens in Phoenix, Langfuse, any OTLP backend) or JSONL."""
+    """Export a session: OTLP traces (opens in Phoenix, Langfuse, any OTLP backend) or JSONL."""
     from agentlab import services
 
     if fmt not in services.EXPORT_FORMATS:
-        raise UsageError(f"--format: expected otlp-json or jsonl, got {fmt!r}")
-    text = services.export_session(
-        _db(ctx, db), session_id, "jsonl" if fmt == "jsonl" else "otlp-json"
-    )
+        raise UsageError(
+            f"--format: expected one of {', '.join(services.EXPORT_FORMATS)}, got {fmt!r}"
+        )
+    if endpoint is not None and fmt == "jsonl":
+        raise UsageError("--otlp-endpoint: sends otlp-json or otlp-proto, not jsonl")
+    path = _db(ctx, db)
+    body: bytes
+    if fmt == "otlp-proto":
+        body = services.export_otlp_proto(path, session_id)
+    else:
+        body = services.export_session(
+            path, session_id, "jsonl" if fmt == "jsonl" else "otlp-json"
+        ).encode("utf-8")
+    if endpoint is not None:
+        url = services.post_otlp(
+            endpoint, body, "otlp-proto" if fmt == "otlp-proto" else "otlp-json"
+        )
+        typer.echo(f"sent {len(body):,} bytes to {url}", err=True)
+        if output is None:
+            return
     if output is None:
-        sys.stdout.write(text)
+        if fmt == "otlp-proto" and sys.stdout.isatty():
+            raise UsageError("-o/--output: otlp-proto is binary; write it to a file")
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            output.write_bytes(body)
         except OSError as exc:
             raise UsageError(f"-o/--output: cannot write {output}: {exc.strerror}") from None
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A .jsonl recording (export -f jsonl), or a shipped recording's name.",
+        ),
+    ],
+    db: DbOpt = None,
+) -> None:
+    """Import a JSONL recording into the database, keeping its session id."""
+    from agentlab import services
+
+    sid = services.import_session(_db(ctx, db), file)
+    typer.echo(f"imported session {sid}")
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    a: Annotated[
+        str, typer.Argument(metavar="A", help="Session id (or prefix), .jsonl file or recording.")
+    ],
+    b: Annotated[
+        str, typer.Argument(metavar="B", help="Session id (or prefix), .jsonl file or recording.")
+    ],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Compare two sessions: per-agent tokens, cost, steps and outcomes side by side, the final
+    outputs as a text diff, and the first step where their trajectories part."""
+    from agentlab import services
+    from agentlab.console import diffview
+
+    comparison = services.diff_sessions(_db(ctx, db), a, b)
+    if json_out:
+        typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
+        return
+    diffview.print_comparison(_console(), comparison)
 
 
 @app.command()
@@ -486,6 +853,9 @@ def scenarios_validate(
 
 
 app.command("advise")(advise)
+# OTLP receiver and importer: the bodies live in agentlab/collect/command.py.
+app.command("collect")(collect_command.collect)
+app.command("import-otlp")(collect_command.import_otlp)
 
 
 @app.command()
@@ -508,6 +878,83 @@ def init(
         else f"run one with `agentlab run {folder / written[0].name}`"
     )
     typer.echo(f"copied {len(written)} scenarios and their data into {folder}: {how}")
+
+
+@guard_app.command("scan")
+def guard_scan(
+    file: Annotated[
+        str, typer.Argument(metavar="[FILE|-]", help="A text file, or - for standard input.")
+    ] = "-",
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run the input layer (injection detector) and the output layer (PII and secrets) on a
+    text. Exits 1 when it looks like a prompt injection."""
+    import sys
+
+    from agentlab.core.checks.scan import scan_text
+
+    if file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(file).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(f"FILE: cannot read {file}: {exc.strerror}") from None
+    got = scan_text(text)
+    if json_out:
+        typer.echo(json.dumps(got, ensure_ascii=False))
+    else:
+        verdict = "prompt injection" if got["injection"] else "no injection found"
+        typer.echo(f"{verdict} (score {got['score']:.2f})")
+        for reason in got["reasons"]:
+            typer.echo(f"  - {reason}")
+        for h in got["hidden"]:
+            typer.echo(f"  hidden {h['kind']}: {h['text'][:100]}")
+        kinds = sorted({p["kind"] for p in got["pii"]})
+        typer.echo(f"PII/secrets: {', '.join(kinds) if kinds else 'none'}")
+        if got["pii"]:
+            typer.echo(got["redacted"])
+    if got["injection"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    scenarios: Annotated[
+        list[str], typer.Argument(metavar="SCENARIO...", help="Scenario files or names.")
+    ],
+) -> None:
+    """The lethal-trifecta audit: per agent, which of private data, untrusted content and a
+    way to send data out its tools give it. Exits 1 when an agent holds all three and the
+    scenario does not acknowledge it ([guardrails] trifecta_reason)."""
+    from agentlab.core.checks.trifecta import FIXES, TRIFECTA
+    from agentlab.core.checks.trifecta import audit as run_audit
+    from agentlab.paths import default_scenarios_dir
+    from agentlab.scenario import load_scenario, pattern_tools
+    from agentlab.shipped import find_scenario
+
+    failing = 0
+    for name in scenarios:
+        spec = load_scenario(find_scenario(name, default_scenarios_dir()))
+        extra = {a.name: pattern_tools(spec, a) for a in spec.agents}
+        for a in run_audit(spec, extra):
+            has = ", ".join(
+                f"{cap} ({'/'.join(a.has[cap])})" if a.has.get(cap) else f"no {cap}"
+                for cap in TRIFECTA
+            )
+            if a.failing:
+                failing += 1
+                typer.echo(f"{spec.name}/{a.agent}: LETHAL TRIFECTA: {has}")
+                for fix in FIXES:
+                    typer.echo(f"  fix: {fix}")
+            elif a.trifecta:
+                typer.echo(
+                    f"{spec.name}/{a.agent}: trifecta acknowledged ({a.acknowledged}): {has}"
+                )
+            else:
+                typer.echo(f"{spec.name}/{a.agent}: ok: {has}")
+    if failing:
+        raise typer.Exit(1)
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -80,15 +80,33 @@ def _amount(kind: str, value: float) -> str:
     return f"{int(value):,}"
 
 
-class LoopStop(AgentlabError):
-    """Loop detection escalated to a stop."""
+class CheckStop(AgentlabError):
+    """A check stopped the agent: loop detection, a guardrail. The agent ends ``stopped`` with
+    the check's ``stop_reason`` ("loop", "check:<name>"); its siblings and the session go on."""
 
     exit_code = 3
 
-    def __init__(self, agent: str, detail: str) -> None:
+    def __init__(self, agent: str, check: str, stop_reason: str, reason: str) -> None:
         self.agent = agent
-        self.detail = detail
-        super().__init__(f"agent {agent} stopped: going round in circles ({detail})")
+        self.check = check
+        self.stop_reason = stop_reason
+        self.reason = reason
+        super().__init__(f"agent {agent} stopped: {reason}")
+
+
+class LimitStop(AgentlabError):
+    """A cap above the agent that hit it (its manager's, the session's) ends the run up to the
+    budget the cap belongs to. Raised by an agent once it has recorded its own stop; patterns
+    let it pass (delegation stops a manager's other workers first), the agent that owns the cap
+    turns it into its outcome, and the session maps what reaches it to ``limit:<kind>``."""
+
+    exit_code = 3
+
+    def __init__(self, limit: LimitExceededError, output: str = "") -> None:
+        self.limit = limit
+        #: What the last agent it stopped had said (the session's final output when it ends).
+        self.output = output
+        super().__init__(str(limit))
 
 
 class Interrupted(AgentlabError):

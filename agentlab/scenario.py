@@ -8,12 +8,14 @@ orchestration pattern and the limits. Errors read like a compiler's:
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from agentlab.core import patterns as registry
 from agentlab.core.spec import (
     AgentSpec,
     Approvals,
@@ -32,7 +34,6 @@ from agentlab.errors import ScenarioError
 from agentlab.tomlpos import key_line, key_lines
 
 __all__ = [
-    "PATTERNS",
     "AgentSpec",
     "Approvals",
     "LabSettings",
@@ -52,59 +53,51 @@ __all__ = [
 
 
 # --- patterns: where scenario validation meets the pattern registry --------------------------
-# The three functions below are the only place this module knows about patterns: their names,
-# their own shape rules and the tools they give agents. They are written against the contract
-# of the pattern registry (``core.patterns``: a name, ``validate(scenario) -> list[Problem]``,
-# the extra tools), so switching them to it touches nothing else here.
-
-PATTERNS: tuple[str, ...] = (
-    "single",
-    "orchestrator-worker",
-    "sequential",
-    "parallel",
-    "hierarchical",
-    "supervisor",
-    "handoff",
-)
-_DELEGATING = ("orchestrator-worker", "hierarchical", "supervisor")
+# The only place this module knows about patterns: it asks the registry (``core.patterns``) for
+# the names, each pattern's own rules and the tools a pattern gives an agent.
 
 
 def pattern_names() -> tuple[str, ...]:
     """The names a scenario's ``pattern`` may take."""
-    return PATTERNS
+    return tuple(registry.PATTERNS)
 
 
 def pattern_problems(s: Scenario) -> list[Problem]:
     """The scenario's pattern's own rules: what it needs of the agents."""
-    if s.pattern == "single" and len(s.agents) > 1:
-        return [
-            Problem(
-                "pattern",
-                f"a single-agent scenario runs one agent, but {len(s.agents)} are given",
-            )
-        ]
-    lead = s.agents.index(s.entry_agent)
-    if s.pattern in _DELEGATING and not s.entry_agent.workers:
-        return [
-            Problem(f"agents[{lead}].workers", f"the {s.pattern} lead needs workers to delegate to")
-        ]
-    return []
+    return registry.PATTERNS[s.pattern].validate(s)
 
 
-def pattern_tools(agent: AgentSpec) -> set[str]:
-    """Tools a pattern gives an agent on top of its own (delegate, transfer_to_<agent>)."""
-    extra = {f"transfer_to_{h}" for h in agent.handoffs}
-    if agent.workers:
-        extra.add("delegate")
-    return extra
+def pattern_tools(s: Scenario, agent: AgentSpec) -> set[str]:
+    """Tools the scenario's pattern gives an agent on top of its own (delegate, transfer_to_X)."""
+    return set(registry.PATTERNS[s.pattern].tool_names(s, agent))
 
 
 # --- loading ---------------------------------------------------------------------------------
 
 
+#: A scenario file bigger than this is refused before it is read (scenarios are short files).
+MAX_SCENARIO_BYTES = 1_000_000
+
+
 def load_scenario(path: Path | str) -> Scenario:
-    """Read and validate a scenario file. Raises ScenarioError with file, line and key."""
+    """Read and validate a scenario file. Raises ScenarioError with file, line and key.
+
+    Only a regular file is opened: a FIFO or a device given as the scenario would block the
+    read (or never end)."""
     path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(path, "no such file") from None
+    except OSError as exc:
+        raise ScenarioError(path, f"cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise ScenarioError(path, f"cannot read: {what}")
+    if st.st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            path, f"too large ({st.st_size:,} bytes; a scenario is at most {MAX_SCENARIO_BYTES:,})"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -126,6 +119,8 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
         raise ScenarioError(
             path, "invalid TOML: " + re.sub(r"\s*\(at line.*\)", "", msg), line=line
         ) from None
+    except RecursionError:
+        raise ScenarioError(path, "invalid TOML: nested too deeply") from None
     data.setdefault("name", path.stem)
     data["path"] = str(path)
 
@@ -174,10 +169,12 @@ def _tool_problems(s: Scenario) -> list[Problem]:
                         f"unknown tool {name!r} (built-in tools: {known})",
                     )
                 )
-        allowed = set(agent.tools) | pattern_tools(agent)
+        allowed = set(agent.tools) | pattern_tools(s, agent)
         for j, turn in enumerate(agent.script):
             for name in ([turn.tool] if turn.tool else []) + [c.tool for c in turn.calls]:
-                if name not in allowed:
+                # With the allowlist guardrail on, a script may try a tool its agent lacks: a
+                # teaching scenario shows the refusal (the model was talked into it).
+                if name not in allowed and not (s.guardrails and s.guardrails.allowlist):
                     have = ", ".join(sorted(allowed)) or "none"
                     key = f"agents[{i}].script[{j}]"
                     out.append(
@@ -215,7 +212,7 @@ def _shape_problems(s: Scenario) -> list[Problem]:
                             f"agents[{i}].tools", f'{tool} needs `{folder} = "<folder>"` at the top'
                         )
                     )
-    given = {t for a in s.agents for t in (*a.tools, *pattern_tools(a))}
+    given = {t for a in s.agents for t in (*a.tools, *pattern_tools(s, a))}
     for tool in s.loops.exempt:
         if tool not in given | {"delegate"}:
             out.append(Problem("loops.exempt", f"no agent has a tool named {tool!r}"))
@@ -229,7 +226,19 @@ def _shape_problems(s: Scenario) -> list[Problem]:
 
 
 def _approval_problems(s: Scenario) -> list[Problem]:
-    return [
+    out = []
+    if s.guardrails is not None:
+        if s.guardrails.mask_storage:
+            out.append(
+                Problem("guardrails.mask_storage", "masking what is stored is not supported yet")
+            )
+        for key in ("trusted_tools", "retrieval_tools"):
+            out += [
+                Problem(f"guardrails.{key}[{j}]", f"unknown tool {name!r}")
+                for j, name in enumerate(getattr(s.guardrails, key))
+                if name not in BUILTIN_TOOLS and key == "trusted_tools"
+            ]
+    return out + [
         Problem(
             f"approvals.tools[{j}]", f"unknown tool {name!r}: this approval gate would never apply"
         )

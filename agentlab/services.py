@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
+from agentlab.core.compare import Comparison, compare
 from agentlab.core.context import (
     ApproveFn,
     CompleteFn,
@@ -28,32 +30,37 @@ from agentlab.core.context import (
 from agentlab.core.events import (
     AnyEvent,
     EventBus,
-    LlmCallEnded,
-    SessionEnded,
+    Notice,
     SessionStarted,
     Subscriber,
-    ToolCallStarted,
 )
-from agentlab.core.prices import reprice, with_user_prices
+from agentlab.core.llm import complete as llm_complete
+from agentlab.core.prices import reprice
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
 from agentlab.errors import SessionNotFound, UsageError
+from agentlab.modelsfile import prepare as prepare_models
 from agentlab.scenario import Scenario, load_scenario
-from agentlab.shipped import find_recording, recording_hint
+from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
 from agentlab.store import open_db
-from agentlab.store.export import export_jsonl, export_otlp
+from agentlab.store.export import export_otlp
 from agentlab.store.queries import (
     AmbiguousSessionError,
+    delete_sessions,
     get_events,
     get_session,
     get_spans,
+    replayable,
+    reruns_of,
 )
 from agentlab.store.queries import list_sessions as _list_sessions
 from agentlab.store.recorder import Recorder
+from agentlab.store.transfer import dump_lines, import_events, read_file, session_from_events
+from agentlab.store.txn import write_txn
 
 DbPath = Path | str | None
-ExportFormat = Literal["otlp-json", "jsonl"]
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("otlp-json", "jsonl")
+ExportFormat = Literal["otlp-json", "otlp-proto", "jsonl"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("otlp-json", "otlp-proto", "jsonl")
 
 
 @contextmanager
@@ -84,13 +91,14 @@ async def run_recorded(
     raise_cap: RaiseCapFn = never_raise,
     approve: ApproveFn = nobody_to_ask,
     complete: CompleteFn | None = None,
+    bus: EventBus | None = None,
 ) -> SessionResult:
     """Run a scenario with the recorder attached: the session is in SQLite as it happens."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    scenario = with_user_prices(scenario)
+    scenario, options = prepare_models(scenario, options or RunOptions())
     with _opened(db_path) as db:
-        bus = EventBus()
+        bus = bus or EventBus()
         recorder = Recorder(db)
         bus.subscribe(recorder)
         for fn in subscribers:
@@ -104,6 +112,40 @@ async def run_recorded(
                 approve=approve,
                 complete=complete,
             )
+        finally:
+            recorder.close()
+
+
+@dataclass
+class RecordingBus:
+    """A bus with the recorder on it, for events made outside a run (``agentlab collect``,
+    ``import-otlp``). ``batch()`` writes everything emitted inside it in one transaction."""
+
+    bus: EventBus
+    db: Database
+
+    def emit(self, event: Any) -> None:
+        self.bus.emit(event)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with write_txn(self.db):
+            yield
+
+
+@contextmanager
+def recording_bus(
+    db_path: DbPath = None, subscribers: Iterable[Subscriber] = ()
+) -> Iterator[RecordingBus]:
+    """Record whatever is emitted on the yielded bus, as native sessions are."""
+    with _opened(db_path) as db:
+        bus = EventBus()
+        recorder = Recorder(db)
+        bus.subscribe(recorder)
+        for fn in subscribers:
+            bus.subscribe(fn)
+        try:
+            yield RecordingBus(bus, db)
         finally:
             recorder.close()
 
@@ -132,13 +174,27 @@ def session_row(row: dict[str, Any]) -> dict[str, Any]:
         "unpriced": bool(row.get("unpriced")),
         "steps": row.get("steps") or 0,
         "tool_calls": row.get("tool_calls") or 0,
+        "source_session": row.get("source_session") or None,
+        "fork_at": row.get("fork_at") or None,
     }
 
 
-def list_sessions(db_path: DbPath = None, limit: int = 50) -> list[dict[str, Any]]:
-    """The most recent sessions, newest first, as :func:`session_row` dicts."""
+def list_sessions(
+    db_path: DbPath = None,
+    limit: int = 50,
+    *,
+    scenario: str | None = None,
+    status: str | None = None,
+    model: str | None = None,
+    since: float | None = None,
+) -> list[dict[str, Any]]:
+    """The most recent sessions, newest first, as :func:`session_row` dicts; filters narrow
+    the list (see :func:`agentlab.store.queries.list_sessions`)."""
     with _opened(db_path) as db:
-        return [session_row(r) for r in _list_sessions(db, limit=limit)]
+        rows = _list_sessions(
+            db, limit=limit, scenario=scenario, status=status, model=model, since=since
+        )
+        return [session_row(r) for r in rows]
 
 
 def _find(db: Database, session_id: str) -> dict[str, Any]:
@@ -159,13 +215,20 @@ class SessionReport:
     session: dict[str, Any]
     tally: Tally
     spans: list[dict[str, Any]] = field(default_factory=list)
+    #: Sessions that replay this one (``agentlab rerun``, forks), oldest first.
+    reruns: list[str] = field(default_factory=list)
 
 
 def session_report(db_path: DbPath, session_id: str) -> SessionReport:
     with _opened(db_path) as db:
         session = _find(db, session_id)
         events = get_events(db, session["id"])
-        return SessionReport(session, tally_events(events), get_spans(db, session["id"]))
+        return SessionReport(
+            session,
+            tally_events(events),
+            get_spans(db, session["id"]),
+            reruns_of(db, session["id"]),
+        )
 
 
 @dataclass
@@ -174,24 +237,27 @@ class Recording:
 
     session: dict[str, Any]
     events: list[AnyEvent]
+    #: The JSONL file it was read from; empty when it came from the database.
+    file: str = ""
+
+
+def is_file_ref(ref: str) -> bool:
+    """Whether a SESSION argument names a recording file rather than a session id."""
+    return ref.endswith(".jsonl") or "/" in ref or Path(ref).is_file()
 
 
 def load_recording(db_path: DbPath, arg: str) -> Recording:
-    """What ``agentlab replay ARG`` and the TUI play back: a recording file (an existing path),
-    a shipped recording by name, or a recorded session by id or unique prefix, in that order."""
-    from agentlab.store.export import read_jsonl
-
-    recording = find_recording(arg)
-    if recording is not None:
-        events = read_jsonl(recording)
-        started = next((e for e in events if isinstance(e, SessionStarted)), None)
-        ended = next((e for e in events if isinstance(e, SessionEnded)), None)
-        summary = {
-            "id": events[0].session_id,
-            "scenario": started.scenario if started else "",
-            "status": ended.status if ended else "interrupted",
-        }
-        return Recording(summary, events)
+    """What ``agentlab replay|rerun ARG`` and the TUI play back: a recording file (an existing
+    path), a shipped recording by name (``x``, ``x.jsonl``, ``recordings/x.jsonl``), or a
+    recorded session by id or unique prefix, in that order. The one loader of recorded events
+    (full messages on every call, however the store keeps them); files are read by
+    :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header)."""
+    path = find_recording(arg)
+    if path is None and is_file_ref(arg):
+        raise UsageError(f"{arg}: no such file{recording_hint(arg)}")
+    if path is not None:
+        f = read_file(path)
+        return Recording(session_from_events(f.events), list(f.events), file=f.path)
     with _opened(db_path) as db:
         try:
             session = _find(db, arg)
@@ -203,7 +269,7 @@ def load_recording(db_path: DbPath, arg: str) -> Recording:
                 f"no session or shipped recording matches {arg!r}{hint} "
                 "(see `agentlab sessions list`)"
             ) from None
-        return Recording(session, get_events(db, session["id"]))
+        return Recording(session, replayable(get_events(db, session["id"])))
 
 
 def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[str, Any]:
@@ -218,84 +284,16 @@ def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[s
 
 
 def export_session(db_path: DbPath, session_id: str, fmt: ExportFormat) -> str:
-    """The session as OTLP JSON (one document) or JSONL (one event a line)."""
+    """The session as OTLP JSON (one document) or JSONL (a header line, then one event a
+    line: lossless, see :mod:`agentlab.store.transfer`)."""
+    if fmt == "otlp-proto":
+        raise ValueError("otlp-proto is binary: use export_otlp_proto")
+    if fmt == "jsonl":
+        recording = load_recording(db_path, session_id)
+        return "".join(dump_lines(recording.session["id"], recording.events))
     with _opened(db_path) as db:
         sid = _find(db, session_id)["id"]
-        if fmt == "jsonl":
-            return "".join(export_jsonl(db, sid))
         return json.dumps(export_otlp(db, sid), indent=2) + "\n"
-
-
-# --- sessions browser: delete, compare (the TUI's; `agentlab diff` may take over compare) -----
-
-
-def delete_session(db_path: DbPath, session_id: str) -> str:
-    """Delete a recorded session (its events, spans and row); returns the full id."""
-    with _opened(db_path) as db:
-        sid = _find(db, session_id)["id"]
-        with db.conn:
-            for table in ("events", "spans"):
-                db.execute(f"DELETE FROM {table} WHERE session_id = ?", [sid])
-            db.execute("DELETE FROM sessions WHERE id = ?", [sid])
-        return str(sid)
-
-
-def _steps(events: list[AnyEvent]) -> list[str]:
-    """What each model call said and each tool call asked, in order: where two runs part."""
-    out = []
-    for e in events:
-        if isinstance(e, LlmCallEnded):
-            said = " ".join(e.content.split()) or json.dumps(e.tool_calls, sort_keys=True)
-            out.append(f"{e.agent} said: {said}")
-        elif isinstance(e, ToolCallStarted):
-            out.append(f"{e.agent} {e.tool}({json.dumps(e.arguments, sort_keys=True)})")
-    return out
-
-
-def compare_sessions(db_path: DbPath, a: str, b: str) -> dict[str, Any]:
-    """Two sessions side by side: totals, per-agent numbers, stop reasons, final outputs with
-    their unified diff, and the first step where they part (None if they never do)."""
-    import difflib
-
-    sides: list[dict[str, Any]] = []
-    with _opened(db_path) as db:
-        for arg in (a, b):
-            session = _find(db, arg)
-            events = get_events(db, session["id"])
-            tally = tally_events(events)
-            sides.append(
-                {
-                    "session": session_row(session),
-                    "final_output": session.get("final_output") or "",
-                    "totals": tally.totals(),
-                    "agents": {r["name"]: r for r in tally.rows()},
-                    "steps": _steps(events),
-                }
-            )
-    left, right = sides
-    parted = None
-    for i, (x, y) in enumerate(zip(left["steps"], right["steps"], strict=False)):
-        if x != y:
-            parted = {"index": i + 1, "a": x, "b": y}
-            break
-    else:
-        if len(left["steps"]) != len(right["steps"]):
-            n = min(len(left["steps"]), len(right["steps"]))
-            parted = {
-                "index": n + 1,
-                "a": left["steps"][n] if n < len(left["steps"]) else "(ended)",
-                "b": right["steps"][n] if n < len(right["steps"]) else "(ended)",
-            }
-    diff = list(
-        difflib.unified_diff(
-            left["final_output"].splitlines(),
-            right["final_output"].splitlines(),
-            "a",
-            "b",
-            lineterm="",
-        )
-    )
-    return {"a": left, "b": right, "parted": parted, "output_diff": diff}
 
 
 def _quantile(values: list[float], q: float) -> float | None:
@@ -336,3 +334,210 @@ def dashboard(db_path: DbPath, now: float | None = None, days: int = 14) -> dict
         if start >= first:
             spend[min(days - 1, int((start - first) // 86400))] += r["cost_usd"] or 0
     return {"today": totals(midnight), "week": totals(midnight - 6 * 86400), "spend": spend}
+
+
+def export_otlp_proto(db_path: DbPath, session_id: str) -> bytes:
+    """The session as an OTLP ``ExportTraceServiceRequest`` in protobuf (opentelemetry-proto)."""
+    from agentlab.store.otlp_proto import to_proto
+
+    with _opened(db_path) as db:
+        sid = _find(db, session_id)["id"]
+        return to_proto(export_otlp(db, sid))
+
+
+def post_otlp(endpoint: str, body: bytes, fmt: ExportFormat) -> str:
+    """POST an export to an OTLP/HTTP collector. ``endpoint`` is the traces URL, or a base URL
+    (nothing after the host) to which ``/v1/traces`` is added. Returns the URL used; a failure
+    is a UsageError naming ``--otlp-endpoint``."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--otlp-endpoint: expected an http(s) URL, got {endpoint!r}")
+    url = endpoint if parts.path not in ("", "/") else endpoint.rstrip("/") + "/v1/traces"
+    kind = "application/x-protobuf" if fmt == "otlp-proto" else "application/json"
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": kind})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            resp.read()
+    except urllib.error.HTTPError as exc:
+        raise UsageError(
+            f"--otlp-endpoint {url}: the collector said HTTP {exc.code} {exc.reason}"
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise UsageError(f"--otlp-endpoint {url}: cannot reach it ({reason})") from None
+    return url
+
+
+def import_session(db_path: DbPath, file: Path | str) -> str:
+    """Store a JSONL recording (a file, or a shipped recording by name) in the database under
+    its own session id. Returns the id."""
+    f = read_file(find_recording(str(file)) or file)
+    with _opened(db_path) as db:
+        return import_events(db, f.events)
+
+
+def remove_sessions(db_path: DbPath, refs: list[str]) -> list[str]:
+    """Delete sessions (ids or unique prefixes) with their spans and events. A session still
+    running is refused. Returns the full ids removed."""
+    with _opened(db_path) as db:
+        rows = [_find(db, ref) for ref in refs]
+        running = [r["id"] for r in rows if r.get("status") == "running"]
+        if running:
+            raise UsageError(f"session {running[0]} is still running; stop it first")
+        ids = list(dict.fromkeys(r["id"] for r in rows))
+        delete_sessions(db, ids)
+        return ids
+
+
+def find_sessions(db_path: DbPath, refs: list[str]) -> list[dict[str, Any]]:
+    """Sessions by id or unique prefix, as :func:`session_row` dicts (to confirm a removal)."""
+    with _opened(db_path) as db:
+        return [session_row(_find(db, ref)) for ref in refs]
+
+
+# --- rerun from a recording ------------------------------------------------------------------
+
+
+@dataclass
+class Rerun:
+    """A rerun's outcome: the new session, and what the cassette did."""
+
+    result: SessionResult
+    source: str
+    replayed: int
+    live_calls: int
+    #: The first divergence from the recording, as one line (None: it never diverged).
+    diverged: str | None
+
+    def summary(self) -> dict[str, Any]:
+        data = self.result.summary()
+        data["replay"] = {
+            "source_session": self.source,
+            "replayed_calls": self.replayed,
+            "live_calls": self.live_calls,
+            "diverged": self.diverged,
+        }
+        return data
+
+
+def _rerun_scenario(recording: Recording, scenario: Path | str | None) -> Scenario:
+    if scenario is not None:
+        return load_scenario(scenario)
+    recorded = str(recording.session.get("scenario_path") or "")
+    if not recorded:
+        raise UsageError("SCENARIO: the recording names no scenario file; pass one")
+    path = Path(recorded)
+    candidates = [path]
+    if not path.is_absolute() and recording.file:
+        here = Path(recording.file).resolve().parent
+        candidates += [here / path, here.parent / path]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None and not path.is_absolute():
+        # Installed (pipx, uv tool): the recorded `scenarios/x.toml` is the shipped scenario x.
+        found = shipped_scenarios().get(path.stem) if path.parent == Path("scenarios") else None
+    if found is None:
+        raise UsageError(
+            f"SCENARIO: the recorded scenario {recorded} is not there; pass the scenario file"
+        )
+    return load_scenario(found)
+
+
+async def rerun_recorded(
+    source: str,
+    scenario: Path | str | None = None,
+    *,
+    db_path: DbPath = None,
+    then_model: str | None = None,
+    fork_at: str | None = None,
+    options: RunOptions | None = None,
+    subscribers: Iterable[Subscriber] = (),
+    raise_cap: RaiseCapFn = never_raise,
+    approve: ApproveFn = nobody_to_ask,
+    live: CompleteFn | None = None,
+) -> Rerun:
+    """Run a scenario (by default the recorded one) answering every model call from the
+    recording ``source`` (a session id or a JSONL file): see :mod:`agentlab.core.cassette`.
+    Tools, checks, caps, approvals and the recorder run for real; the new session names its
+    source. ``then_model`` goes on live on that model after a divergence (or the fork);
+    ``fork_at`` (``N`` or ``AGENT:N``) goes live from that step on. ``options`` gives the run's
+    other settings; its caps are added to the ones the recorded run was given on the command
+    line."""
+    recording = load_recording(db_path, source)
+    spec = _rerun_scenario(recording, scenario)
+    fork = ForkAt.parse(fork_at) if fork_at is not None else None
+    config = recording.session.get("config") or {}
+    options = options or RunOptions(stream=False)
+    recorded_caps = {
+        k: float(v) for k, v in (config.get("cli_caps") or {}).items() if isinstance(v, int | float)
+    }
+    options = replace(
+        options,
+        model=then_model or options.model or config.get("model_override"),
+        caps={**recorded_caps, **options.caps},
+        source_session=str(recording.session["id"]),
+        fork_at=str(fork) if fork else "",
+    )
+    bus = EventBus()
+    notices = _Notices(bus)
+    bus.subscribe(notices)
+    going_live = then_model is not None or fork is not None
+    cassette = Cassette(
+        recorded_calls(recording.events),
+        live=(live or llm_complete) if going_live else None,
+        fork=fork,
+        notify=notices.notify,
+    )
+    result = await run_recorded(
+        spec,
+        options=options,
+        db_path=db_path,
+        subscribers=subscribers,
+        raise_cap=raise_cap,
+        approve=approve,
+        complete=cassette,
+        bus=bus,
+    )
+    return Rerun(
+        result,
+        str(recording.session["id"]),
+        cassette.replayed,
+        cassette.live_calls,
+        cassette.diverged,
+    )
+
+
+class _Notices:
+    """Says on the session's stream when a rerun goes live (the cassette has no bus)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+        self.session_id = ""
+        self.span_id = ""
+
+    def __call__(self, event: AnyEvent) -> None:
+        if isinstance(event, SessionStarted):
+            self.session_id, self.span_id = event.session_id, event.span_id
+
+    def notify(self, agent: str, message: str) -> None:
+        self.bus.emit(
+            Notice(
+                session_id=self.session_id,
+                span_id=self.span_id,
+                level="warning",
+                agent=agent,
+                message=message,
+            )
+        )
+
+
+# --- compare ---------------------------------------------------------------------------------
+
+
+def diff_sessions(db_path: DbPath, a: str, b: str) -> Comparison:
+    """Two recorded sessions (ids, JSONL files or shipped recordings) side by side (:mod:`agentlab.core.compare`)."""
+    left, right = load_recording(db_path, a), load_recording(db_path, b)
+    return compare(left.session, left.events, right.session, right.events)

@@ -159,7 +159,7 @@ async def test_unknown_tool_call_is_refused_to_the_model() -> None:
 
     bus = EventBus()
     ctx = RunContext(session_id="s", scenario=s, bus=bus, complete=fake)
-    out = await run_agent(ctx, s.agents[0], "t", parent_span="root", budget=Budget())
+    out = await run_agent(ctx, s.agents[0], "t", parent=ctx.session_span, budget=Budget())
     assert "not available" in out.output
 
 

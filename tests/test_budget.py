@@ -9,7 +9,14 @@ from helpers import run_collect, scenario
 
 from agentlab.core.budget import MIN_USEFUL_OUTPUT, Budget, ReservationPending
 from agentlab.core.context import RunOptions
-from agentlab.core.events import LimitExceeded, LimitWarning, LoopDetected
+from agentlab.core.events import (
+    CheckEnded,
+    CheckStarted,
+    LimitExceeded,
+    LimitWarning,
+    LlmCallEnded,
+    LoopDetected,
+)
 from agentlab.errors import LimitExceededError, UsageError
 
 LONG = """
@@ -231,6 +238,24 @@ async def test_loop_escalates_warn_nudge_stop() -> None:
     # The nudge reached the model as a message.
     llm_starts = [e for e in events if e.kind == "llm_call_started"]
     assert any("repeating yourself" in str(m.get("content")) for m in llm_starts[-1].messages)
+
+
+async def test_each_loop_detection_is_a_check_span_with_its_verdict() -> None:
+    result, events = await run_collect(scenario(LOOPING))
+    agent = next(e for e in events if e.kind == "agent_started")
+    starts = [e for e in events if isinstance(e, CheckStarted)]
+    ends = {e.span_id: e for e in events if isinstance(e, CheckEnded)}
+    assert [(s.check, s.stage, s.parent_id) for s in starts] == [
+        ("loop", "reasoning", agent.span_id)
+    ] * 3
+    assert [ends[s.span_id].verdict for s in starts] == ["flag", "modify", "stop"]
+    # What the detector saw is inside each span, where the old renderers find it.
+    for s in starts:
+        (seen,) = [e for e in events if isinstance(e, LoopDetected) and e.span_id == s.span_id]
+        assert seen.detail in ends[s.span_id].reason
+    assert result.error.startswith("agent poller stopped: going round in circles (")
+    # Steps without a loop passed the check plainly (named on the next model call).
+    assert any("loop" in e.checks for e in events if isinstance(e, LlmCallEnded))
 
 
 async def test_exempt_tools_are_not_loops() -> None:

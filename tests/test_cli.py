@@ -123,11 +123,14 @@ def test_export_otlp_tokens_add_up(tmp_path: Path) -> None:
     )
 
 
-def test_export_jsonl_is_one_event_per_line() -> None:
+def test_export_jsonl_is_a_header_then_one_event_per_line() -> None:
     _, data = run_json(str(SCENARIOS / "budget_math.toml"))
     res = cli("export", data["session_id"], "--format", "jsonl")
     lines = res.stdout.strip().splitlines()
-    assert json.loads(lines[0])["kind"] == "session_started"
+    header = json.loads(lines[0])
+    assert header["kind"] == "agentlab_recording" and header["format_version"] == 1
+    assert header["session_id"] == data["session_id"]
+    assert json.loads(lines[1])["kind"] == "session_started"
     assert json.loads(lines[-1])["kind"] == "session_ended"
 
 

@@ -233,10 +233,17 @@ def test_replay_shipped_recordings_by_name(installed: Installed) -> None:
     recordings = sorted(installed.src.glob("recordings/*.jsonl"))
     assert recordings
     for path in recordings:
+        # The first line is the header (`format_version`), which names the session.
         first = json.loads(path.read_text().splitlines()[0])
         res = installed.run("agentlab", "replay", path.stem)
         assert res.returncode == 0, res.stderr
         assert f"session {first['session_id']}" in res.stdout
+    # A rerun by name finds the recorded scenario where it is installed; no model is called.
+    res = installed.run("agentlab", "rerun", "single-research_question", "--json")
+    assert res.returncode == 0, res.stderr
+    replay = json.loads(res.stdout)["replay"]
+    assert replay["replayed_calls"] > 0 and replay["live_calls"] == 0
+    assert replay["diverged"] is None
 
 
 def test_the_advisors_try_it_names_a_scenario_that_runs_from_anywhere(installed: Installed) -> None:

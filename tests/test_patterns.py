@@ -23,7 +23,7 @@ from agentlab.core.events import (
     ToolCallStarted,
 )
 from agentlab.core.session import SessionResult, run_session
-from agentlab.scenario import LabSettings, Scenario, load_scenario, parse_scenario
+from agentlab.scenario import LabSettings, Problem, Scenario, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -113,7 +113,7 @@ async def test_shipped_scenario_runs_offline(path: Path) -> None:
 
 async def test_each_pattern_has_a_shipped_scenario() -> None:
     shown = {load_scenario(p).pattern for p in SCENARIOS.glob("*.toml")}
-    assert set(patterns.RUNNERS) - {"single"} <= shown
+    assert set(patterns.PATTERNS) - {"single"} <= shown
 
 
 # --- orchestrator-worker -----------------------------------------------------------------------
@@ -527,3 +527,135 @@ handoffs = ["a"]
     rows = {r["name"]: r for r in result.summary()["agents"]}
     assert rows["a"]["steps"] == 1
     assert rows["a"]["status"] == "stopped"
+
+
+# --- the pattern contract ------------------------------------------------------------------
+
+
+def test_the_registry_names_every_pattern_a_scenario_accepts() -> None:
+    from agentlab.scenario import pattern_names
+
+    assert pattern_names() == tuple(patterns.PATTERNS)
+    for name, pattern in patterns.PATTERNS.items():
+        assert pattern.name == name and pattern.summary and pattern.roles
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+async def test_a_pattern_gives_agents_only_the_tools_it_declares(path: Path) -> None:
+    s = fast(load_scenario(path))
+    _, events = await run(s)
+    pattern = patterns.PATTERNS[s.pattern]
+    for e in events:
+        if e.kind == "llm_call_started":
+            spec = s.agent(e.agent)
+            assert set(e.tools) - set(spec.tools) <= set(pattern.tool_names(s, spec))
+
+
+def _unchecked(text: str) -> Scenario:
+    """A scenario that passed the model's own validation but not the pattern's."""
+    import tomllib
+
+    return Scenario.model_validate({"name": "x", **tomllib.loads(text)})
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            'task = "t"\n[[agents]]\nname = "a"\n[[agents]]\nname = "b"\n',
+            [Problem("pattern", "a single-agent scenario runs one agent, but 2 are given")],
+        ),
+        (
+            'task = "t"\npattern = "orchestrator-worker"\n[[agents]]\nname = "a"\n',
+            [
+                Problem(
+                    "agents[0].workers", "the orchestrator-worker lead needs workers to delegate to"
+                )
+            ],
+        ),
+        (
+            'task = "t"\npattern = "supervisor"\nentry = "b"\n[[agents]]\nname = "a"\n'
+            '[[agents]]\nname = "b"\nworkers = ["a"]\n',
+            [],
+        ),
+        ('task = "t"\npattern = "sequential"\n[[agents]]\nname = "a"\n', []),
+    ],
+)
+def test_each_pattern_validates_its_own_scenarios(text: str, problems: list) -> None:
+    s = _unchecked(text)
+    assert patterns.PATTERNS[s.pattern].validate(s) == problems
+
+
+async def test_a_new_pattern_is_one_object_in_the_registry(monkeypatch) -> None:
+    """A toy pattern, registered here and nowhere else, runs through run_session like the
+    shipped ones: spans, tally and outcome included."""
+    from agentlab.core.agent import AgentResult, run_agent
+    from agentlab.core.patterns.base import Pattern, agent_budget
+
+    class Reverse(Pattern):
+        name = "reverse"
+        summary = "the agents in reverse file order, each on the task alone"
+        roles = ("echo",)
+
+        async def run(self, ctx, root) -> AgentResult:
+            result = None
+            for spec in reversed(ctx.scenario.agents):
+                budget = agent_budget(root, ctx, spec.name)
+                result = await run_agent(
+                    ctx,
+                    spec,
+                    ctx.scenario.task,
+                    parent=ctx.session_span,
+                    budget=budget,
+                    role="echo",
+                )
+            assert result is not None
+            return result
+
+    monkeypatch.setitem(patterns.PATTERNS, "reverse", Reverse())
+    # The loader asks the registry: the new name parses, with no edit anywhere else.
+    s = parse_scenario(
+        'task = "t"\npattern = "reverse"\n'
+        '[[agents]]\nname = "a"\nmodel = "lab/scripted"\n[[agents.script]]\ntext = "from a"\n'
+        '[[agents]]\nname = "b"\nmodel = "lab/scripted"\n[[agents.script]]\ntext = "from b"\n'
+    )
+    result, events = await run(s)
+    assert (result.status, result.final_output) == ("completed", "from a")
+    assert [e.agent for e in events if isinstance(e, AgentStarted)] == ["b", "a"]
+    assert {e.role for e in events if isinstance(e, AgentStarted)} == {"echo"}
+    assert next(e for e in events if e.kind == "session_started").pattern == "reverse"
+    assert_well_formed(events)
+    assert_sums(result)
+
+
+async def test_a_session_cap_stops_a_pipeline_without_the_pattern_checking() -> None:
+    s = shipped("data_pipeline")
+    free, _ = await run(s)
+    rows = {r["name"]: r for r in free.summary()["agents"]}
+    cap = rows["extract"]["steps"] + rows["transform"]["steps"]  # nothing left for the report
+    capped = s.model_copy(update={"limits": s.limits.model_copy(update={"steps": cap})})
+    result, events = await run(capped)
+    assert (result.status, result.stop_reason) == ("stopped", "limit:steps")
+    assert agent_ended(events, "report").stop_reason == "limit:steps"
+    (hit,) = [e for e in events if isinstance(e, LimitExceeded)]
+    assert (hit.agent, hit.scope) == ("report", "session")
+    assert_well_formed(events)
+
+
+async def test_too_many_handoffs_is_the_loop_check_stopping_the_run() -> None:
+    from agentlab.core.events import CheckEnded, CheckStarted
+
+    s = parse_scenario(
+        'name = "pp"\ntask = "t"\npattern = "handoff"\n'
+        '[[agents]]\nname = "ping"\nmodel = "lab/scripted"\nhandoffs = ["pong"]\n'
+        '[[agents.script]]\ntool = "transfer_to_pong"\nrepeat = 50\n'
+        '[[agents]]\nname = "pong"\nmodel = "lab/scripted"\nhandoffs = ["ping"]\n'
+        '[[agents.script]]\ntool = "transfer_to_ping"\nrepeat = 50\n'
+    )
+    _, events = await run(s)
+    (start,) = [e for e in events if isinstance(e, CheckStarted)]
+    (end,) = [e for e in events if isinstance(e, CheckEnded)]
+    spans = {e.span_id: e for e in events if e.opens is not None}
+    assert (start.check, start.subject, end.verdict) == ("loop", "handoff", "stop")
+    assert spans[start.parent_id].tool.startswith("transfer_to_")
+    assert any(e.kind == "loop_detected" and e.span_id == start.span_id for e in events)

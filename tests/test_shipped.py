@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -173,6 +174,23 @@ def test_replay_a_shipped_recording_by_name(elsewhere: Path, recordings: Path) -
         assert 'calc(expr="2+2")' in res.stdout and "It is 4." in res.stdout
 
 
+def test_rerun_import_and_diff_take_a_shipped_recording_by_name(elsewhere: Path) -> None:
+    """The real shipped recordings (a header line, then events), from a folder with no checkout:
+    the rerun finds the recorded scenario among the shipped ones."""
+    name = "single-research_question"
+    res = cli("rerun", name, "--json", "--db", "x.db")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["replay"]["live_calls"] == 0 and data["replay"]["diverged"] is None
+    first = json.loads((ROOT / "recordings" / f"{name}.jsonl").read_text().splitlines()[0])
+    assert data["replay"]["source_session"] == first["session_id"]
+    res = cli("import", name, "--db", "y.db")
+    assert res.exit_code == 0 and first["session_id"] in res.stdout, res.stderr
+    res = cli("diff", name, data["session_id"], "--json", "--db", "x.db")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["same_output"] is True
+
+
 def test_replay_a_recording_file(elsewhere: Path, recordings: Path) -> None:
     res = runner.invoke(app, ["replay", str(recordings / "calc_demo.jsonl")])
     assert res.exit_code == 0, res.stderr
@@ -188,13 +206,21 @@ def test_replay_of_an_unknown_name_lists_close_recordings(elsewhere: Path, recor
     )
 
 
-@pytest.mark.parametrize("line", ["not json", '{"kind": "no_such_event"}', '{"kind": 3}'])
-def test_replay_of_a_broken_recording_names_the_line(elsewhere: Path, line: str) -> None:
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("not json", "not a JSON line"),
+        ('{"kind": "no_such_event"}', "not an agentlab event"),
+        ('{"kind": 3}', "not an agentlab event"),
+    ],
+)
+def test_replay_of_a_broken_recording_names_the_line(elsewhere: Path, line: str, what) -> None:  # type: ignore[no-untyped-def]
     bad = elsewhere / "bad.jsonl"
     bad.write_text(json.dumps(single_agent_stream()[0].to_dict()) + f"\n{line}\n")
     res = cli("replay", str(bad))
     assert res.exit_code == 2
-    assert res.stderr == f"error: {bad}:2: not an agentlab event (JSONL from `export`)\n"
+    assert res.stderr.startswith(f"error: {bad}:2: {what}")
+    assert len(res.stderr.splitlines()) == 1
 
 
 def test_an_exported_session_replays_from_its_file(elsewhere: Path) -> None:
@@ -217,4 +243,4 @@ async def test_the_tui_runs_a_shipped_scenario_by_name(elsewhere: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, RunScreen)
         assert app.screen.scenario_path == SCENARIOS.resolve() / "budget_math.toml"
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)

@@ -39,7 +39,7 @@ from agentlab.store.queries import (
     get_spans,
     list_sessions,
 )
-from agentlab.store.recorder import Recorder, stored_form
+from agentlab.store.recorder import Recorder, compact, stored_form
 
 
 @pytest.fixture
@@ -114,6 +114,8 @@ EXPECTED_COLUMNS = {
         "host": "TEXT",
         "config": "TEXT",
         "limits": "TEXT",
+        "source_session": "TEXT",
+        "fork_at": "TEXT",
     },
     "spans": {
         "id": "TEXT",
@@ -191,7 +193,7 @@ def test_single_agent_stream_round_trips(db):
     assert session["steps"] == 2
     assert session["tool_calls"] == 1
 
-    stored = [e for e in events if e.kind != "llm_delta"]
+    stored = [e for e in events if e.kind not in ("llm_delta", "budget_update")]
     assert get_events(db, sid) == stored
     seqs = [r[0] for r in db.execute("SELECT seq FROM events ORDER BY seq")]
     assert seqs == list(range(1, len(stored) + 1))
@@ -301,7 +303,8 @@ def test_an_event_without_secrets_is_stored_as_is_without_a_copy(db):
     assert all(stored_form(e) is e for e in events)
     record(db, events)
     stored = [r[0] for r in db.execute("SELECT data FROM events ORDER BY seq")]
-    assert stored == [encode(e).decode() for e in events]
+    assert stored == [compact(e).decode() for e in events]
+    assert get_events(db, events[0].session_id) == events
 
 
 def test_a_value_json_cannot_hold_is_recorded_as_text_not_a_lost_recording(db):
@@ -383,13 +386,15 @@ def test_killed_run_is_marked_interrupted_on_next_open(tmp_path):
         assert session["status"] == "interrupted"
         assert session["stop_reason"] == "interrupted"
         assert session["ended_at"] == partial[-1].ts
-        assert get_events(database, sid) == [e for e in partial if e.kind != "llm_delta"]
+        assert get_events(database, sid) == [
+            e for e in partial if e.kind not in ("llm_delta", "budget_update")
+        ]
         open_spans = [s for s in get_spans(database, sid) if s["end_ts"] is None]
         assert {s["kind"] for s in open_spans} == {"session", "agent", "llm"}
         assert {s["status"] for s in open_spans} == {"interrupted"}
         # a later recorder continues the sequence rather than colliding
         assert database.execute("SELECT max(seq) FROM events").fetchone()[0] == len(
-            [e for e in partial if e.kind != "llm_delta"]
+            [e for e in partial if e.kind not in ("llm_delta", "budget_update")]
         )
     finally:
         database.close()

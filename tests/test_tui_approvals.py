@@ -3,6 +3,7 @@ and replays show the request and the decision."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
@@ -62,7 +63,7 @@ async def test_approve_in_the_modal_issues_the_refund(db_path) -> None:
         assert "? issue_refund needs approval (support)" in log_text(run)
         assert tool_labels(run)[0].startswith("⚙ issue_refund ? awaiting approval (")
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         assert app.screen is run and run.summary is not None
         assert run.summary["status"] == "completed"
@@ -80,7 +81,7 @@ async def test_deny_in_the_modal_refuses_the_refund(db_path, key) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await run_to_the_modal(pilot)
         await pilot.press(key)
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         run = app.screen
         assert isinstance(run, RunScreen) and run.summary is not None
@@ -98,7 +99,7 @@ async def test_the_deny_button_answers_too(db_path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await run_to_the_modal(pilot)
         await pilot.click("#no")
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         assert "✗ denied by person in the TUI" in log_text(app.screen)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from test_tui import PAUSE_SCENARIO, db_path, recorded, scenarios, wait_for  # noqa: F401
 from textual.widgets import DataTable, Footer
@@ -183,7 +185,7 @@ async def test_raise_cap_modal_takes_a_typed_number(db_path, scenarios) -> None:
         assert app._notifications and list(app._notifications)[-1].severity == "error"
         box.value = "5"
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         assert run.summary is not None and run.summary["status"] == "completed"
         assert "steps cap raised from 1 to 5" in "\n".join(

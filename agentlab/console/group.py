@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from agentlab.core.secrets import mask
 from agentlab.errors import AgentlabError
 
 
@@ -49,10 +50,10 @@ class OneLineErrors(TyperGroup):
             fmt = getattr(exc, "format_message", None)
             msg = (fmt() if fmt else str(exc)).replace("\n", " ")
             where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-            typer.echo(f"error: {msg}{where}", err=True)
+            typer.echo(mask(f"error: {msg}{where}"), err=True)
             code = getattr(exc, "exit_code", 2)
         except AgentlabError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(mask(f"error: {exc}"), err=True)
             code = exc.exit_code
         except KeyboardInterrupt:
             typer.echo("error: interrupted", err=True)
@@ -61,8 +62,10 @@ class OneLineErrors(TyperGroup):
             if os.environ.get("AGENTLAB_DEBUG"):
                 raise
             typer.echo(
-                f"error: internal error: {type(exc).__name__}: {exc} "
-                "(run with AGENTLAB_DEBUG=1 for the traceback, and please report it)",
+                mask(
+                    f"error: internal error: {type(exc).__name__}: {exc} "
+                    "(run with AGENTLAB_DEBUG=1 for the traceback, and please report it)"
+                ),
                 err=True,
             )
             code = 1

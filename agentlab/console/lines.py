@@ -26,6 +26,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -214,6 +215,18 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
                     f"{indent}■ cap reached{by}: {e.limit} {fmt_value(e.limit, e.value)} of "
                     f"{fmt_value(e.limit, e.cap)} ({e.scope})",
                     style="bold red",
+                )
+            ]
+        case LlmRetry():
+            then = (
+                f"retrying in {e.wait_s:g} s"
+                if e.action == "retry"
+                else f"falling back to {e.next_model}"
+            )
+            return [
+                Text(
+                    f"{indent}{prefix}↻ {e.model} attempt {e.attempt} failed ({e.error_kind}); {then}",
+                    style="yellow",
                 )
             ]
         case LoopDetected():

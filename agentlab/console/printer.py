@@ -29,6 +29,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -183,6 +184,7 @@ class Printer:
                 | LimitExceeded()
                 | LoopDetected()
                 | Notice()
+                | LlmRetry()
             ):
                 pass
             case _:

@@ -80,9 +80,10 @@ def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
     return t
 
 
-def session_panel(s: dict[str, Any]) -> Panel:
+def session_panel(s: dict[str, Any], reruns: list[str] | None = None) -> Panel:
     j = session_row(s)
     lines = [
+        *lineage(s, reruns or []),
         f"scenario  {j['scenario']}  ({j['pattern']})",
         f"status    {outcome_line(j['status'], j['stop_reason'])}",
         f"started   {fmt_time(j['started_at'])}   duration {j['duration_s'] or '-'}s",
@@ -99,6 +100,18 @@ def session_panel(s: dict[str, Any]) -> Panel:
     if s.get("error") and s.get("status") != "completed":
         lines += ["", f"error: {s['error']}"]
     return Panel("\n".join(lines), title=f"session {s['id']}", title_align="left")
+
+
+def lineage(s: dict[str, Any], reruns: list[str]) -> list[str]:
+    """Where a session comes from (a rerun, a fork) and the reruns made of it."""
+    lines = []
+    if s.get("source_session"):
+        fork = f", forked at {s['fork_at']}" if s.get("fork_at") else ""
+        lines.append(f"rerun of  {s['source_session']}{fork}")
+    if reruns:
+        shown = ", ".join(reruns[:5]) + (f" and {len(reruns) - 5} more" if len(reruns) > 5 else "")
+        lines.append(f"reruns    {shown}")
+    return lines
 
 
 def _depths(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -176,6 +189,10 @@ def span_label(span: dict[str, Any]) -> Text:
     passed = f" {passed}" if passed else ""
     if kind == "llm":
         toks = f" {attrs.get('gen_ai.usage.input_tokens', 0)}→{attrs.get('gen_ai.usage.output_tokens', 0)} tok"
+        est_in = attrs.get("agentlab.usage.estimated_input_tokens")
+        if est_in is not None:  # the provider's usage won; the local count beside it
+            est_out = attrs.get("agentlab.usage.estimated_output_tokens", 0)
+            toks += f" (local estimate {est_in}→{est_out})"
         return Text(f"chat {span.get('name')}{toks}{dur}{passed}", style=style)
     if kind == "tool":
         return Text(f"tool {span.get('name')}{dur}{passed}", style=style)

@@ -1,5 +1,6 @@
-"""What every agent in a session shares: the event bus, the injected model call, the tools'
-sandbox, the run options and the hooks through which people take part (raise a cap, approve)."""
+"""What every agent in a session shares: the event bus and the session's span, the injected
+model call, the tools' sandbox, the run options and the hooks through which people take part
+(raise a cap, approve); and what one running agent is (:class:`AgentScope`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlab.core import llm, prices
-from agentlab.core.events import Event, EventBus
-from agentlab.core.loops import LoopDetector
+from agentlab.core.budget import Budget
+from agentlab.core.events import EventBus
+from agentlab.core.models import ModelsConfig
+from agentlab.core.spans import Span, root_span
 from agentlab.core.spec import AgentSpec, Scenario
+from agentlab.core.tokens import ConversationCounter
 from agentlab.core.tools import ToolContext
 from agentlab.errors import LimitExceededError
 
@@ -56,6 +60,12 @@ class RunOptions:
     lab_latency_ms: float | None = None  # added to every lab call (time to first token)
     stream: bool = True  # stream tokens (someone is watching)
     caps: dict[str, float] = field(default_factory=dict)  # CLI cap overrides (session-wide)
+    #: A rerun: the session it replays (recorded on the new session as its lineage), and
+    #: where it was forked (``--fork-at``), if it was.
+    source_session: str = ""
+    fork_at: str = ""
+    #: The models file (aliases, timeouts, retries, fallbacks); None: built-in defaults.
+    models: ModelsConfig | None = None
 
 
 @dataclass
@@ -69,13 +79,19 @@ class RunContext:
     raise_cap: RaiseCapFn = never_raise
     approve: ApproveFn = nobody_to_ask
     semaphore: asyncio.Semaphore | None = None
-    session_span: str = ""
+    _lab_configs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    #: The session's span (set when the session opens; agents at the top open theirs below it).
+    session_span: Span = field(init=False)
 
-    def emit(self, event: Event) -> None:
-        self.bus.emit(event)
+    def __post_init__(self) -> None:
+        self.session_span = root_span(self.bus, self.session_id)
 
     def model_for(self, spec: AgentSpec) -> str:
         return self.options.model or spec.model
+
+    def call_settings(self, model: str) -> llm.CallSettings | None:
+        """Timeouts, retries and fallbacks for a real model's calls (the models file)."""
+        return None if self.options.models is None else self.options.models.settings(model)
 
     def price_as(self, spec: AgentSpec) -> str | None:
         return prices.price_as(self.scenario, spec)
@@ -85,29 +101,37 @@ class RunContext:
         return prices.price_for(self.scenario, spec, self.model_for(spec))
 
     def lab_config(self, spec: AgentSpec) -> dict[str, Any]:
-        ttft = self.scenario.lab.ttft_ms + (self.options.lab_latency_ms or 0.0)
-        return {
-            "agent": spec.name,
-            "script": [t.model_dump(exclude_defaults=True) for t in spec.script],
-            "ttft_ms": ttft,
-            "tokens_per_s": self.scenario.lab.tokens_per_s,
-            "fail": spec.fail,
-        }
-
-    def needs_approval(self, tool: Any) -> bool:
-        return bool(getattr(tool, "risky", False)) or tool.name in self.scenario.approvals.tools
-
-    def loop_detector(self) -> LoopDetector:
-        s = self.scenario.loops
-        return LoopDetector(
-            repeat=s.repeat,
-            exempt=frozenset(s.exempt),
-            nudge_after=s.nudge_after,
-            stop_after=s.stop_after,
-            enabled=s.enabled,
-        )
+        """What a lab model is told about the agent it plays; built once per agent (dumping
+        the script on every call was measured on the hot path)."""
+        cached = self._lab_configs.get(spec.name)
+        if cached is None:
+            ttft = self.scenario.lab.ttft_ms + (self.options.lab_latency_ms or 0.0)
+            cached = self._lab_configs[spec.name] = {
+                "agent": spec.name,
+                "script": [t.model_dump(exclude_defaults=True) for t in spec.script],
+                "ttft_ms": ttft,
+                "tokens_per_s": self.scenario.lab.tokens_per_s,
+                "fail": spec.fail,
+            }
+        return cached
 
     def limiter(self) -> asyncio.Semaphore:
         if self.semaphore is None:
             self.semaphore = asyncio.Semaphore(self.scenario.max_concurrency)
         return self.semaphore
+
+
+@dataclass(frozen=True)
+class AgentScope:
+    """One running agent: the session it runs in, its spec, its budget and its span."""
+
+    ctx: RunContext
+    spec: AgentSpec
+    budget: Budget
+    span: Span
+    #: Counts the agent's prompt incrementally (the gateway reserves it before every call).
+    counter: ConversationCounter = field(default_factory=ConversationCounter, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name

@@ -134,6 +134,10 @@ class SessionStarted(Event, kw_only=True):
     pattern: str = "single"
     task: str = ""
     config: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: A rerun's lineage: the session whose recorded model answers it replays, and the step
+    #: it was forked at (``--fork-at``), if any. Empty for a fresh run.
+    source_session: str = ""
+    fork_at: str = ""
 
 
 class SessionEnded(Event, kw_only=True):
@@ -179,6 +183,12 @@ class LlmCallStarted(Event, kw_only=True):
     tools: list[str] = msgspec.field(default_factory=list)
     max_tokens: int | None = None
     step: int = 0
+    #: Storage only (live events carry the whole conversation in ``messages``): the stored
+    #: event's ``messages`` are what is new since the model call ``prefix_id`` (an event id),
+    #: whose first ``prefix_len`` messages come first. The store rebuilds the whole list on
+    #: load, so a conversation is stored once and storage grows linearly with the steps.
+    prefix_id: str = ""
+    prefix_len: int = 0
 
 
 class LlmCallEnded(Event, kw_only=True):
@@ -193,6 +203,10 @@ class LlmCallEnded(Event, kw_only=True):
     output_tokens: int = 0
     cost_usd: float | None = None  # None: the model has no known price ("unpriced")
     error: str = ""
+    #: The local tiktoken estimate of the call's tokens, when the provider reported its own
+    #: usage (which is what caps and costs use); None for lab models and old recordings.
+    estimated_input_tokens: int | None = None
+    estimated_output_tokens: int | None = None
     #: Checks that ran around this call and allowed it (recorded compactly, not as spans).
     checks: list[str] = msgspec.field(default_factory=list)
 
@@ -260,6 +274,26 @@ class LlmDelta(Event, kw_only=True):
 
     agent: str = ""
     text: str
+
+
+class LlmRetry(Event, kw_only=True):
+    """An attempt of a model call failed and the call goes on: tried again after ``wait_s``
+    (``action = "retry"``), or handed to the next model of its fallback list (``"fallback"``).
+    On the call's span; the call's own end (``llm_call_ended``) says how it finally went."""
+
+    agent: str = ""
+    #: The model whose attempt failed.
+    model: str
+    #: Which attempt at ``model`` failed (1 is the first).
+    attempt: int = 1
+    error: str = ""
+    #: rate_limit | timeout | connection | server | auth | ... (as in ``error:<kind>``)
+    error_kind: str = ""
+    action: Literal["retry", "fallback"] = "retry"
+    #: Seconds waited before the next attempt (a provider's Retry-After, else backoff + jitter).
+    wait_s: float = 0.0
+    #: The model tried next (the same one for a retry).
+    next_model: str = ""
 
 
 class ApprovalRequested(Event, kw_only=True):
@@ -345,6 +379,7 @@ AnyEvent: TypeAlias = (
     | CheckStarted
     | CheckEnded
     | LlmDelta
+    | LlmRetry
     | ApprovalRequested
     | ApprovalDecided
     | Handoff

@@ -87,19 +87,32 @@ def lab_reply(
 ) -> LabReply:
     """What the lab model ``model`` answers to this request."""
     if model.endswith("scripted") and cfg.script:
-        turns = expand_script(cfg.script)
         turn_no = _own_turns(messages, cfg.agent)
-        if turn_no < len(turns):
-            return _render_turn(turns[turn_no], messages)
+        turn = _turn_at(cfg.script, turn_no)
+        if turn is not None:
+            return _render_turn(turn, messages)
         return LabReply(text=_summary(messages))
     return _auto_reply(messages, tools)
 
 
+def _turn_at(script: list[dict[str, Any]], n: int) -> dict[str, Any] | None:
+    """Turn ``n`` of the script with ``repeat`` unrolled, without unrolling it (a script of a
+    thousand repeats is walked, not copied, on every call)."""
+    for turn in script:
+        times = max(1, int(turn.get("repeat", 1)))
+        if n < times:
+            return turn
+        n -= times
+    return None
+
+
 def _own_turns(messages: list[dict[str, Any]], agent: str) -> int:
     """How many assistant messages this agent has produced since its input (its turn index)."""
-    return sum(
-        1 for m in messages if m.get("role") == "assistant" and m.get("name", agent) == agent
-    )
+    n = 0
+    for m in messages:
+        if m.get("role") == "assistant" and m.get("name", agent) == agent:
+            n += 1
+    return n
 
 
 def _render_turn(turn: dict[str, Any], messages: list[dict[str, Any]]) -> LabReply:

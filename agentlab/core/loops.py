@@ -7,6 +7,7 @@ Three signals, checked after every model turn:
 
 Each detection escalates: warn, then nudge the model (a message telling it it is repeating
 itself), then stop the agent with ``stop_reason = "loop"``. Exempt tools (polling) never count.
+The detector is pure; ``core/checks/loop.py`` runs it as the ``loop`` check between steps.
 """
 
 from __future__ import annotations
@@ -38,15 +39,12 @@ class LoopDetector:
     nudge_after: int = 1
     stop_after: int = 2
     similarity: float = 0.92
-    enabled: bool = True
     calls: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     detections: int = 0
 
     def observe(self, content: str, tool_calls: list[dict[str, Any]]) -> Detection | None:
         """Feed one assistant turn; returns a detection (with its escalation step) or None."""
-        if not self.enabled:
-            return None
         for call in tool_calls:
             fn = call.get("function", {})
             if fn.get("name") in self.exempt:
@@ -102,8 +100,9 @@ class LoopDetector:
 
 def _canonical(arguments: Any) -> str:
     if isinstance(arguments, str):
+        text = arguments
         try:
-            arguments = json.loads(arguments)
+            arguments = json.loads(text)
         except ValueError:
-            return arguments
+            return text
     return json.dumps(arguments, sort_keys=True, separators=(",", ":"))

@@ -215,8 +215,11 @@ def list_dir(workspace: Path | None, path: str = ".") -> str:
     if not entries:
         return f"{path}: (empty folder)"
     lines = []
+    root = workspace.resolve() if workspace is not None else target
     for entry in entries[:MAX_LIST_ENTRIES]:
-        if entry.is_dir():
+        if entry.is_symlink() and not entry.resolve().is_relative_to(root):
+            lines.append(f"{entry.name} (a link out of the workspace)")  # nothing about it
+        elif entry.is_dir():
             lines.append(f"{entry.name}/")
         else:
             try:
@@ -235,7 +238,14 @@ def read_text(workspace: Path | None, path: str) -> str:
         raise FileNotFoundError(f"no such file in the workspace: {path!r}")
     if target.is_dir():
         raise IsADirectoryError(f"{path!r} is a folder (use list_files to see what is in it)")
-    size = target.stat().st_size
+    if not target.is_file():  # a FIFO or a device: opening it could block for ever
+        raise ValueError(f"{path!r} is not a regular file; read_file only reads files")
+    st = target.stat()
+    if st.st_nlink > 1:
+        # A hard link is the same file as one elsewhere, maybe outside the workspace: refused
+        # like a symlink out of it (least privilege).
+        raise SandboxError(f"{path!r} is a hard link; hard-linked files are not read")
+    size = st.st_size
     with target.open("rb") as fh:
         data = fh.read(MAX_READ_BYTES)
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:

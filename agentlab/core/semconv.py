@@ -33,6 +33,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -184,6 +185,8 @@ def span_end(e: SpanEndEvent) -> dict[str, Any]:
                 agentlab__response__content=truncate(e.content),
                 agentlab__response__tool_calls=[_call_name(c) for c in e.tool_calls] or None,
                 agentlab__error=e.error,
+                agentlab__usage__estimated_input_tokens=e.estimated_input_tokens,
+                agentlab__usage__estimated_output_tokens=e.estimated_output_tokens,
                 agentlab__checks=list(e.checks) or None,
             )
         case ToolCallEnded():
@@ -216,6 +219,7 @@ def span_event(e: AnyEvent) -> dict[str, Any] | None:
             | Notice()
             | ApprovalRequested()
             | ApprovalDecided()
+            | LlmRetry()
         ):
             fields = msgspec.structs.asdict(e)
             return {f"agentlab.{k}": v for k, v in fields.items() if k not in _COMMON_FIELDS}

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlab.core import llm, patterns, prices
+from agentlab.core import llm, prices, secrets
 from agentlab.core.budget import Budget
 from agentlab.core.context import (
     ApproveFn,
@@ -26,31 +26,46 @@ from agentlab.core.context import (
 from agentlab.core.events import (
     EventBus,
     LimitExceeded,
+    Outcome,
     SessionEnded,
     SessionStarted,
     Status,
-    new_id,
     new_session_id,
 )
 from agentlab.core.labmodels import counted_as
 from agentlab.core.llm import complete as default_complete
+from agentlab.core.patterns import pattern_named
+from agentlab.core.spans import root_span
 from agentlab.core.spec import Scenario
 from agentlab.core.tally import Tally
 from agentlab.core.tools import ToolContext
-from agentlab.errors import LimitExceededError
+from agentlab.errors import LimitStop
+
+#: A session's outcome until it ends.
+RUNNING = Outcome("running", "running")
 
 
 @dataclass
 class SessionResult:
     session_id: str
     scenario: str
-    status: Status
-    stop_reason: str
+    outcome: Outcome = RUNNING
     final_output: str = ""
-    error: str = ""
     duration_s: float = 0.0
     tally: Tally = field(default_factory=Tally)
     limits: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        return self.outcome.status
+
+    @property
+    def stop_reason(self) -> str:
+        return self.outcome.stop_reason
+
+    @property
+    def error(self) -> str:
+        return self.outcome.error
 
     def summary(self) -> dict[str, Any]:
         """The run summary (``agentlab run --json``)."""
@@ -92,12 +107,11 @@ async def run_session(
     session_id: str | None = None,
 ) -> SessionResult:
     options = options or RunOptions()
-    sid = session_id or new_session_id()
     caps = session_caps(scenario, options)
     tally = Tally()
     bus.subscribe(tally)
     ctx = RunContext(
-        session_id=sid,
+        session_id=session_id or new_session_id(),
         scenario=scenario,
         bus=bus,
         options=options,
@@ -111,79 +125,70 @@ async def run_session(
     if complete is None:
         # Import litellm (seconds) before the session's clock starts, off the event loop so a
         # UI keeps drawing: a wall-time cap measures the run, not the import.
-        counted = {counted_as(ctx.model_for(a), ctx.price_as(a)) for a in scenario.agents}
-        await asyncio.to_thread(llm.preload, tuple(sorted(counted)))
+        models = [ctx.model_for(a) for a in scenario.agents]
+        counted = {
+            counted_as(m, ctx.price_as(a)) for m, a in zip(models, scenario.agents, strict=True)
+        }
+        real = any(not llm.is_lab(m) for m in models)
+        if real:
+            await asyncio.to_thread(llm.preload, tuple(sorted(counted)), real_models=True)
+        else:  # tokenizers only: milliseconds, no thread hop needed
+            llm.preload(tuple(sorted(counted)))
     prices.check_prices(scenario, caps, ctx.model_for)
     root = Budget("session", caps, warn_at=scenario.limits.warn_at)
-    span = new_id()
-    ctx.session_span = span
-    bus.emit(
-        SessionStarted(
-            session_id=sid,
-            span_id=span,
-            scenario=scenario.name,
-            scenario_path=scenario.path,
-            pattern=scenario.pattern,
-            task=scenario.task,
-            config={
-                "model_override": options.model,
-                "api_base": options.api_base,
-                "caps": caps,
-                "agents": [
-                    {"name": a.name, "model": ctx.model_for(a), "tools": a.tools}
-                    for a in scenario.agents
-                ],
-            },
-        )
-    )
+    ctx.session_span = root_span(bus, ctx.session_id).open(_started(ctx, caps))
     started = time.monotonic()
-    result = SessionResult(sid, scenario.name, "running", "running", tally=tally)
+    result = SessionResult(ctx.session_id, scenario.name, tally=tally)
+    try:
+        outcome, result.final_output = await _run(ctx, root, caps, started)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        _close(ctx, result, Outcome.interrupted(), started, root)
+        raise
+    _close(ctx, result, outcome, started, root)
+    return result
+
+
+def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:
+    scenario, options = ctx.scenario, ctx.options
+    return SessionStarted(
+        scenario=scenario.name,
+        scenario_path=scenario.path,
+        pattern=scenario.pattern,
+        task=scenario.task,
+        source_session=options.source_session,
+        fork_at=options.fork_at,
+        config={
+            "model_override": options.model,
+            "api_base": secrets.mask(options.api_base) if options.api_base else None,
+            "caps": caps,
+            "cli_caps": options.caps,
+            "agents": [
+                {"name": a.name, "model": ctx.model_for(a), "tools": a.tools}
+                for a in scenario.agents
+            ],
+        },
+    )
+
+
+async def _run(
+    ctx: RunContext, root: Budget, caps: dict[str, float], started: float
+) -> tuple[Outcome, str]:
+    """Run the scenario's pattern: how the session ends, and its final output."""
     try:
         async with asyncio.timeout(_deadline(caps.get("wall_time_s"))) as clock:
-            outcome = await patterns.run_pattern(ctx, root, span)
-        result.final_output = outcome.output
-        result.status, result.stop_reason, result.error = (
-            outcome.status,
-            outcome.stop_reason,
-            outcome.error,
-        )
-        if isinstance(outcome.escalate, LimitExceededError):
-            exc = outcome.escalate
-            result.status, result.stop_reason, result.error = (
-                "stopped",
-                f"limit:{exc.kind}",
-                str(exc),
-            )
-    except TimeoutError:
+            top = await pattern_named(ctx.scenario.pattern).run(ctx, root)
+        return top.outcome, top.output
+    except LimitStop as stop:  # a session-wide cap, hit by some agent (it is recorded there)
+        return Outcome.stopped(f"limit:{stop.limit.kind}", str(stop.limit)), stop.output
+    except TimeoutError as exc:
         if not clock.expired():  # a timeout from inside the run, not the wall-time cap
-            raise
+            return Outcome.failed("internal", f"{type(exc).__name__}: {exc}"), ""
         cap = caps["wall_time_s"]
         elapsed = time.monotonic() - started
-        bus.emit(
-            LimitExceeded(
-                session_id=sid,
-                span_id=span,
-                agent="",
-                limit="wall_time_s",
-                value=round(elapsed, 3),
-                cap=cap,
-            )
-        )
-        result.status, result.stop_reason = "stopped", "limit:wall_time_s"
-        result.error = f"limit reached: wall_time_s {cap:g}s"
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        result.status, result.stop_reason, result.error = (
-            "interrupted",
-            "interrupted",
-            "interrupted",
-        )
-        _close(bus, result, span, started, root)
-        raise
+        ctx.session_span.emit(LimitExceeded(limit="wall_time_s", value=round(elapsed, 3), cap=cap))
+        return Outcome.stopped("limit:wall_time_s", f"limit reached: wall_time_s {cap:g}s"), ""
     except Exception as exc:  # a bug in agentlab itself: record it, never lose the session
-        result.status, result.stop_reason = "error", "error:internal"
-        result.error = f"{type(exc).__name__}: {exc}"
-    _close(bus, result, span, started, root)
-    return result
+        return Outcome.failed("internal", f"{type(exc).__name__}: {exc}"), ""
 
 
 def _deadline(cap: float | None) -> float | None:
@@ -194,7 +199,10 @@ def _deadline(cap: float | None) -> float | None:
     return max(0.0, cap - min(0.02, cap * 0.05))
 
 
-def _close(bus: EventBus, result: SessionResult, span: str, started: float, root: Budget) -> None:
+def _close(
+    ctx: RunContext, result: SessionResult, outcome: Outcome, started: float, root: Budget
+) -> None:
+    result.outcome = outcome
     result.duration_s = time.monotonic() - started
     snap = root.snapshot()
     totals = result.tally.totals()
@@ -212,14 +220,12 @@ def _close(bus: EventBus, result: SessionResult, span: str, started: float, root
     }
     usage = dict(result.summary()["usage"])
     usage["limits"] = result.limits
-    bus.emit(
+    ctx.session_span.end(
         SessionEnded(
-            session_id=result.session_id,
-            span_id=span,
-            status=result.status,
-            stop_reason=result.stop_reason,
+            status=outcome.status,
+            stop_reason=outcome.stop_reason,
             final_output=result.final_output,
-            error=result.error,
+            error=outcome.error,
             usage=usage,
         )
     )

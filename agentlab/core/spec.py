@@ -31,6 +31,15 @@ class Problem(NamedTuple):
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
+# Limits on what a scenario may ask for, so a typo cannot make a run hang or allocate without
+# end (documented in the README's scenario reference):
+#: A lab model's simulated time to first token (also ``agentlab run --lab-latency``).
+MAX_LAB_LATENCY_MS = 60_000.0
+#: A lab model's simulated speed: 0 (instant) or at least this many tokens per second.
+MIN_LAB_TOKENS_PER_S = 1.0
+#: One model call's output tokens.
+MAX_OUTPUT_TOKENS = 1_000_000
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
@@ -121,11 +130,75 @@ class Approvals(_Model):
     policy: Literal["deny", "allow"] = "deny"
 
 
+#: What an injection found in a text does: record it (``flag``), wrap the text in delimited
+#: untrusted markers with a warning to the model (``quarantine``), or keep it from the model
+#: (``block``; for the user's input, the agent stops with ``guardrail:input``).
+InjectionAction = Literal["off", "flag", "quarantine", "block"]
+
+
+class Guardrails(_Model):
+    """The Guardrail Sandwich. Off unless the scenario has a ``[guardrails]`` table; each
+    layer then has its own switch (a scenario that enables no layer pays nothing)."""
+
+    #: Input layer: strip control and zero-width characters, surface hidden text.
+    sanitise: bool = True
+    #: Input layer: what an injection in the user's input (role ``user``) does.
+    user_input: InjectionAction = "block"
+    #: Input layer: what an injection in an untrusted tool output or document does.
+    untrusted: InjectionAction = "quarantine"
+    #: Detector score (0..1) from which a text counts as an injection.
+    threshold: float = Field(default=0.5, gt=0, le=1)
+    #: Tools whose output is trusted (not scanned). Every other tool's output is untrusted.
+    trusted_tools: list[str] = Field(default_factory=list)
+    #: Tools whose output is a retrieved document (trust label ``retrieved``, not ``tool``).
+    retrieval_tools: list[str] = Field(
+        default_factory=lambda: ["read_file", "search_docs", "http_get"]
+    )
+    #: Reasoning layer: refuse (and record) a call to a tool the agent was not given.
+    allowlist: bool = True
+    #: Reasoning layer: check a tool's arguments against its JSON schema before it runs.
+    validate_arguments: bool = True
+    #: Output layer: mask PII and secrets in replies (and so in final outputs).
+    mask_output: bool = True
+    #: Mask what is stored too (costs exact replay and rerun: the stored requests differ).
+    #: Not supported yet: the loader refuses ``true``.
+    mask_storage: bool = False
+    #: Output layer: a reply longer than this fails validation.
+    max_output_chars: int | None = Field(default=None, ge=1)
+    #: Output layer: a final reply must match this regular expression.
+    output_regex: str | None = None
+    #: Acknowledge a lethal trifecta on purpose: the reason (``agentlab audit`` reports it).
+    trifecta_reason: str = ""
+
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _num(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("output_regex")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+
 class LabSettings(_Model):
     """Simulated latency for the offline lab models (zero in tests)."""
 
-    ttft_ms: float = Field(default=0.0, ge=0)
-    tokens_per_s: float = Field(default=0.0, ge=0)
+    ttft_ms: float = Field(default=0.0, ge=0, le=MAX_LAB_LATENCY_MS)
+    #: 0 streams instantly; otherwise at least MIN_LAB_TOKENS_PER_S.
+    tokens_per_s: float = Field(default=0.0, ge=0, le=1e9)
+
+    @field_validator("tokens_per_s")
+    @classmethod
+    def _speed(cls, v: float) -> float:
+        if 0 < v < MIN_LAB_TOKENS_PER_S:
+            raise ValueError(f"must be 0 (instant) or at least {MIN_LAB_TOKENS_PER_S:g}")
+        return v
 
     @field_validator("ttft_ms", "tokens_per_s", mode="before")
     @classmethod
@@ -146,7 +219,7 @@ class AgentSpec(_Model):
     handoffs: list[str] = Field(default_factory=list)
     limits: Limits | None = None
     price_as: str | None = None
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_OUTPUT_TOKENS)
     script: list[ScriptTurn] = Field(default_factory=list)
     #: Lab models only: fail every call with this message (to exercise error handling).
     fail: str = ""
@@ -187,6 +260,8 @@ class Scenario(_Model):
     loops: LoopSettings = Field(default_factory=LoopSettings)
     lab: LabSettings = Field(default_factory=LabSettings)
     approvals: Approvals = Field(default_factory=Approvals)
+    #: The Guardrail Sandwich; None (no ``[guardrails]`` table) runs no guardrail check.
+    guardrails: Guardrails | None = None
     prices: dict[str, Price] = Field(default_factory=dict)
     #: Where the file was read from (set by the loader, not the file).
     path: str = ""

@@ -26,6 +26,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -116,6 +117,7 @@ class Tally:
                 | LimitExceeded()
                 | LoopDetected()
                 | Notice()
+                | LlmRetry()
             ):
                 pass  # spend is counted where calls end
             case _:
@@ -149,3 +151,59 @@ def tally_events(events: Iterable[AnyEvent]) -> Tally:
     for e in events:
         t(e)
     return t
+
+
+def with_budget_updates(events: list[AnyEvent]) -> list[AnyEvent]:
+    """``events`` with a budget snapshot after every finished model and tool call, worked out
+    from the calls (the recorder stores no snapshots: they follow from the calls). ``used`` is
+    the session's spend so far (``wall_time_s`` since the session started), ``caps`` the
+    session's caps as recorded at its start, ``agent_used`` the calling agent's own spend."""
+    tally = Tally()
+    caps: dict[str, float] = {}
+    started: float | None = None
+    out: list[AnyEvent] = []
+    pending: BudgetUpdate | None = None
+    for e in events:
+        if pending is not None and not isinstance(e, LimitWarning):
+            out.append(pending)  # after the call's warnings, as the live run emits them
+            pending = None
+        out.append(e)
+        tally(e)
+        if isinstance(e, SessionStarted):
+            started = e.ts
+            raw = e.config.get("caps") if isinstance(e.config, dict) else None
+            caps = {k: float(v) for k, v in (raw or {}).items()}
+        elif isinstance(e, LlmCallEnded | ToolCallEnded):
+            pending = _snapshot(e, tally, caps, started)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _snapshot(
+    e: LlmCallEnded | ToolCallEnded, tally: Tally, caps: dict[str, float], started: float | None
+) -> BudgetUpdate:
+    t = tally.totals()
+    used = {k: float(t[k]) for k in ("input_tokens", "output_tokens", "total_tokens", "steps")}
+    used["tool_calls"] = float(t["tool_calls"])
+    used["cost_usd"] = float(t["cost_usd"])
+    used["wall_time_s"] = round(e.ts - started, 3) if started is not None else 0.0
+    mine = tally.agents.get(e.agent)
+    agent_used = {}
+    if mine is not None:
+        agent_used = {
+            k: float(v)
+            for k, v in mine.to_dict().items()
+            if k in ("steps", "tool_calls", "input_tokens", "output_tokens", "cost_usd") and v
+        }
+    return BudgetUpdate(
+        id=f"{e.id}.b",  # derived, so every replay or export of a session gives the same ids
+        session_id=e.session_id,
+        span_id=e.span_id,
+        ts=e.ts,
+        mono=e.mono,
+        agent=e.agent,
+        used=used,
+        caps=dict(caps),
+        agent_used=agent_used,
+    )

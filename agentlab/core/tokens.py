@@ -96,26 +96,65 @@ def count_messages(
     """Prompt tokens of a chat request, following OpenAI's published accounting: 3 tokens of
     framing per message, 1 more for a name, 3 to prime the reply; tool schemas and tool calls
     are counted as their JSON text."""
-    total = 3
-    for msg in messages:
-        total += 3
-        for key, value in msg.items():
-            if value is None:
-                continue
-            if key == "tool_calls":
-                for call in value:
-                    fn = call.get("function", {})
-                    total += count_text(fn.get("name", ""), model)
-                    total += count_text(fn.get("arguments", ""), model) + 3
-            elif key == "content" and isinstance(value, list):  # multi-part content
-                total += sum(count_text(p.get("text", ""), model) for p in value)
-            elif isinstance(value, str):
-                total += count_text(value, model)
-                if key == "name":
-                    total += 1
+    total = 3 + sum(count_message(m, model) for m in messages)
     if tools:
-        total += count_text(json.dumps(tools, separators=(",", ":")), model)
+        total += count_tools(tools, model)
     return total
+
+
+def count_message(msg: dict[str, Any], model: str) -> int:
+    """One message's share of :func:`count_messages`."""
+    total = 3
+    for key, value in msg.items():
+        if value is None:
+            continue
+        if key == "tool_calls":
+            for call in value:
+                fn = call.get("function", {})
+                total += count_text(fn.get("name", ""), model)
+                total += count_text(fn.get("arguments", ""), model) + 3
+        elif key == "content" and isinstance(value, list):  # multi-part content
+            total += sum(count_text(p.get("text", ""), model) for p in value)
+        elif isinstance(value, str):
+            total += count_text(value, model)
+            if key == "name":
+                total += 1
+    return total
+
+
+def count_tools(tools: list[dict[str, Any]], model: str) -> int:
+    return count_text(json.dumps(tools, separators=(",", ":")), model)
+
+
+class ConversationCounter:
+    """:func:`count_messages` for one agent's growing conversation, counting only what is new.
+
+    Conversations grow by appending (sent messages are never edited in place), so when the
+    messages counted last time are the very same objects at the start of this request, their
+    counts are reused: a step costs what it adds, not the whole conversation again."""
+
+    def __init__(self) -> None:
+        self._model = ""
+        self._seen: list[dict[str, Any]] = []
+        self._counts: list[int] = []
+        self._tools: tuple[int, int] = (0, 0)  # (id of the tools list, its count)
+
+    def count(
+        self, messages: list[dict[str, Any]], model: str, tools: list[dict[str, Any]] | None
+    ) -> int:
+        n = len(self._seen) if model == self._model else 0
+        if n > len(messages) or any(
+            a is not b for a, b in zip(self._seen, messages[:n], strict=True)
+        ):
+            n = 0
+        counts = self._counts[:n] + [count_message(m, model) for m in messages[n:]]
+        self._model, self._seen, self._counts = model, list(messages), counts
+        total = 3 + sum(counts)
+        if tools:
+            if self._tools[0] != id(tools):
+                self._tools = (id(tools), count_tools(tools, model))
+            total += self._tools[1]
+        return total
 
 
 def count_completion(content: str, tool_calls: list[dict[str, Any]] | None, model: str) -> int:

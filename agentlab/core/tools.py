@@ -5,6 +5,12 @@ schema a model sees (OpenAI/litellm ``tools`` format). ``call_tool`` is the only
 runs one: it parses and validates the model's arguments, injects the ``ToolContext``, runs sync
 functions in a worker thread, and turns *every* failure into an error ``ToolResult`` the model can
 read and recover from -- a bad tool call never crashes a run.
+
+A sync tool that may block (file I/O, anything touching the outside) runs in a daemon thread of
+its own that the run can abandon: when the agent's or the session's time cap cancels the call,
+the run ends at the cap even if the thread is stuck (reading a FIFO, a hung network mount), and
+the process can exit. Pure CPU tools that cannot block (``blocking=False``, e.g. the calculator)
+run inline on the event loop: a thread hop per call is measurable overhead on the hot path.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import hashlib
 import inspect
 import json
 import re
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -22,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from agentlab.core import docsearch, sandbox
+from agentlab.core import docsearch, sandbox, secrets
 
 MAX_RESULT_CHARS = 20_000
 #: Folders a tool can need from the scenario (each a top-level scenario key of that name).
@@ -59,6 +66,9 @@ class Tool:
     needs: tuple[Need, ...] = ()
     """Scenario folders the tool works in (scenario validation refuses a scenario that gives
     the tool to an agent without setting them)."""
+    blocking: bool = True
+    """A sync tool that may block runs in an abandonable thread; ``False`` (pure, bounded CPU
+    work) runs it inline."""
 
     def schema(self) -> dict[str, Any]:
         """The tool in the OpenAI/litellm ``tools=[...]`` format."""
@@ -198,10 +208,16 @@ def tool(
     name: str | None = None,
     risky: bool = False,
     needs: tuple[Need, ...] = (),
+    blocking: bool = True,
 ) -> Tool: ...
 @overload
 def tool(
-    fn: None = None, *, name: str | None = None, risky: bool = False, needs: tuple[Need, ...] = ()
+    fn: None = None,
+    *,
+    name: str | None = None,
+    risky: bool = False,
+    needs: tuple[Need, ...] = (),
+    blocking: bool = True,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 def tool(
     fn: Callable[..., Any] | None = None,
@@ -209,6 +225,7 @@ def tool(
     name: str | None = None,
     risky: bool = False,
     needs: tuple[Need, ...] = (),
+    blocking: bool = True,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a ``Tool`` from a function: ``@tool``, ``@tool(risky=True)``,
     ``@tool(needs=("workspace",))`` or ``tool(fn, name=...)``.
@@ -224,7 +241,7 @@ def tool(
         if not _NAME_RE.match(tool_name):
             raise ValueError(f"invalid tool name {tool_name!r}: use letters, digits, _ or -")
         description, parameters = _build_schema(f, tool_name)
-        return Tool(tool_name, description, parameters, f, risky, needs)
+        return Tool(tool_name, description, parameters, f, risky, needs, blocking)
 
     return wrap(fn) if fn is not None else wrap
 
@@ -330,21 +347,58 @@ async def call_tool(t: Tool, arguments: dict[str, Any] | str, ctx: ToolContext) 
                 kwargs[param.name] = None  # an `X | None` parameter the model left out
         if inspect.iscoroutinefunction(t.fn):
             value = await t.fn(**kwargs)
+        elif t.blocking:
+            value = await in_daemon_thread(t.fn, kwargs, t.name)
         else:
-            value = await asyncio.to_thread(t.fn, **kwargs)
+            value = t.fn(**kwargs)
         if inspect.isawaitable(value):
             value = await value
     except Exception as exc:
-        return ToolResult(f"error: {type(exc).__name__}: {exc}", is_error=True)
+        return ToolResult(secrets.mask(f"error: {type(exc).__name__}: {exc}"), is_error=True)
+    # What a tool read from the outside (a workspace .env, a web page) may hold a key: masked by
+    # value before the model, the recording or the console sees it. Pure tools are skipped.
+    clean = secrets.mask if t.blocking else _same
     if isinstance(value, ToolResult):
-        return ToolResult(_truncate(value.content), value.is_error)
-    return ToolResult(_truncate(_to_text(value)))
+        return ToolResult(_truncate(clean(value.content)), value.is_error)
+    return ToolResult(_truncate(clean(_to_text(value))))
+
+
+def _same(text: str) -> str:
+    return text
+
+
+async def in_daemon_thread(fn: Callable[..., Any], kwargs: dict[str, Any], name: str) -> Any:
+    """``fn(**kwargs)`` in a daemon thread of its own. Cancelling the await abandons the thread
+    (Python cannot stop it, but it holds no lock of ours and, being a daemon, never keeps the
+    process alive); ``asyncio.to_thread`` would: its pool's threads are joined at exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def work() -> None:
+        try:
+            ok, value = True, fn(**kwargs)
+        except BaseException as exc:
+            ok, value = False, exc
+        try:
+            loop.call_soon_threadsafe(settle, ok, value)
+        except RuntimeError:
+            pass  # the run ended (its loop is closed) while this tool was still busy
+
+    threading.Thread(target=work, name=f"tool-{name}", daemon=True).start()
+    return await future
 
 
 # --- built-in tools --------------------------------------------------------------------------
 
 
-@tool
+@tool(blocking=False)  # pure, bounded CPU work (see sandbox.evaluate): inline
 def calculator(expression: str) -> str:
     """Evaluate an arithmetic expression exactly and return the number.
 
@@ -386,7 +440,7 @@ def search_docs(query: str, limit: int = 3, *, ctx: ToolContext) -> str:
     return docsearch.search(ctx.docs, query, limit)
 
 
-@tool(risky=True)
+@tool(risky=True, blocking=False)  # simulated: pure
 def issue_refund(customer_id: str, amount_usd: float, reason: str) -> str:
     """Refund a customer (simulated: nothing leaves the machine). A risky action: it waits for a
     person's approval, or the scenario's approval policy when no one can be asked.

@@ -13,15 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 import agentlab
 from agentlab.core import semconv
-from agentlab.core.events import AnyEvent, event_from_dict
-from agentlab.errors import UsageError
+from agentlab.core.events import encode
 from agentlab.store.queries import get_events, get_spans, require_session
 
 SPAN_KIND_INTERNAL = 1
@@ -38,29 +36,8 @@ def export_jsonl(db: Database, session_id: str) -> Iterator[str]:
     """One line per recorded event (each ending in ``\\n``), in order: the event's JSON exactly
     as stored, so ``events.decode(line)`` gives back an equal event."""
     sid = require_session(db, session_id)["id"]
-    for (data,) in db.execute("SELECT data FROM events WHERE session_id = ? ORDER BY seq", [sid]):
-        yield data + "\n"
-
-
-def read_jsonl(path: Path) -> list[AnyEvent]:
-    """The events of a recording written by ``export --format jsonl`` (a shipped recording or
-    anyone's export), in order. A line that is not an event is a UsageError naming the line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise UsageError(f"{path}: cannot read: {reason}") from None
-    events = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            events.append(event_from_dict(json.loads(line)))
-        except Exception:  # bad JSON, an unknown kind, a missing field: all "not an event"
-            raise UsageError(f"{path}:{n}: not an agentlab event (JSONL from `export`)") from None
-    if not events:
-        raise UsageError(f"{path}: no events in this recording")
-    return events
+    for event in get_events(db, sid):
+        yield encode(event).decode() + "\n"
 
 
 def trace_id(session_id: str) -> str:

@@ -136,3 +136,11 @@ def m001_initial(db: Database) -> None:
     )
     db.table("events").create_index(["session_id", "seq"], unique=True)
     db.table("events").create_index(["session_id", "kind"])
+
+
+@migration
+def m002_lineage(db: Database) -> None:
+    """A rerun or fork names the session it replays (``agentlab rerun``, ``--fork-at``)."""
+    db.table("sessions").add_column("source_session", str)
+    db.table("sessions").add_column("fork_at", str)
+    db.table("sessions").create_index(["source_session"])

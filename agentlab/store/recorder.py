@@ -1,14 +1,21 @@
 """The recorder: an EventBus subscriber that writes a session to SQLite as it happens.
 
-Each event is one short transaction (its ``events`` row plus the span/session row it opens,
-closes or counts), so a killed run leaves everything up to its last event, replayable.
-Streamed text (``llm_delta``) and live budget estimates are not stored: the final text is on
-``llm_call_ended`` and the settled spend on the next budget update.
+Writes are grouped by step: events are buffered and committed in one short transaction when a
+model call starts (the moment an agent waits), when a person is asked, when an agent or the
+session ends, and at most every :data:`MAX_BUFFERED` events — so a killed run keeps everything up
+to its last committed step (at most the step in flight is lost) and a step costs one commit, not
+one per event. Streamed text (``llm_delta``) and budget snapshots are not stored: the final text
+is on ``llm_call_ended``, and the budget at any point is worked out from the calls on load.
 
-Events are written as :func:`agentlab.core.events.encode` JSON. Secrets never reach the
-database: the parts of an event that can hold them (config, tool arguments, messages, usage,
-check details) are checked for secret-looking keys, and only an event that has one is copied
-with those values replaced. Span names and attributes come from :mod:`agentlab.core.semconv`.
+What is stored is compact: an event's ``kind``, ids and time live in their columns, not again in
+its JSON; fields at their defaults are left out; and a model call stores only the messages that
+are new since the same agent's previous call (``prefix_id``/``prefix_len``), so a conversation is
+stored once. :func:`agentlab.store.queries.get_events` gives back the events exactly as emitted.
+
+Secrets never reach the database: the parts of an event that can hold them (config, tool
+arguments, messages, usage, check details) are checked for secret-looking keys, and only an event
+that has one is copied with those values replaced. Span rows hold the tree (ids, kinds, names,
+times, status); their OpenTelemetry attributes are worked out from the events when read.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -48,7 +56,6 @@ from agentlab.core.events import (
     SpanStartEvent,
     ToolCallEnded,
     ToolCallStarted,
-    encode,
 )
 from agentlab.store.txn import write_txn
 
@@ -137,7 +144,7 @@ def stored_form(event: AnyEvent) -> AnyEvent | None:
         case LlmDelta():
             return None
         case BudgetUpdate():
-            return None if event.provisional else event
+            return None  # derived from the calls on load (queries.with_budget_updates)
         case (
             AgentStarted()
             | AgentEnded()
@@ -149,6 +156,7 @@ def stored_form(event: AnyEvent) -> AnyEvent | None:
             | LimitExceeded()
             | LoopDetected()
             | Notice()
+            | LlmRetry()
         ):
             return event  # text and numbers only: no keys to hide a secret under
         case _:
@@ -160,10 +168,55 @@ def _scrubbed(event: E, **parts: Any) -> E:
     return msgspec.structs.replace(event, **dirty) if dirty else event
 
 
+#: Commit at least every this many buffered events (a long tool-heavy turn still lands).
+MAX_BUFFERED = 64
+
+#: Fields whose values live in the events table's columns, not in its JSON.
+_COLUMNS = frozenset({"kind", "id", "session_id", "span_id", "ts"})
+
+
+@functools.cache
+def _defaults(cls: type) -> dict[str, Any]:
+    """Each field's default value (an empty container for a factory): left out when stored."""
+    out: dict[str, Any] = {}
+    for f in msgspec.structs.fields(cls):
+        if f.default is not msgspec.NODEFAULT:
+            out[f.name] = f.default
+        elif f.default_factory is not msgspec.NODEFAULT:
+            out[f.name] = f.default_factory()
+    return out
+
+
+def compact(event: AnyEvent) -> bytes:
+    """The event's stored JSON: no column fields, no defaults (``queries`` puts them back)."""
+    defaults = _defaults(type(event))
+    body = {
+        k: v
+        for k, v in msgspec.structs.asdict(event).items()
+        if k not in _COLUMNS and (k not in defaults or v != defaults[k])
+    }
+    try:
+        return encode_body(body)
+    except TypeError:
+        return _lenient.encode(body)
+
+
+encode_body = msgspec.json.Encoder().encode
+
+
+def _commits(e: AnyEvent) -> bool:
+    """Events after which the buffer is committed: an agent is about to wait (a model call, a
+    person), or something ended."""
+    return isinstance(
+        e, LlmCallStarted | ApprovalRequested | SessionStarted | SessionEnded | AgentEnded
+    )
+
+
 class Recorder:
     """Writes events to the database as they arrive. Subscribe it to an ``EventBus``.
 
-    The recorder does not own ``db``: ``close()`` detaches it, the caller closes the database.
+    The recorder does not own ``db``: ``close()`` commits what is buffered and detaches it; the
+    caller closes the database.
     """
 
     def __init__(self, db: Database) -> None:
@@ -173,25 +226,67 @@ class Recorder:
         self._closed = False
         self._pid = os.getpid()
         self._host = socket.gethostname()
+        self._buffer: list[AnyEvent] = []
+        #: Per agent span: the last model call's event id and the (live) messages it sent.
+        self._conversations: dict[str | None, tuple[str, list[dict[str, Any]]]] = {}
 
     def __call__(self, event: AnyEvent) -> None:
-        stored = stored_form(event)
-        if stored is None:
-            return
         if self._closed:
             raise RuntimeError("Recorder is closed")
-        try:
-            data = encode(stored).decode()
-        except TypeError:
-            data = _lenient.encode(stored).decode()
-        with self._lock, write_txn(self.db):
-            seq = self._next_seq(stored.session_id)
-            self.db.execute(
+        with self._lock:
+            if isinstance(event, LlmCallStarted):
+                # Only the new messages are stored, so only they need a look for secrets (the
+                # prefix was looked at, and stored clean, with the earlier calls).
+                delta = self._delta(event)
+                stored: AnyEvent | None = _scrubbed(delta, messages=delta.messages)
+            else:
+                stored = stored_form(event)
+            if stored is None:
+                return
+            self._buffer.append(stored)
+            if len(self._buffer) >= MAX_BUFFERED or _commits(stored):
+                self._flush()
+
+    def flush(self) -> None:
+        """Commit what is buffered now."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        with write_txn(self.db):
+            rows = []
+            for e in batch:
+                seq = self._next_seq(e.session_id)
+                rows.append((e.id, e.session_id, e.span_id, seq, e.kind, e.ts, compact(e).decode()))
+            self.db.conn.executemany(
                 "INSERT INTO events (id, session_id, span_id, seq, kind, ts, data) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [stored.id, stored.session_id, stored.span_id, seq, stored.kind, stored.ts, data],
+                rows,
             )
-            self._apply(stored)
+            for e in batch:
+                self._apply(e)
+
+    def _delta(self, live: LlmCallStarted) -> LlmCallStarted:
+        """The call with only what is new since this agent's previous call. Conversations grow
+        by appending (the runtime never edits a sent message in place), so the earlier call's
+        messages being the very same objects at the start of this one proves the prefix."""
+        sent = live.messages
+        prev = self._conversations.get(live.parent_id)
+        self._conversations[live.parent_id] = (live.id, sent)
+        if prev is None:
+            return live
+        prev_id, prev_sent = prev
+        n = len(prev_sent)
+        if (
+            n == 0
+            or n > len(sent)
+            or any(a is not b for a, b in zip(prev_sent, sent[:n], strict=True))
+        ):
+            return live
+        return msgspec.structs.replace(live, messages=sent[n:], prefix_id=prev_id, prefix_len=n)
 
     def _apply(self, e: AnyEvent) -> None:
         """The span and session rows an event opens, closes or counts."""
@@ -225,15 +320,20 @@ class Recorder:
                 | LimitExceeded()
                 | LoopDetected()
                 | Notice()
+                | LlmRetry()
             ):
                 pass  # the events row is all of it
             case _:
                 assert_never(e)
 
     def close(self) -> None:
-        """Stop recording (further events raise). Idempotent; leaves ``db`` open."""
+        """Commit what is buffered and stop recording (further events raise). Idempotent;
+        leaves ``db`` open."""
+        if not self._closed:
+            self.flush()
         self._closed = True
         self._seq.clear()
+        self._conversations.clear()
 
     def __enter__(self) -> Recorder:
         return self
@@ -255,7 +355,8 @@ class Recorder:
     def _session_started(self, e: SessionStarted) -> None:
         self.db.execute(
             "INSERT INTO sessions (id, scenario, scenario_path, pattern, task, status, "
-            "started_at, pid, host, config) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+            "started_at, pid, host, config, source_session, fork_at) "
+            "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
             [
                 e.session_id,
                 e.scenario,
@@ -266,14 +367,18 @@ class Recorder:
                 self._pid,
                 self._host,
                 to_json(e.config),  # redacted by stored_form
+                e.source_session or None,
+                e.fork_at or None,
             ],
         )
 
     def _span_started(self, e: SpanStartEvent) -> None:
+        # Attributes are left empty: queries.get_spans works them out from the events (the
+        # same semconv functions), so span rows do not store every text a second time.
         start = semconv.span_start(e)
         self.db.execute(
             "INSERT INTO spans (id, session_id, parent_id, kind, name, agent, status, "
-            "start_ts, start_mono, attributes) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+            "start_ts, start_mono, attributes) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, '{}')",
             [
                 e.span_id,
                 e.session_id,
@@ -283,15 +388,13 @@ class Recorder:
                 start.agent,
                 e.ts,
                 e.mono,
-                to_json(start.attributes),
             ],
         )
 
     def _span_ended(self, e: SpanEndEvent) -> None:
         self.db.execute(
-            "UPDATE spans SET end_ts = ?, end_mono = ?, status = ?, "
-            "attributes = json_patch(coalesce(attributes, '{}'), ?) WHERE id = ?",
-            [e.ts, e.mono, e.end_status(), to_json(semconv.span_end(e)), e.span_id],
+            "UPDATE spans SET end_ts = ?, end_mono = ?, status = ? WHERE id = ?",
+            [e.ts, e.mono, e.end_status(), e.span_id],
         )
 
     def _count_llm_call(self, e: LlmCallEnded) -> None:

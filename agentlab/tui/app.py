@@ -137,7 +137,7 @@ class AgentlabApp(App[None]):
 
     def compare(self, a: str, b: str) -> None:
         try:
-            comparison = services.compare_sessions(self.db_path, a, b)
+            comparison = services.diff_sessions(self.db_path, a, b)
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return

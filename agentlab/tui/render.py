@@ -32,6 +32,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -100,6 +101,7 @@ def span_label(
             | LimitExceeded()
             | LoopDetected()
             | Notice()
+            | LlmRetry()
         ):
             label = Text(e.kind)  # not a span start: nothing to say but what it is
         case _:

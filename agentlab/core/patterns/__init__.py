@@ -1,6 +1,6 @@
-"""Orchestration patterns. Each runs agents through the one loop in ``agent.py`` and returns the
-outcome of the top of the run; all emit the same event stream. One module per family:
-``base`` (single), ``delegation``, ``pipelines`` (sequential, parallel), ``handoff``.
+"""Orchestration patterns, one :class:`~agentlab.core.patterns.base.Pattern` object each in the
+registry :data:`PATTERNS`. Each runs agents through the one loop in ``agent.py`` and returns the
+result of the top of the run; all emit the same event stream.
 
 - ``single``: one agent.
 - ``orchestrator-worker``, ``hierarchical``, ``supervisor``: an agent with ``workers`` gets a
@@ -12,41 +12,42 @@ outcome of the top of the run; all emit the same event stream. One module per fa
 - ``handoff``: Swarm style; ``transfer_to_<agent>`` tools pass the conversation on.
 
 Failures stay local: a worker or branch that errors or hits its own cap becomes an error result
-for whoever asked. A session-wide cap hit anywhere stops the whole run.
+for whoever asked. A session-wide cap hit anywhere stops the whole run (``LimitStop``).
+
+Adding a pattern: a new module here with a ``Pattern`` subclass, and its instance in
+:data:`PATTERNS`. Scenario validation asks the registry for the names, each pattern's
+``validate`` and the tools it gives agents.
 """
 
 from __future__ import annotations
 
-from agentlab.core.agent import AgentResult
-from agentlab.core.budget import Budget
-from agentlab.core.context import RunContext
-from agentlab.core.patterns.base import Runner, agent_budget, run_single
-from agentlab.core.patterns.delegation import DELEGATION_ROLES, run_team, worker_budget
-from agentlab.core.patterns.handoff import MAX_HANDOFFS, run_handoff
-from agentlab.core.patterns.pipelines import run_parallel, run_sequential
+from agentlab.core.patterns.base import Pattern
+from agentlab.core.patterns.delegation import HIERARCHICAL, ORCHESTRATOR_WORKER, SUPERVISOR
+from agentlab.core.patterns.handoff import HANDOFF, MAX_HANDOFFS
+from agentlab.core.patterns.pipelines import PARALLEL, SEQUENTIAL
+from agentlab.core.patterns.single import SINGLE
+from agentlab.errors import UsageError
 
-__all__ = [
-    "DELEGATION_ROLES",
-    "MAX_HANDOFFS",
-    "RUNNERS",
-    "agent_budget",
-    "run_pattern",
-    "worker_budget",
-]
+__all__ = ["MAX_HANDOFFS", "PATTERNS", "Pattern", "pattern_named"]
 
-RUNNERS: dict[str, Runner] = {
-    "single": run_single,
-    "orchestrator-worker": run_team,
-    "hierarchical": run_team,
-    "supervisor": run_team,
-    "sequential": run_sequential,
-    "parallel": run_parallel,
-    "handoff": run_handoff,
+#: Every pattern, by the name a scenario gives (``pattern = "..."``), in the order shown.
+PATTERNS: dict[str, Pattern] = {
+    p.name: p
+    for p in (
+        SINGLE,
+        ORCHESTRATOR_WORKER,
+        SEQUENTIAL,
+        PARALLEL,
+        HIERARCHICAL,
+        SUPERVISOR,
+        HANDOFF,
+    )
 }
 
 
-async def run_pattern(ctx: RunContext, root: Budget, span: str) -> AgentResult:
-    runner = RUNNERS.get(ctx.scenario.pattern)
-    if runner is None:
-        raise NotImplementedError(f"pattern {ctx.scenario.pattern!r} is not implemented yet")
-    return await runner(ctx, root, span)
+def pattern_named(name: str) -> Pattern:
+    try:
+        return PATTERNS[name]
+    except KeyError:
+        known = ", ".join(PATTERNS)
+        raise UsageError(f"unknown pattern {name!r} (patterns: {known})") from None

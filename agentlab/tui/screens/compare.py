@@ -1,9 +1,8 @@
 """Two sessions side by side: totals, per-agent spend, stop reasons, the first step where they
-part, and the final outputs with their diff (``services.compare_sessions``)."""
+part, and the final outputs with their diff (``services.diff_sessions``, the same
+comparison as ``agentlab diff``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Group
 from rich.table import Table
@@ -16,13 +15,14 @@ from textual.widgets import Footer, Header, Static
 
 from agentlab.console.lines import cost_text, status_style
 from agentlab.console.tables import outcome_line
+from agentlab.core.compare import Comparison
 from agentlab.tui.typed import typed_app
 
 
 class CompareScreen(Screen[None]):
     BINDINGS = [Binding("escape", "back", "Back")]
 
-    def __init__(self, comparison: dict[str, Any]) -> None:
+    def __init__(self, comparison: Comparison) -> None:
         super().__init__()
         self.comparison = comparison
 
@@ -37,62 +37,62 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "Compare"
         c, fmt = self.comparison, typed_app(self).formats
-        a, b = c["a"], c["b"]
-        ids = [fmt.session_id(s["session"]["session_id"]) for s in (a, b)]
-        self.sub_title = f"A {ids[0]} · B {ids[1]}"
+        a, b = c.a, c.b
+        self.sub_title = (
+            f"A {fmt.session_id(a['session_id'])} · B {fmt.session_id(b['session_id'])}"
+        )
         table = Table(expand=True, header_style="bold")
         table.add_column("")
-        table.add_column(f"A {a['session']['scenario'] or ''}", justify="right")
-        table.add_column(f"B {b['session']['scenario'] or ''}", justify="right")
-        for side in (a, b):
-            side["_status"] = Text(
-                outcome_line(side["session"]["status"], side["session"]["stop_reason"]),
-                style=status_style(side["session"]["status"] or ""),
-            )
-        table.add_row("outcome", a["_status"], b["_status"])
-        for key, label in (
-            ("total_tokens", "tokens"),
-            ("steps", "steps"),
-            ("tool_calls", "tool calls"),
-        ):
-            table.add_row(label, f"{a['totals'][key]:,}", f"{b['totals'][key]:,}")
+        table.add_column(f"A {a['scenario'] or ''}", justify="right")
+        table.add_column(f"B {b['scenario'] or ''}", justify="right")
         table.add_row(
-            "cost",
-            cost_text(a["totals"]["cost_usd"], a["totals"]["unpriced_calls"]),
-            cost_text(b["totals"]["cost_usd"], b["totals"]["unpriced_calls"]),
-        )
-        for name in dict.fromkeys([*a["agents"], *b["agents"]]):
-            cells = []
-            for side in (a, b):
-                r = side["agents"].get(name)
-                cells.append(
-                    f"{r['input_tokens'] + r['output_tokens']:,} tok · "
-                    f"{cost_text(r['cost_usd'], r.get('unpriced_calls', 0))} · {r['steps']} st"
-                    if r
-                    else "-"
+            "outcome",
+            *(
+                Text(
+                    outcome_line(s["status"], s["stop_reason"]),
+                    style=status_style(s["status"] or ""),
                 )
-            table.add_row(Text(f"  {name}", style="magenta"), *cells)
+                for s in (a, b)
+            ),
+        )
+        table.add_row("tokens", *(f"{s['input_tokens'] + s['output_tokens']:,}" for s in (a, b)))
+        for key, label in (("steps", "steps"), ("tool_calls", "tool calls")):
+            table.add_row(label, f"{a[key]:,}", f"{b[key]:,}")
+        table.add_row(
+            "cost", *(cost_text(s["cost_usd"], s.get("unpriced_calls", 0)) for s in (a, b))
+        )
+        for row in c.agents:
+            cells = [
+                f"{r['input_tokens'] + r['output_tokens']:,} tok · "
+                f"{cost_text(r['cost_usd'], 0)} · {r['steps']} st"
+                if r
+                else "-"
+                for r in (row["a"], row["b"])
+            ]
+            table.add_row(Text(f"  {row['agent']}", style="magenta"), *cells)
         self.query_one("#sides", Static).update(table)
-        parted = c["parted"]
-        if parted is None:
+        p = c.parting
+        if p is None:
             text = Text("The two runs take the same steps.", style="green")
         else:
             text = Text.assemble(
-                (f"They part at step {parted['index']}:\n", "bold yellow"),
+                (f"They part at {p.agent}'s call {p.call}:\n", "bold yellow"),
                 ("A  ", "bold"),
-                parted["a"][:300],
+                p.a.show(300) if p.a else "(no such call)",
                 "\n",
                 ("B  ", "bold"),
-                parted["b"][:300],
+                p.b.show(300) if p.b else "(no such call)",
             )
         self.query_one("#parted", Static).update(text)
         diff = Text()
-        for line in c["output_diff"]:
+        for line in c.output_diff:
+            if line.startswith(("--- a/", "+++ b/")):
+                line = line[:4] + line[4].upper()  # the sides are named A and B above
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
             diff.append(line + "\n", style=style)
         outputs = Group(
             Text("Final outputs", style="bold"),
-            diff if c["output_diff"] else Text("The same final output.", style="green"),
+            diff if c.output_diff else Text("The same final output.", style="green"),
         )
         self.query_one("#outputs", Static).update(outputs)
 

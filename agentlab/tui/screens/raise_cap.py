@@ -3,11 +3,27 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
 from agentlab.tui.screens.confirm import ConfirmModal
+
+NUMBER_KEYS = frozenset("0123456789.")
+
+
+class CapInput(Input):
+    """A number field that takes only digits and the decimal point, so the modal's letter keys
+    (y, n, q) still answer it while the field has focus."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character in NUMBER_KEYS
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character not in NUMBER_KEYS:
+            # Not ours: skip Input's handler (it would type the letter) and let the key go on
+            # to the modal's bindings.
+            event.prevent_default()
 
 
 class RaiseCapModal(ConfirmModal):
@@ -24,7 +40,7 @@ class RaiseCapModal(ConfirmModal):
 
     def compose_details(self) -> ComposeResult:
         yield Label("New cap (type another to change it):")
-        yield Input(f"{self.value:g}", id="new-cap")
+        yield CapInput(f"{self.value:g}", id="new-cap")
 
     def action_answer(self, yes: bool) -> None:
         if yes and not self._take_value():
@@ -36,7 +52,11 @@ class RaiseCapModal(ConfirmModal):
         self.action_answer(True)
 
     def _take_value(self) -> bool:
-        text = self.query_one("#new-cap", Input).value.strip()
+        found = self.query("#new-cap").results(Input)
+        field = next(found, None)
+        if field is None:  # answered before the field was mounted: the suggested cap
+            return True
+        text = field.value.strip()
         try:
             value = float(text)
         except ValueError:

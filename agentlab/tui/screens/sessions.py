@@ -195,7 +195,7 @@ class SessionsScreen(Screen[None]):
 
     def _delete(self, sid: str) -> None:
         try:
-            services.delete_session(typed_app(self).db_path, sid)
+            services.remove_sessions(typed_app(self).db_path, [sid])
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return

@@ -34,6 +34,7 @@ from agentlab.core.events import (
     LlmCallEnded,
     LlmCallStarted,
     LlmDelta,
+    LlmRetry,
     LoopDetected,
     Notice,
     SessionEnded,
@@ -189,6 +190,7 @@ class EventView(Vertical):
                 | LimitExceeded()
                 | LoopDetected()
                 | Notice()
+                | LlmRetry()
             ):
                 pass
             case _:

@@ -1,0 +1,159 @@
+"""Running the checks of one agent at a stage, and recording what they decided.
+
+A plain allow costs nothing in the trace but its check's name in the ``checks`` list of the
+call's span. Any other verdict, and every decision a person made, becomes a check span of its
+own (``CheckStarted`` .. ``CheckEnded``, with the verdict and who gave it) below the span the
+stage belongs to: the agent's (input, reasoning), the model call's (output) or the tool call's
+(tool). An ``ask`` is put to a person through ``RunContext.approve`` (the scenario's approval
+policy decides when nobody can be asked) and becomes an allow or a block by that person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+from agentlab.core.checks.base import (
+    STAGES,
+    Check,
+    ModelInput,
+    ModelOutput,
+    StepTaken,
+    ToolUse,
+    Verdict,
+)
+from agentlab.core.context import ApprovalRequest, Decision, RunContext
+from agentlab.core.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    CheckEnded,
+    CheckStarted,
+    Stage,
+)
+from agentlab.core.spans import Span
+from agentlab.errors import CheckStop
+
+By = Literal["check", "person", "policy"]
+S = TypeVar("S", ModelInput, ModelOutput, ToolUse, StepTaken)
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A tool call a check (or a person, asked by one) refused."""
+
+    check: str
+    reason: str
+    by: By
+
+    def refusal(self, tool: str) -> str:
+        """The tool result the model reads instead (it must not retry the same call)."""
+        why = f": {self.reason}" if self.reason else ""
+        if self.by == "check":
+            return f"error: this {tool} call was blocked by the {self.check} check{why}. Do not retry it."
+        return f"error: this {tool} call was not approved{why}. Do not retry it."
+
+
+@dataclass
+class Ruling(Generic[S]):
+    """The checks' answer at one stage: what goes on (modified or not), who allowed it plainly,
+    and whether a tool call was blocked. A stop is raised (:class:`CheckStop`), not returned."""
+
+    seen: S
+    passed: list[str] = field(default_factory=list)
+    blocked: Blocked | None = None
+
+
+class CheckRunner:
+    """The checks of one agent run, by stage."""
+
+    def __init__(self, ctx: RunContext, agent: str, checks: Sequence[Check]) -> None:
+        self.ctx = ctx
+        self.agent = agent
+        self._at = {stage: [c for c in checks if stage in c.stages] for stage in STAGES}
+
+    async def run(self, seen: S, parent: Span) -> Ruling[S]:
+        """Run the stage's checks in order on ``seen``; each sees what the one before let
+        through. Raises CheckStop when one stops the agent."""
+        ruling = Ruling(seen)
+        for check in self._at[seen.stage]:
+            verdict = await check.check(ruling.seen)
+            if verdict.plain or (verdict.again and verdict.kind == "modify"):
+                if verdict.kind == "modify":
+                    ruling.seen = ruling.seen.modified(verdict.content)
+                ruling.passed.append(check.name)
+                continue
+            verdict, by = await self._recorded(check.name, ruling.seen, verdict, parent)
+            if verdict.kind == "modify":
+                ruling.seen = ruling.seen.modified(verdict.content)
+            elif verdict.kind == "block" and ruling.seen.blockable:
+                ruling.blocked = Blocked(check.name, verdict.reason, by)
+                return ruling
+            elif verdict.kind in ("block", "stop"):
+                why = verdict.reason or f"stopped by the {check.name} check"
+                reason = verdict.stop_reason or f"check:{check.name}"
+                raise CheckStop(self.agent, check.name, reason, why)
+        return ruling
+
+    async def _recorded(
+        self, name: str, seen: S, verdict: Verdict, parent: Span
+    ) -> tuple[Verdict, By]:
+        """Open the check's span, emit what it saw, put an ``ask`` to a person, close the span
+        with the verdict that stands."""
+        span = parent.open(CheckStarted(check=name, stage=seen.stage, subject=seen.subject))
+        by: By = "check"
+        try:
+            for event in verdict.events:
+                span.emit(event)
+            if verdict.kind == "ask":
+                verdict, by = await self._ask(span, seen, verdict)
+        except BaseException:  # cancelled while a person thinks: the span still closes
+            _end(span, name, seen.stage, Verdict("block", "cancelled before a decision"), "check")
+            raise
+        _end(span, name, seen.stage, verdict, by)
+        return verdict, by
+
+    async def _ask(self, span: Span, seen: S, verdict: Verdict) -> tuple[Verdict, By]:
+        call_id = seen.call_id if isinstance(seen, ToolUse) else ""
+        arguments = seen.shown()
+        span.emit(ApprovalRequested(tool=seen.subject, call_id=call_id, arguments=arguments))
+        decision = await self.ctx.approve(ApprovalRequest(self.agent, seen.subject, arguments))
+        by: Literal["person", "policy"] = "person"
+        if decision is None:
+            policy = self.ctx.scenario.approvals.policy
+            by = "policy"
+            decision = Decision(
+                policy == "allow", f"no one to ask; the scenario's policy is {policy}"
+            )
+        span.emit(
+            ApprovalDecided(
+                tool=seen.subject,
+                call_id=call_id,
+                approved=decision.approved,
+                by=by,
+                note=decision.note,
+            )
+        )
+        kind: Literal["allow", "block"] = "allow" if decision.approved else "block"
+        return Verdict(kind, decision.note, detail=verdict.detail), by
+
+
+def record(parent: Span, check: str, stage: Stage, verdict: Verdict, subject: str = "") -> None:
+    """Record a verdict reached outside a runner as a check span (a pattern's own limit)."""
+    span = parent.open(CheckStarted(check=check, stage=stage, subject=subject))
+    for event in verdict.events:
+        span.emit(event)
+    _end(span, check, stage, verdict, "check")
+
+
+def _end(span: Span, check: str, stage: Stage, verdict: Verdict, by: By) -> None:
+    span.end(
+        CheckEnded(
+            check=check,
+            stage=stage,
+            verdict=verdict.kind,
+            by=by,
+            reason=verdict.reason,
+            detail=verdict.detail,
+        )
+    )

