@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -100,7 +101,18 @@ def main_callback(
         check_db(db)  # a bad --db is one error line here, not a crash inside the TUI
         if scenarios is not None and not scenarios.is_dir():
             raise UsageError(f"--scenarios: {scenarios} is not a folder")
-        make_app(db_path=db, scenarios_dir=scenarios).run()
+        tui = make_app(db_path=db, scenarios_dir=scenarios)
+        tui.run()
+        exit_now(tui.return_code or 0)
+
+
+def exit_now(code: int) -> None:
+    """Leave without running litellm's exit hooks (a logging-worker flush and an HTTP client
+    cleanup that take seconds after a run): everything of ours is closed by now, since each
+    service call closes the database. Quitting the TUI takes well under half a second."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 # --- run ------------------------------------------------------------------------------------
@@ -413,7 +425,7 @@ def _execute(
             )
             result = rerun_.result
     except KeyboardInterrupt:
-        raise Interrupted("interrupted: the session is recorded as interrupted") from None
+        raise Interrupted("stopped by Ctrl-C; the session is recorded as interrupted") from None
     finally:
         if printer is not None:
             printer.close()

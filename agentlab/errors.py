@@ -67,7 +67,17 @@ class LimitExceededError(AgentlabError):
         #: What the refused call or tool call needed on top of ``value`` (it did not fit).
         self.requested = requested
         who = f" (agent {agent})" if agent else ""
-        super().__init__(f"limit reached: {kind} {value:g} of {limit:g}{who}")
+        used, cap = _amount(kind, value), _amount(kind, limit)
+        super().__init__(f"limit reached: {kind} {used} of {cap}{who}")
+
+
+def _amount(kind: str, value: float) -> str:
+    """A cap's value as the transcript and gauges show it (``$0.000189``, ``1,200``, ``2.5s``)."""
+    if kind == "cost_usd":
+        return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+    if kind == "wall_time_s":
+        return f"{value:.1f}s"
+    return f"{int(value):,}"
 
 
 class CheckStop(AgentlabError):

@@ -27,7 +27,13 @@ from agentlab.core.context import (
     never_raise,
     nobody_to_ask,
 )
-from agentlab.core.events import AnyEvent, EventBus, Notice, SessionStarted, Subscriber
+from agentlab.core.events import (
+    AnyEvent,
+    EventBus,
+    Notice,
+    SessionStarted,
+    Subscriber,
+)
 from agentlab.core.llm import complete as llm_complete
 from agentlab.core.prices import reprice
 from agentlab.core.session import SessionResult, run_session
@@ -288,6 +294,46 @@ def export_session(db_path: DbPath, session_id: str, fmt: ExportFormat) -> str:
     with _opened(db_path) as db:
         sid = _find(db, session_id)["id"]
         return json.dumps(export_otlp(db, sid), indent=2) + "\n"
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def dashboard(db_path: DbPath, now: float | None = None, days: int = 14) -> dict[str, Any]:
+    """Home's numbers: sessions, tokens, cost, failure rate and p50/p95 run time for today and
+    the last 7 days, and the spend per day for the last ``days`` days (oldest first)."""
+    import time as _time
+
+    now = _time.time() if now is None else now
+    lt = _time.localtime(now)
+    midnight = _time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 0, 0, 0, 0, 0, -1))
+    rows = list_sessions(db_path, limit=100_000)
+
+    def totals(since: float) -> dict[str, Any]:
+        picked = [r for r in rows if (r["started_at"] or 0) >= since]
+        done = [r for r in picked if r["status"] != "running"]
+        failed = [r for r in done if r["status"] in ("error", "interrupted")]
+        durations = [r["duration_s"] for r in picked if r["duration_s"] is not None]
+        return {
+            "sessions": len(picked),
+            "tokens": sum(r["total_tokens"] for r in picked),
+            "cost_usd": sum(r["cost_usd"] or 0 for r in picked),
+            "failure_rate": len(failed) / len(done) if done else None,
+            "p50_s": _quantile(durations, 0.5),
+            "p95_s": _quantile(durations, 0.95),
+        }
+
+    spend = [0.0] * days
+    first = midnight - (days - 1) * 86400
+    for r in rows:
+        start = r["started_at"] or 0
+        if start >= first:
+            spend[min(days - 1, int((start - first) // 86400))] += r["cost_usd"] or 0
+    return {"today": totals(midnight), "week": totals(midnight - 6 * 86400), "spend": spend}
 
 
 def export_otlp_proto(db_path: DbPath, session_id: str) -> bytes:

@@ -4,6 +4,7 @@ volume, and "Try it now"; snapshots at 80x24 and 100x34."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,7 @@ async def test_cost_at_volume_on_the_card() -> None:
         await answer(pilot, screen, {"agents": "single", MODEL_CHOICE: "gpt-4o"})
         assert "Press m" in text_of(screen, "#cost")
         await pilot.press("m")
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         text = text_of(screen, "#cost")
         assert "100 sessions a day × 30 days, priced as gpt-4o" in text

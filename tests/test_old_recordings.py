@@ -131,7 +131,7 @@ def cli(*args: str) -> str:
         ("support_desk", ["⇢ handoff triage → billing"], ["agent billing"]),
         ("budget_math_capped", ["■ cap reached by analyst: steps 2 of 2"], []),
         ("flaky_worker", ["✗ model error: InternalServerError"], []),
-        ("research_team", ["● lead [lead]"], ["tool delegate"]),
+        ("research_team", ["● lead (lab/"], ["tool delegate"]),  # role = name: said once
         ("budget_math_killed", ["was interrupted: recording ends here"], []),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -242,4 +243,4 @@ async def test_the_tui_runs_a_shipped_scenario_by_name(elsewhere: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, RunScreen)
         assert app.screen.scenario_path == SCENARIOS.resolve() / "budget_math.toml"
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)

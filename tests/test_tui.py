@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import SCENARIOS
 from rich.text import Text
-from textual.widgets import DataTable, RichLog, Static
+from textual.widgets import DataTable, Input, RichLog, Static
 
 from agentlab.console.lines import cost_text, transcript
 from agentlab.core.context import RunOptions
@@ -108,9 +108,9 @@ async def test_home_lists_sessions_and_scenarios(db_path, scenarios, recorded) -
         assert table.row_count == 1
         row = table.get_row_at(0)
         assert row[0] == recorded
-        assert row[1:3] == ["budget_math", "single"]
-        assert str(row[3]) == "completed"
-        assert str(row[7]) == "4"
+        assert row[1] == "budget_math" and row[7] == "single"
+        assert str(row[2]) == "completed"
+        assert str(row[5]) == "4"
         names = app.screen.query_one("#scenarios", DataTable)
         assert [names.get_row_at(i)[0] for i in range(names.row_count)] == [
             "budget_math",
@@ -147,7 +147,7 @@ async def test_run_from_home_records_a_completed_session(db_path, scenarios) -> 
         await pilot.press("r")  # the first scenario (budget_math) is highlighted
         screen = app.screen
         assert isinstance(screen, RunScreen)
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         assert screen.summary is not None and screen.summary["status"] == "completed"
         assert summary_text(screen).startswith("completed  tokens 1,238 in / 174 out")
@@ -168,14 +168,17 @@ async def test_an_invalid_scenario_is_listed_and_refused_with_its_error(db_path,
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#scenarios", DataTable)
-        assert str(table.get_row_at(0)[3]).startswith("invalid: ")
+        assert str(table.get_row_at(0)[3]).startswith("invalid: broken.toml:2: task: ")
         await pilot.press("r")  # broken.toml sorts first
-        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, RunScreen)  # refused, with the error said
+        assert [n.severity for n in app._notifications] == ["error"]
+        # A file broken after the list was read still fails in the run screen, not a traceback.
+        app.run_scenario(scenarios / "broken.toml")
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         assert isinstance(app.screen, RunScreen)
-        assert summary_text(app.screen).startswith("could not run: ")
         assert "broken.toml:2: task: expected a string" in summary_text(app.screen)
-        assert [n.severity for n in app._notifications] == ["error"]
         await pilot.press("escape")
         assert not isinstance(app.screen, RunScreen)
 
@@ -194,7 +197,7 @@ async def test_pause_modal_no_stops_at_the_cap(db_path, scenarios) -> None:
             "Raise the steps cap to 2 and continue?"
         )
         await pilot.press("n")
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         run = app.screen
         assert isinstance(run, RunScreen)
@@ -209,7 +212,7 @@ async def test_pause_modal_yes_raises_the_cap_and_finishes(db_path, scenarios) -
         app.run_scenario(scenarios / "pause_demo.toml")
         await wait_for(pilot, lambda: isinstance(app.screen, RaiseCapModal))
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.pause()
         run = app.screen
         assert isinstance(run, RunScreen) and run.summary is not None
@@ -244,7 +247,7 @@ async def test_advisor_try_it_runs_the_scenario(db_path, scenarios) -> None:
         # The advisor names shipped paths ("scenarios/x.toml"): found in the scenarios folder.
         advisor.post_message(AdvisorScreen.RunScenario("scenarios/budget_math.toml"))
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
-        await app.workers.wait_for_complete()
+        await asyncio.wait_for(app.workers.wait_for_complete(), 30)
         await pilot.press("escape")
         assert app.screen is advisor
 
@@ -365,5 +368,28 @@ def test_llm_call_lines_and_labels() -> None:
         cost_usd=None,
     )
     lines = [t.plain for t in transcript(e, indent="  ", who="a")]
-    assert lines == ["  a: hello", "  world", "    10 in / 5 out · unpriced"]
+    assert lines == ["  a: hello", "  world", "  a: 10 in / 5 out · unpriced"]
     assert isinstance(span_label(e), Text)
+
+
+async def test_raise_cap_field_takes_digits_and_leaves_letters_to_the_modal(
+    db_path, scenarios
+) -> None:
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=SIZE) as pilot:
+        app.run_scenario(scenarios / "pause_demo.toml")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, RaiseCapModal) and bool(app.screen.query("#new-cap")),
+        )
+        field = app.screen.query_one("#new-cap", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press("5", "x")
+        assert field.value == "5"  # a letter is not typed into the cap
+        await pilot.press("y")  # and y still answers, with the typed cap
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        await asyncio.wait_for(app.workers.wait_for_complete(), 10)
+        await pilot.pause()
+        assert app.screen.summary["status"] == "completed"
+        assert "ℹ steps cap raised from 1 to 5; going on" in log_text(app.screen)

@@ -18,8 +18,13 @@ from agentlab.tui.screens.approval import ApprovalModal
 from agentlab.tui.screens.raise_cap import RaiseCapModal
 from agentlab.tui.widgets.event_view import EventView
 
-SIZE = (120, 40)
-PINNED = Formats(time=lambda ts: "01-01 12:00", session_id=lambda sid: "20260101-120000-abcdef")
+#: Every screen at the smallest size it must be usable at and the size it should look good at.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+PINNED = Formats(
+    time=lambda ts: "01-01 12:00",
+    session_id=lambda sid: "20260101-120000-abcdef",
+    duration=lambda s: "1.0s",
+)
 
 
 @pytest.fixture
@@ -36,23 +41,40 @@ def app(tmp_path: Path):
     return make_app(db_path=db, scenarios_dir=folder, formats=PINNED)
 
 
-def test_snapshot_home_with_one_session(snap_compare, app) -> None:
+@pytest.fixture
+def two(tmp_path: Path, app):
+    """The same app with a second session: pause_demo, stopped at its cap (no one to ask)."""
+    asyncio.run(
+        run_recorded(
+            tmp_path / "scenarios" / "pause_demo.toml",
+            options=RunOptions(stream=False),
+            db_path=tmp_path / "lab.db",
+        )
+    )
+    return app
+
+
+@SIZES
+def test_snapshot_home_with_one_session(snap_compare, app, size) -> None:
     """Home: the recorded session (newest first), the scenarios list, the key bindings."""
-    assert snap_compare(app, terminal_size=SIZE)
+    assert snap_compare(app, terminal_size=size)
 
 
-def test_snapshot_replay_of_a_finished_session(snap_compare, app) -> None:
+@SIZES
+def test_snapshot_replay_of_a_finished_session(snap_compare, app, size) -> None:
     """Replay: span tree, transcript with tool calls and the recovered error, gauges, agents,
     summary."""
-    assert snap_compare(app, press=["enter"], terminal_size=SIZE)
+    assert snap_compare(app, press=["enter"], terminal_size=size)
 
 
-def test_snapshot_replay_stepped_to_the_first_tool_calls(snap_compare, app) -> None:
+@SIZES
+def test_snapshot_replay_stepped_to_the_first_tool_calls(snap_compare, app, size) -> None:
     """Step-through: from the beginning, four events shown; the rest still to come."""
-    assert snap_compare(app, press=["enter", "b", *["space"] * 6], terminal_size=SIZE)
+    assert snap_compare(app, press=["enter", "b", *["space"] * 6], terminal_size=size)
 
 
-def test_snapshot_run_paused_at_a_cap(snap_compare, app) -> None:
+@SIZES
+def test_snapshot_run_paused_at_a_cap(snap_compare, app, size) -> None:
     """A live run at its one-step cap: the modal asks whether to raise it; gauges show 1 / 1."""
 
     async def run_to_the_cap(pilot) -> None:
@@ -62,10 +84,11 @@ def test_snapshot_run_paused_at_a_cap(snap_compare, app) -> None:
             view.flush()  # what the throttled redraw has pending
         await pilot.pause()
 
-    assert snap_compare(app, run_before=run_to_the_cap, terminal_size=SIZE)
+    assert snap_compare(app, run_before=run_to_the_cap, terminal_size=size)
 
 
-def test_snapshot_run_waiting_for_approval(snap_compare, app) -> None:
+@SIZES
+def test_snapshot_run_waiting_for_approval(snap_compare, app, size) -> None:
     """A live run at a risky tool call: the modal shows the call's arguments one per line; the
     tree marks the call as awaiting approval."""
 
@@ -77,4 +100,28 @@ def test_snapshot_run_waiting_for_approval(snap_compare, app) -> None:
             view.flush()
         await pilot.pause()
 
-    assert snap_compare(app, run_before=run_to_the_gate, terminal_size=SIZE)
+    assert snap_compare(app, run_before=run_to_the_gate, terminal_size=size)
+
+
+@SIZES
+def test_snapshot_sessions_browser(snap_compare, two, size) -> None:
+    """Sessions: both sessions, columns by priority, the compare hint, the keys."""
+    assert snap_compare(two, press=["s"], terminal_size=size)
+
+
+@SIZES
+def test_snapshot_compare(snap_compare, two, size) -> None:
+    """Compare: outcomes, totals and per-agent spend side by side, where they part, outputs."""
+    assert snap_compare(two, press=["s", "m", "down", "m", "c"], terminal_size=size)
+
+
+@SIZES
+def test_snapshot_help(snap_compare, app, size) -> None:
+    """Help (?): every key of the home screen beside it."""
+    assert snap_compare(app, press=["question_mark"], terminal_size=size)
+
+
+@SIZES
+def test_snapshot_replay_seeked_half_way(snap_compare, app, size) -> None:
+    """Replay seeked to 50%: the timeline, and gauges that agree with the agents table."""
+    assert snap_compare(app, press=["enter", "5"], terminal_size=size)

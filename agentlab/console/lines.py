@@ -63,6 +63,14 @@ def fmt_cost(value: float | None) -> str:
     return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
 
 
+def fmt_costs(values: list[float | None]) -> list[str]:
+    """Costs that share a column, all at one precision: six decimals if any is under a cent
+    (so it does not read as $0.00), else four."""
+    small = any(v is not None and 0 < v < 0.01 for v in values)
+    digits = 6 if small else 4
+    return ["unpriced" if v is None else "$0" if v == 0 else f"${v:.{digits}f}" for v in values]
+
+
 def fmt_value(kind: str, value: float) -> str:
     if kind == "cost_usd":
         return fmt_cost(value)
@@ -140,7 +148,7 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
                 out.append(Text(f"task: {' '.join(e.task.split())}", style="dim"))
             return out
         case AgentStarted():
-            role = "" if e.role == "agent" else f" [{e.role}]"
+            role = "" if e.role in ("agent", e.agent) else f" [{e.role}]"
             return [Text(f"{indent}● {e.agent}{role} ({e.model})", style="bold magenta")]
         case LlmCallEnded():
             return _llm_lines(e, indent, prefix)
@@ -157,7 +165,7 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
             body = _cut(e.result) or "(empty)"
             style = "red" if e.is_error else "green"
             return [
-                Text(f"{indent}  {'↳' if i == 0 else ' '} {ln}", style=style)
+                Text(f"{indent}{prefix or '  '}{'↳' if i == 0 else ' '} {ln}", style=style)
                 for i, ln in enumerate(body.splitlines())
             ]
         case CheckEnded():
@@ -177,8 +185,11 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
             ]
         case ApprovalDecided():
             pad = "" if in_check else "  "
-            verdict = f"{'✓ approved' if e.approved else '✗ denied'} by {e.by}"
+            word = "approved" if e.approved else "denied"
+            verdict = f"{'✓' if e.approved else '✗'} {word} by {e.by}"
             note = f": {e.note}" if e.note else ""
+            if e.note.startswith(f"{word} "):  # "approved in the TUI": not "approved" twice
+                note = e.note.removeprefix(word)
             style = "green" if e.approved else "red"
             return [Text(f"{indent}{pad}{verdict}{note}", style=style)]
         case AgentEnded():
@@ -249,7 +260,7 @@ def _llm_lines(e: LlmCallEnded, indent: str, prefix: str) -> list[Text]:
     usage = f"{e.input_tokens:,} in / {e.output_tokens:,} out · {fmt_cost(e.cost_usd)}"
     if e.finish_reason == "length":
         usage += " · cut at max tokens"
-    out.append(Text(f"{indent}  {usage}", style="dim"))
+    out.append(Text(f"{indent}{prefix or '  '}{usage}", style="dim"))
     return out
 
 

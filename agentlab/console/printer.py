@@ -198,6 +198,8 @@ class Printer:
 
     def _session_ended(self, e: SessionEnded) -> None:
         self.close()
+        if e.status == "interrupted":
+            return  # Ctrl-C: the CLI says so in one line; no "── interrupted ──" and summary
         self._print(e)
         if e.final_output and e.final_output != self.last_text:
             self.console.print(Text(e.final_output), highlight=False)

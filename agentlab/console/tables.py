@@ -17,6 +17,7 @@ from agentlab.console.lines import (
     STATUS_STYLE,
     checks_passed,
     fmt_cost,
+    fmt_costs,
     fmt_value,
     verdict_text,
 )
@@ -45,17 +46,26 @@ def outcome(status: str | None, stop_reason: str | None) -> str:
     return status or "?"
 
 
+def outcome_line(status: str | None, stop_reason: str | None) -> str:
+    """``stopped (limit:steps)``; just ``completed`` when the reason says nothing more."""
+    if stop_reason and stop_reason != status:
+        return f"{status} ({stop_reason})"
+    return status or "?"
+
+
 def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
     if not rows:
         return Text("No sessions yet. Try: agentlab run scenarios/research_question.toml")
     t = _table("Sessions")
     # The session id starts with its start time (YYYYMMDD-HHMMSS): no separate column.
     t.add_column("session (started)", no_wrap=True, min_width=22)
-    t.add_column("scenario", overflow="fold", min_width=10)
-    t.add_column("outcome", overflow="fold", min_width=10)
+    # Names are cut with an ellipsis, never folded mid-word ("research_t/eam").
+    t.add_column("scenario", no_wrap=True, overflow="ellipsis", min_width=10)
+    t.add_column("outcome", no_wrap=True, overflow="ellipsis", min_width=9)
     _num(t, "tokens", "cost", "steps")
-    for r in rows:
-        cost = fmt_cost(r["cost_usd"]) + (" +unpriced" if r["unpriced"] else "")
+    costs = fmt_costs([r["cost_usd"] for r in rows])
+    for r, cost in zip(rows, costs, strict=True):
+        cost += " +unpriced" if r["unpriced"] else ""
         t.add_row(
             r["session_id"],
             r["scenario"] or "",
@@ -75,7 +85,7 @@ def session_panel(s: dict[str, Any], reruns: list[str] | None = None) -> Panel:
     lines = [
         *lineage(s, reruns or []),
         f"scenario  {j['scenario']}  ({j['pattern']})",
-        f"status    {j['status']} ({j['stop_reason']})",
+        f"status    {outcome_line(j['status'], j['stop_reason'])}",
         f"started   {fmt_time(j['started_at'])}   duration {j['duration_s'] or '-'}s",
         f"tokens    {j['input_tokens']:,} in / {j['output_tokens']:,} out = {j['total_tokens']:,}",
         f"cost      {fmt_cost(j['cost_usd'])}{' + unpriced calls' if j['unpriced'] else ''}",
@@ -240,17 +250,17 @@ def scenarios_table(found: list[tuple[Path, Any]], where: str, by_name: bool) ->
     (the default folder: ./scenarios or the shipped ones) instead of the file paths."""
     how = "agentlab run NAME" if by_name else "agentlab run FILE"
     t = _table(f"Scenarios {where} (run one with `{how}`)")
-    t.add_column("name" if by_name else "file", overflow="fold")
+    t.add_column("name" if by_name else "file", no_wrap=True, overflow="ellipsis", max_width=28)
     t.add_column("pattern", no_wrap=True)
     _num(t, "agents")
-    t.add_column("what it shows")
+    t.add_column("what it shows", ratio=1)  # the whole description, wrapped at words
     for path, s in found:
         label = path.stem if by_name else str(path)
         if isinstance(s, ScenarioError):
             t.add_row(label, "-", "-", Text(str(s), style="red"))
         else:
-            first = (s.description.strip().splitlines() or [""])[0]
-            t.add_row(label, s.pattern, str(len(s.agents)), first)
+            about = " ".join(s.description.split())
+            t.add_row(label, s.pattern, str(len(s.agents)), Text(about))  # not markup
     return t
 
 
@@ -270,16 +280,21 @@ def cost_table(report: dict[str, Any]) -> Table:
         t.add_column(head, justify="right", no_wrap=True)
     names = [r["agent"] for r in (report["models"][0]["agents"] if report["models"] else [])]
     recorded = report.get("recorded_agents") or {}
+    # Each column at one precision (its total included), so its decimals line up.
+    rec_col = fmt_costs([recorded.get(n) for n in names] + [rec["cost_usd"]])
+    model_cols = [
+        fmt_costs([a["cost_usd"] for a in m["agents"]] + [m["cost_usd"]]) for m in report["models"]
+    ]
     for i, name in enumerate(names):
         t.add_row(
             name,
-            fmt_cost(recorded.get(name)) if name in recorded else "-",
-            *[fmt_cost(m["agents"][i]["cost_usd"]) for m in report["models"]],
+            rec_col[i] if name in recorded else "-",
+            *[col[i] for col in model_cols],
         )
     t.add_section()
     t.add_row(
         Text("total", style="bold"),
-        fmt_cost(rec["cost_usd"]),
-        *[Text(fmt_cost(m["cost_usd"]), style="bold") for m in report["models"]],
+        rec_col[-1],
+        *[Text(col[-1], style="bold") for col in model_cols],
     )
     return t

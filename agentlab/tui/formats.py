@@ -20,9 +20,24 @@ def _same(session_id: str) -> str:
     return session_id
 
 
+def _clock() -> float | None:
+    return None  # services.dashboard reads the clock
+
+
+def seconds(value: float) -> str:
+    """A duration: ``4.2s``, ``3m05s`` past a minute."""
+    if value < 60:
+        return f"{value:.1f}s"
+    return f"{int(value // 60)}m{int(value % 60):02d}s"
+
+
 @dataclass(frozen=True)
 class Formats:
     #: Wall-clock timestamp (seconds since the epoch, or None) as shown in tables.
     time: Callable[[float | None], str] = short_time
     #: A session id as shown on screen (ids embed their start time).
     session_id: Callable[[str], str] = _same
+    #: A duration (elapsed time of a run, a replay's position).
+    duration: Callable[[float], str] = seconds
+    #: The current time, for "today" and "7 days" on home (None: the clock).
+    now: Callable[[], float | None] = _clock

@@ -69,7 +69,7 @@ def span_label(
             label = Text.assemble(("■ ", style), (e.scenario, "bold"), (f" {e.pattern}", "italic"))
             spell = True
         case AgentStarted():
-            role = "" if e.role == "agent" else f" {e.role}"
+            role = "" if e.role in ("agent", e.agent) else f" {e.role}"
             label = Text.assemble(("● ", style), (e.agent, "bold"), (role, "italic"))
             spell = True
         case LlmCallStarted():

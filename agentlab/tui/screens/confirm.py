@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button, Footer, Label
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -53,6 +53,9 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes"),
         Binding("n", "answer(False)", "No"),
         Binding("escape", "answer(False)", "No", show=False),
+        # The screen underneath says "q Quit": it does here too (a run being asked about is
+        # recorded as interrupted, as when the app quits anywhere else).
+        Binding("q", "app.quit", "Quit"),
     ]
 
     #: Button labels (they name their key).
@@ -73,6 +76,8 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button(self.YES, id="yes", variant="warning")
                 yield Button(self.NO, id="no", variant="primary")
+        # Its own footer covers the one underneath, whose keys (esc "Back") do not apply here.
+        yield Footer()
 
     def compose_details(self) -> ComposeResult:
         yield from ()
@@ -86,4 +91,4 @@ class ConfirmModal(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "yes")
+        self.action_answer(event.button.id == "yes")

@@ -9,19 +9,32 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from agentlab import services
 from agentlab.console.lines import clip, cost_text, status_style
+from agentlab.console.tables import outcome
 from agentlab.errors import ScenarioError
 from agentlab.scenario import list_scenarios
+from agentlab.tui.columns import Column, cut, fit
 from agentlab.tui.formats import Formats
 from agentlab.tui.typed import typed_app
 
-SESSION_COLUMNS = ("session", "scenario", "pattern", "status", "started", "tokens", "cost", "steps")
+#: In display order; ``priority`` says which survive a narrow terminal (status, cost and tokens
+#: before timestamps and the pattern).
+SESSION_COLUMNS = (
+    Column("session", "session", 3),
+    Column("scenario", "scenario", 4, shrinks=True, min_width=8),
+    Column("status", "status", 0),
+    Column("tokens", "tokens", 2, right=True),
+    Column("cost", "cost", 1, right=True),
+    Column("steps", "steps", 5, right=True),
+    Column("started", "started", 6),
+    Column("pattern", "pattern", 7),
+)
 SCENARIO_COLUMNS = ("scenario", "pattern", "agents", "about")
 
 
@@ -41,18 +54,34 @@ class HomeScreen(Screen[None]):
     class OpenAdvisor(Message):
         """Open the advisor."""
 
+    class OpenSessions(Message):
+        """Open the sessions browser."""
+
     BINDINGS = [
         Binding("r", "run", "Run scenario"),
         # Priority: the tables' own enter would hide this from the footer; open() looks at focus.
         Binding("enter", "open", "Open (replay / run)", priority=True),
         Binding("tab", "app.focus_next", "Sessions ⇄ scenarios"),
+        Binding("s", "sessions", "Sessions"),
         Binding("a", "advisor", "Advisor"),
         Binding("f5", "refresh", "Refresh"),
         Binding("ctrl+r", "refresh", "Refresh", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: Scenario files that failed to load -> their error (``file:line: key: message``).
+        self.invalid: dict[str, str] = {}
+        self._rows: list[dict[str, Any]] = []
+        self._width = 0
+
     def compose(self) -> ComposeResult:
         yield Header()
+        with Horizontal(id="dashboard"):
+            yield Static(id="totals")
+            with Vertical(id="spend-box"):
+                yield Sparkline([], id="spend")
+                yield Static(id="spend-label")
         with Vertical(id="sessions-box"):
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
             yield Static(id="sessions-empty")
@@ -63,24 +92,32 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#sessions-box").border_title = "Sessions"
         self.query_one("#scenarios-box").border_title = "Scenarios"
-        self.query_one("#sessions", DataTable).add_columns(*SESSION_COLUMNS)
         self.query_one("#scenarios", DataTable).add_columns(*SCENARIO_COLUMNS)
         self.load_scenarios()
         self.action_refresh()
+        # First launch: something has focus, so arrows and enter work before any tab.
+        sessions = self.query_one("#sessions", DataTable)
+        (sessions if self._rows else self.query_one("#scenarios", DataTable)).focus()
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
+
+    def on_resize(self) -> None:
+        """Re-flow: the columns that fit and the descriptions' room follow the width."""
+        if self.size.width != self._width:
+            self._width = self.size.width
+            self.set_class(self._width < 100, "-narrow")
+            self.load_scenarios()
+            self._fill_sessions()
 
     # --- data ------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         app = typed_app(self)
-        fmt = app.formats
-        rows = services.list_sessions(app.db_path, limit=200)
+        rows = self._rows = services.list_sessions(app.db_path, limit=200)
+        self._fill_sessions()
+        self._fill_dashboard()
         table = self.query_one("#sessions", DataTable)
-        table.clear()
-        for r in rows:
-            table.add_row(*_session_cells(r, fmt), key=r["session_id"])
         empty = self.query_one("#sessions-empty", Static)
         empty.update(
             "" if rows else "No sessions yet: pick a scenario below and press r to run it."
@@ -90,21 +127,64 @@ class HomeScreen(Screen[None]):
         if rows and self.focused is None:
             table.focus()
 
+    def _fill_dashboard(self) -> None:
+        app = typed_app(self)
+        d = services.dashboard(app.db_path, now=app.formats.now())
+        lines = Text()
+        for key, label in (("today", "today "), ("week", "7 days")):
+            t = d[key]
+            fail = "-" if t["failure_rate"] is None else f"{t['failure_rate']:.0%}"
+            p50 = "-" if t["p50_s"] is None else app.formats.duration(t["p50_s"])
+            p95 = "-" if t["p95_s"] is None else app.formats.duration(t["p95_s"])
+            if lines:
+                lines.append("\n")
+            lines.append(f"{label} ", style="bold")
+            lines.append(
+                f"{t['sessions']} sessions · {t['tokens']:,} tok · "
+                f"{cost_text(t['cost_usd'])} · failed {fail} · p50 {p50} p95 {p95}"
+            )
+        self.query_one("#totals", Static).update(lines)
+        self.query_one("#spend", Sparkline).data = d["spend"]
+        self.query_one("#spend-label", Static).update(
+            f"spend, 14 days: {cost_text(sum(d['spend']))}"
+        )
+
+    def _fill_sessions(self) -> None:
+        """The session rows with the columns that fit the width (the cursor row is kept)."""
+        fmt = typed_app(self).formats
+        table = self.query_one("#sessions", DataTable)
+        cursor = table.cursor_row
+        cells = [session_cells(r, fmt) for r in self._rows]
+        width = max(20, self.size.width - 4)  # the box's border and the scrollbar
+        shown, caps = fit(SESSION_COLUMNS, cells, width)
+        table.clear(columns=True)
+        for i in shown:
+            c = SESSION_COLUMNS[i]
+            table.add_column(c.label, key=c.key, width=caps[i])
+        for r, row in zip(self._rows, cells, strict=True):
+            table.add_row(*(cut(row[i], caps.get(i)) for i in shown), key=r["session_id"])
+        if cells:
+            table.move_cursor(row=min(cursor, len(cells) - 1))
+
     def load_scenarios(self) -> None:
         folder = typed_app(self).scenarios_dir
         table = self.query_one("#scenarios", DataTable)
         table.clear()
         found = list_scenarios(folder) if folder.is_dir() else []
         rows = []
+        self.invalid = {}
         for path, s in found:
             if isinstance(s, ScenarioError):
-                rows.append((str(path), path.stem, "-", "-", f"invalid: {s.message}"))
+                where = f"{path.name}:{s.line}" if s.line is not None else path.name
+                error = f"{where}: {s.key}: {s.message}" if s.key else f"{where}: {s.message}"
+                self.invalid[str(path)] = error
+                rows.append((str(path), path.stem, "-", "-", f"invalid: {error}"))
             else:
-                about = (s.description.strip().splitlines() or [""])[0]
+                about = " ".join(s.description.split())
                 rows.append((str(path), s.name, s.pattern, str(len(s.agents)), about))
         # The description takes what the other columns leave, so the table never scrolls sideways.
         fixed = sum(max(len(r[i]) for r in [("", *SCENARIO_COLUMNS), *rows]) + 2 for i in (1, 2, 3))
-        room = max(20, self.app.size.width - fixed - 8)
+        room = max(20, self.size.width - fixed - 8)
         for key, *cells, about in rows:
             style = "red" if about.startswith("invalid: ") else ""
             table.add_row(*cells, Text(clip(about, room), style=style), key=key)
@@ -119,6 +199,9 @@ class HomeScreen(Screen[None]):
         if not path:
             self.notify("No scenario to run.", severity="warning")
             return
+        if path in self.invalid:
+            self.notify(self.invalid[path], title="Invalid scenario", severity="error")
+            return
         self.post_message(self.RunScenario(path))
 
     def action_open(self) -> None:
@@ -131,6 +214,9 @@ class HomeScreen(Screen[None]):
 
     def action_advisor(self) -> None:
         self.post_message(self.OpenAdvisor())
+
+    def action_sessions(self) -> None:
+        self.post_message(self.OpenSessions())
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -146,18 +232,17 @@ def _key_at_cursor(table: DataTable[Any]) -> str | None:
     return key or None
 
 
-def _session_cells(r: dict[str, Any], fmt: Formats) -> tuple[Any, ...]:
+def session_cells(r: dict[str, Any], fmt: Formats) -> tuple[Any, ...]:
+    """Cells in ``SESSION_COLUMNS`` order. The status is one word: the stop reason when it says
+    more (``limit:steps``), so it never needs cutting."""
     status = r["status"] or "?"
-    label = status
-    if r.get("stop_reason") and r["stop_reason"] not in (status, "completed"):
-        label += f" ({r['stop_reason']})"
     return (
         fmt.session_id(r["session_id"]),
         r["scenario"] or "",
-        r["pattern"] or "",
-        Text(label, style=status_style(status)),
-        fmt.time(r["started_at"]),
+        Text(outcome(status, r.get("stop_reason")), style=status_style(status)),
         Text(f"{r['total_tokens']:,}", justify="right"),
         Text(cost_text(r["cost_usd"], int(r["unpriced"])), justify="right"),
         Text(str(r["steps"]), justify="right"),
+        fmt.time(r["started_at"]),
+        r["pattern"] or "",
     )

@@ -9,6 +9,7 @@ risky tool call (one question at a time, even when agents run in parallel).
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,17 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"Run · {self.scenario_path.stem}"
+        self._started = time.monotonic()
+        self._clock = self.set_interval(1.0, self._tick)
+        self._tick()
         self.worker = self.run_scenario()
+
+    def _tick(self) -> None:
+        """The elapsed time in the header, until the run ends."""
+        elapsed = typed_app(self).formats.duration(time.monotonic() - self._started)
+        self.sub_title = f"elapsed {elapsed}"
+        if self.summary is not None or (self.worker is not None and self.worker.is_finished):
+            self._clock.stop()
 
     @property
     def view(self) -> EventView:
@@ -94,23 +105,29 @@ class RunScreen(Screen[None]):
     async def ask_raise_cap(self, exc: LimitExceededError) -> float | None:
         new = exc.limit * 2
         question = f"Raise the {exc.kind} cap to {fmt_value(exc.kind, new)} and continue?"
-        yes = await self._ask(RaiseCapModal(question, str(exc)))
-        return new if yes else None
+        modal = RaiseCapModal(question, str(exc), exc.limit, new)
+        yes = await self._ask(modal, f"the {exc.kind} cap was reached")
+        return modal.value if yes else None
 
     async def ask_approval(self, request: ApprovalRequest) -> Decision:
-        yes = await self._ask(ApprovalModal(request))
+        yes = await self._ask(ApprovalModal(request), f"{request.agent} asks to run {request.tool}")
         return Decision(yes, "approved in the TUI" if yes else "denied in the TUI")
 
-    async def _ask(self, modal: Any) -> bool:
+    async def _ask(self, modal: Any, why: str) -> bool:
         """One question at a time; if the run ends while it is open (a cap, esc, a sibling's
-        failure), the question goes away with it instead of staying on screen unanswerable."""
+        failure), the question goes away with it instead of staying on screen unanswerable.
+        Meanwhile the status line says the run waits for a person, and why."""
         async with self._asking:
+            self.view.waiting = why
+            self.view.flush()
             try:
                 return bool(await self.app.push_screen_wait(modal))
             except asyncio.CancelledError:
                 if modal.is_attached:
                     modal.dismiss(False)
                 raise
+            finally:
+                self.view.waiting = ""
 
     async def action_back(self) -> None:
         worker = self.worker

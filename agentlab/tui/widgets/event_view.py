@@ -94,6 +94,8 @@ class EventView(Vertical):
         super().__init__(id=id, classes=classes)
         self.format_id = format_id
         self._timer: Timer | None = None
+        #: Why the run waits for a person (a modal is open), or "" when it does not.
+        self.waiting = ""
         self._clear_state()
 
     def _clear_state(self) -> None:
@@ -240,6 +242,8 @@ class EventView(Vertical):
             self.set_status(
                 render.summary(totals, e.status, e.stop_reason, self.format_id(e.session_id))
             )
+        elif self.waiting:
+            self.set_status(Text(f"⏸ waiting for you: {self.waiting}", style="bold yellow"))
         elif self.tally.agents:
             self.set_status(Text("running…", style="cyan"))
 

@@ -48,6 +48,14 @@ class Gauges(Widget):
     def render(self) -> Text:
         label_w = 7
         lines = Text()
+        # Every bar is as long as the shortest room any row leaves: bars line up and compare.
+        tails = {
+            kind: f" {self.value(kind, self.used.get(kind, 0.0))} / {fmt_value(kind, cap)}"
+            for kind, _ in KINDS
+            if (cap := self.caps.get(kind))
+        }
+        tail_w = max((len(t) for t in tails.values()), default=0)
+        width = max(4, self.content_size.width - label_w - tail_w)
         for kind, label in KINDS:
             cap = self.caps.get(kind)
             if kind == "wall_time_s" and not cap:
@@ -60,8 +68,7 @@ class Gauges(Widget):
                 lines.append(self.value(kind, used))
                 lines.append("  no cap", style="dim")
                 continue
-            tail = f" {self.value(kind, used)} / {fmt_value(kind, cap)}"
-            width = max(4, self.content_size.width - label_w - len(tail))
+            tail = tails[kind]
             frac = min(1.0, used / cap)
             filled = round(frac * width)
             style = "red" if frac >= 1 else "yellow" if frac >= 0.8 else "green"

@@ -6,6 +6,7 @@ model call ends (from ``LlmCallEnded.content``): a replay, which has no deltas, 
 
 from __future__ import annotations
 
+from rich.padding import Padding
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -46,9 +47,16 @@ class Transcript(Vertical):
         return self.query_one("#log", RichLog)
 
     def write(self, lines: list[Text]) -> None:
+        """Each line once: its leading indent becomes padding, so the lines it wraps into keep
+        the indent (nesting stays readable in a narrow pane)."""
         log = self.log_widget
         for line in lines:
-            log.write(line)
+            plain = line.plain
+            indent = len(plain) - len(plain.lstrip(" "))
+            if indent:
+                log.write(Padding(line[indent:], (0, 0, 0, indent)))
+            else:
+                log.write(line)
 
     def stream(self, span_id: str, agent: str, text: str) -> None:
         """Add a delta (cheap: the owner calls ``show_streaming`` at its refresh rate)."""

@@ -1,0 +1,127 @@
+"""Issue 12's CLI defects (13-15), one test each (written before the fix)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from conftest import SCENARIOS
+from rich.console import Console
+from rich.text import Text
+
+from agentlab.console.lines import fmt_costs, transcript
+from agentlab.console.printer import Printer
+from agentlab.console.tables import cost_table, scenarios_table, session_panel, sessions_table
+from agentlab.core.events import AgentStarted, SessionEnded
+from agentlab.errors import LimitExceededError
+from agentlab.scenario import list_scenarios
+from agentlab.tui.render import span_label
+
+
+def _render(renderable, width: int = 80) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def _row(**kw):
+    row = {
+        "session_id": "20261129-173512-abc123",
+        "scenario": "research_team",
+        "status": "stopped",
+        "stop_reason": "limit:cost_usd",
+        "total_tokens": 12345,
+        "cost_usd": 0.000189,
+        "unpriced": 0,
+        "steps": 7,
+    }
+    return row | kw
+
+
+def test_13_sessions_table_never_splits_a_word_at_80() -> None:
+    out = _render(sessions_table([_row(), _row(scenario="approval_gate_with_a_long_name")]))
+    assert "research_team" in out
+    assert "approval_gate" in out  # cut with an ellipsis if it must be, never folded
+    for line in out.splitlines():
+        assert len(line) <= 80
+
+
+def test_13_scenarios_list_shows_whole_descriptions(tmp_path: Path) -> None:
+    found = list_scenarios(SCENARIOS)
+    out = " ".join(_render(scenarios_table(found, "in scenarios", True), 80).split())
+    for _, s in found:
+        assert " ".join(s.description.split())[-30:] in out
+
+
+def test_14_wording() -> None:
+    panel = _render(
+        session_panel(
+            {
+                "id": "s1",
+                "scenario": "x",
+                "pattern": "single",
+                "status": "completed",
+                "stop_reason": "completed",
+                "started_at": None,
+                "ended_at": None,
+                "input_tokens": 1,
+                "output_tokens": 1,
+                "total_tokens": 2,
+                "cost_usd": 0.0,
+                "unpriced": 0,
+                "steps": 1,
+                "tool_calls": 0,
+            }
+        )
+    )
+    assert "completed (completed)" not in panel
+    lead = AgentStarted(session_id="s", span_id="a", agent="lead", role="lead", model="m")
+    assert span_label(lead).plain.count("lead") == 1
+    assert transcript(lead)[0].plain.count("lead") == 1
+
+
+def test_14_an_interrupted_run_prints_no_lines_of_its_own() -> None:
+    """The CLI says it once ("error: stopped by Ctrl-C; ..."): the printer adds nothing."""
+    console = Console(file=io.StringIO(), width=80)
+    printer = Printer(console)
+    printer(
+        SessionEnded(session_id="s", span_id="s", status="interrupted", stop_reason="interrupted")
+    )
+    assert "interrupted" not in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_15_a_cap_stop_formats_money_as_money() -> None:
+    exc = LimitExceededError("cost_usd", 0.00018915, 0.0002)
+    assert "$0.000189 of $0.000200" in str(exc)
+    assert "1,200 of 1,000" in str(LimitExceededError("total_tokens", 1200, 1000))
+
+
+def test_15_one_column_one_precision() -> None:
+    assert fmt_costs([0.000189, 0.0123, None, 0]) == ["$0.000189", "$0.012300", "unpriced", "$0"]
+    report = {
+        "session_id": "s",
+        "recorded": {"input_tokens": 10, "output_tokens": 5, "cost_usd": 0.0123},
+        "recorded_agents": {"a": 0.000189, "b": 0.0121},
+        "models": [
+            {
+                "model": "gpt-4o",
+                "priced": False,
+                "cost_usd": 0.5,
+                "agents": [{"agent": "a", "cost_usd": 0.001}, {"agent": "b", "cost_usd": 0.499}],
+            }
+        ],
+    }
+    out = _render(cost_table(report), 100)
+    assert "$0.000189" in out and "$0.012100" in out and "$0.012300" in out
+    assert "$0.0010" in out and "$0.4990" in out  # that column is all over a cent but one
+    assert isinstance(Text(), Text)
+
+
+def test_14_an_approval_line_says_approved_once() -> None:
+    from agentlab.core.events import ApprovalDecided
+
+    e = ApprovalDecided(
+        session_id="s", span_id="t", agent="a", tool="write_file", call_id="1", approved=True,
+        by="person", note="approved in the TUI",
+    )  # fmt: skip
+    assert transcript(e)[0].plain.strip() == "✓ approved by person in the TUI"
