@@ -122,6 +122,18 @@ LabLatencyOpt = Annotated[
         "--lab-latency", min=0, metavar="MS", help="Add MS of latency to every lab-model call."
     ),
 ]
+NoRecordOpt = Annotated[
+    bool, typer.Option("--no-record", help="Run without recording the session (nothing stored).")
+]
+LockWaitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--lock-wait",
+        metavar="SECONDS",
+        help="How long the recording waits for another program's write lock before the run "
+        "stops with error:recording (default: $AGENTLAB_LOCK_WAIT or 30).",
+    ),
+]
 RunJsonOpt = Annotated[
     bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
 ]
@@ -222,6 +234,8 @@ def run(
     ] = None,
     then_model: ThenModelOpt = None,
     fork_at: ForkAtOpt = None,
+    no_record: NoRecordOpt = False,
+    lock_wait: LockWaitOpt = None,
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session.
 
@@ -252,6 +266,8 @@ def run(
             "wall_time_s": max_time,
         },
         approvals=approvals,
+        record=not no_record,
+        lock_wait=lock_wait,
     )
 
 
@@ -284,6 +300,8 @@ def rerun(
     max_tool_calls: MaxToolCallsOpt = None,
     max_time: MaxTimeOpt = None,
     approvals: ApprovalsOpt = "ask",
+    no_record: NoRecordOpt = False,
+    lock_wait: LockWaitOpt = None,
 ) -> None:
     """Run a recorded session again with no model calls: every answer comes from the recording.
 
@@ -311,6 +329,8 @@ def rerun(
             "wall_time_s": max_time,
         },
         approvals=approvals,
+        record=not no_record,
+        lock_wait=lock_wait,
     )
 
 
@@ -341,6 +361,8 @@ def _execute(
     caps: dict[LimitKind, float | int | None],
     approvals: str,
     models_path: Path | None = None,
+    record: bool = True,
+    lock_wait: float | None = None,
 ) -> None:
     """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
     from agentlab.console import prompts
@@ -350,7 +372,7 @@ def _execute(
     from agentlab.modelsfile import load_models
     from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import load_scenario
-    from agentlab.services import rerun_recorded, run_recorded
+    from agentlab.services import lock_wait_from_env, rerun_recorded, run_recorded
     from agentlab.shipped import find_scenario
 
     _check_model("--model", model)
@@ -361,6 +383,10 @@ def _execute(
         raise UsageError(f"--lab-latency: at most {MAX_LAB_LATENCY_MS:g} ms, got {lab_latency:g}")
     if api_base is not None and not api_base.startswith(("http://", "https://")):
         raise UsageError("--api-base: expected an http:// or https:// URL")
+    if lock_wait is not None and not 0 <= lock_wait < math.inf:
+        raise UsageError(f"--lock-wait: expected a number of seconds (0 or more), got {lock_wait}")
+    if lock_wait is None:
+        lock_wait = lock_wait_from_env()  # a bad value is one line naming the variable
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     if fork_at is not None:
@@ -395,7 +421,13 @@ def _execute(
             _warn_trifecta(spec)
             result = asyncio.run(
                 run_recorded(
-                    spec, options=options, db_path=_db(ctx, db), subscribers=subscribers, **hooks
+                    spec,
+                    options=options,
+                    db_path=_db(ctx, db),
+                    subscribers=subscribers,
+                    record=record,
+                    lock_wait_s=lock_wait,
+                    **hooks,
                 )
             )
         else:
@@ -408,6 +440,8 @@ def _execute(
                     fork_at=fork_at,
                     options=options,
                     subscribers=subscribers,
+                    record=record,
+                    lock_wait_s=lock_wait,
                     **hooks,
                 )
             )
@@ -426,6 +460,8 @@ def _execute(
             f"rerun of {rerun_.source}: {rerun_.replayed} model calls answered from the "
             f"recording{live}"
         )
+    if result.stop_reason == "error:recording":  # what failed and where, in one line
+        typer.echo(f"error: {result.error}", err=True)
     if rerun_ is not None and rerun_.diverged and not rerun_.live_calls:
         typer.echo(
             f"error: {rerun_.diverged} (add --then-model MODEL to go on live from there)",

@@ -9,8 +9,9 @@ for the event stream of a run.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -86,15 +87,23 @@ async def run_recorded(
     approve: ApproveFn = nobody_to_ask,
     complete: CompleteFn | None = None,
     bus: EventBus | None = None,
+    record: bool = True,
+    lock_wait_s: float | None = None,
 ) -> SessionResult:
-    """Run a scenario with the recorder attached: the session is in SQLite as it happens."""
+    """Run a scenario with the recorder attached: the session is in SQLite as it happens.
+
+    The recorder is essential: if it cannot write (another program's lock held past
+    ``lock_wait_s``, default ``AGENTLAB_LOCK_WAIT`` or 30 s; a full disk; a read-only database)
+    the run stops with ``error:recording``. ``record=False`` runs with no recording at all."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario, options = prepare_models(scenario, options or RunOptions())
-    with _opened(db_path) as db:
+    wait = lock_wait_from_env() if lock_wait_s is None else lock_wait_s
+    with _opened(db_path) if record else nullcontext() as db:
         bus = bus or EventBus()
-        recorder = Recorder(db)
-        bus.subscribe(recorder)
+        recorder = None if db is None else Recorder(db, lock_wait_s=wait)
+        if recorder is not None:
+            bus.subscribe(recorder, essential=True)
         for fn in subscribers:
             bus.subscribe(fn)
         try:
@@ -107,7 +116,26 @@ async def run_recorded(
                 complete=complete,
             )
         finally:
-            recorder.close()
+            if recorder is not None:
+                recorder.close()
+
+
+LOCK_WAIT_ENV = "AGENTLAB_LOCK_WAIT"
+
+
+def lock_wait_from_env() -> float | None:
+    """``AGENTLAB_LOCK_WAIT`` (seconds a recording waits for another program's lock), or None
+    for the default (30 s). A bad value is a UsageError naming the variable."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise UsageError(f"{LOCK_WAIT_ENV}: expected a number of seconds (0 or more), got {raw!r}")
+    return value
 
 
 @dataclass
@@ -412,6 +440,8 @@ async def rerun_recorded(
     raise_cap: RaiseCapFn = never_raise,
     approve: ApproveFn = nobody_to_ask,
     live: CompleteFn | None = None,
+    record: bool = True,
+    lock_wait_s: float | None = None,
 ) -> Rerun:
     """Run a scenario (by default the recorded one) answering every model call from the
     recording ``source`` (a session id or a JSONL file): see :mod:`agentlab.core.cassette`.
@@ -454,6 +484,8 @@ async def rerun_recorded(
         approve=approve,
         complete=cassette,
         bus=bus,
+        record=record,
+        lock_wait_s=lock_wait_s,
     )
     return Rerun(
         result,
