@@ -807,13 +807,14 @@ def replay(
 
     recording = services.load_recording(_db(ctx, db), session_id)
     session, events = recording.session, recording.events
-    printer = Printer(_console())
+    printer = Printer(_console(), batch=speed == 0)  # instant: written in batches
     prev = events[0].mono if events else 0.0
     for e in events:
         if speed > 0:
             time.sleep(max(0.0, min(2.0, (e.mono - prev) / speed)))
             prev = e.mono
         printer(e)
+    printer.close()
     if events and events[-1].kind != "session_ended":
         typer.echo(f"(session {session['id']} was {session['status']}: recording ends here)")
 

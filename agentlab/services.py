@@ -40,6 +40,7 @@ from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
 from agentlab.store import open_db
 from agentlab.store.export import export_otlp
 from agentlab.store.queries import (
+    LIST_COLUMNS,
     AmbiguousSessionError,
     delete_sessions,
     get_events,
@@ -214,7 +215,13 @@ def list_sessions(
     the list (see :func:`agentlab.store.queries.list_sessions`)."""
     with _opened(db_path) as db:
         rows = _list_sessions(
-            db, limit=limit, scenario=scenario, status=status, model=model, since=since
+            db,
+            limit=limit,
+            scenario=scenario,
+            status=status,
+            model=model,
+            since=since,
+            columns=LIST_COLUMNS,
         )
         return [session_row(r) for r in rows]
 

@@ -50,7 +50,10 @@ def _open(path: Path | str | None) -> Database:
             raise sqlite3.OperationalError("it is a folder")
         file.parent.mkdir(parents=True, exist_ok=True)
         target = str(file)
-        if file.is_file() and file.stat().st_size:
+        if file.is_file() and file.stat().st_size and file.with_name(file.name + "-wal").exists():
+            # A WAL the main connection below could checkpoint into the file on close (and
+            # delete): look read-only first. Without one, that connection reads the tables
+            # before it writes anything.
             _refuse_foreign(file)
     read_only = not memory and _read_only_fs(Path(target))
     if read_only:  # nothing can write there: no WAL index can be made, nobody else writes
@@ -82,10 +85,11 @@ def _foreign(tables: set[str]) -> sqlite3.DatabaseError:
 
 
 def _refuse_foreign(file: Path) -> None:
-    """Look at an existing file read-only; raise if it is not an agentlab database. Nothing is
-    written (no WAL switch, no journal, no migration, not even a ``-shm`` file: ``immutable``
-    reads the main file alone) before we know it is ours."""
-    uri = _immutable_uri(file)
+    """Look at an existing database in WAL mode read-only; raise if it is not an agentlab
+    database. A read-only connection reads the WAL too (through the ``-shm`` index, where
+    every reader leaves its read mark) and never checkpoints: the database and its WAL are not
+    touched before we know it is ours."""
+    uri = f"file:{urllib.parse.quote(file.resolve().as_posix())}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error:
