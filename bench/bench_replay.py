@@ -183,7 +183,8 @@ def main() -> None:
     say(
         f"replay benchmarks, median of {args.runs} runs "
         f"({platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')})"
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+        f"{time.strftime('%Y-%m-%d')})"
     )
     say("")
     say(f"{'what':58} {'seconds':>8} {'target':>8}")
