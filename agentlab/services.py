@@ -275,12 +275,14 @@ def is_file_ref(ref: str) -> bool:
     return ref.endswith(".jsonl") or "/" in ref or Path(ref).is_file()
 
 
-def load_recording(db_path: DbPath, arg: str) -> Recording:
+def load_recording(db_path: DbPath, arg: str, *, snapshots: bool = True) -> Recording:
     """What ``agentlab replay|rerun ARG`` and the TUI play back: a recording file (an existing
     path), a shipped recording by name (``x``, ``x.jsonl``, ``recordings/x.jsonl``), or a
     recorded session by id or unique prefix, in that order. The one loader of recorded events
     (full messages on every call, however the store keeps them); files are read by
-    :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header)."""
+    :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header).
+    ``snapshots=False`` leaves out the budget snapshots a view replays (a rerun needs only the
+    calls)."""
     path = find_recording(arg)
     if path is None and is_file_ref(arg):
         raise UsageError(f"{arg}: no such file{recording_hint(arg)}")
@@ -298,7 +300,8 @@ def load_recording(db_path: DbPath, arg: str) -> Recording:
                 f"no session or shipped recording matches {arg!r}{hint} "
                 "(see `agentlab sessions list`)"
             ) from None
-        return Recording(session, replayable(get_events(db, session["id"])))
+        events = get_events(db, session["id"])
+        return Recording(session, replayable(events) if snapshots else events)
 
 
 def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[str, Any]:
@@ -457,7 +460,7 @@ async def rerun_recorded(
     ``fork_at`` (``N`` or ``AGENT:N``) goes live from that step on. ``options`` gives the run's
     other settings; its caps are added to the ones the recorded run was given on the command
     line."""
-    recording = load_recording(db_path, source)
+    recording = load_recording(db_path, source, snapshots=False)
     spec = _rerun_scenario(recording, scenario)
     fork = ForkAt.parse(fork_at) if fork_at is not None else None
     config = recording.session.get("config") or {}
