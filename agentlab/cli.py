@@ -134,6 +134,18 @@ LabLatencyOpt = Annotated[
         "--lab-latency", min=0, metavar="MS", help="Add MS of latency to every lab-model call."
     ),
 ]
+NoRecordOpt = Annotated[
+    bool, typer.Option("--no-record", help="Run without recording the session (nothing stored).")
+]
+LockWaitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--lock-wait",
+        metavar="SECONDS",
+        help="How long the recording waits for another program's write lock before the run "
+        "stops with error:recording (default: $AGENTLAB_LOCK_WAIT or 30).",
+    ),
+]
 RunJsonOpt = Annotated[
     bool, typer.Option("--json", help="Print only the run summary as one JSON object.")
 ]
@@ -234,6 +246,8 @@ def run(
     ] = None,
     then_model: ThenModelOpt = None,
     fork_at: ForkAtOpt = None,
+    no_record: NoRecordOpt = False,
+    lock_wait: LockWaitOpt = None,
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session.
 
@@ -264,6 +278,8 @@ def run(
             "wall_time_s": max_time,
         },
         approvals=approvals,
+        record=not no_record,
+        lock_wait=lock_wait,
     )
 
 
@@ -296,6 +312,8 @@ def rerun(
     max_tool_calls: MaxToolCallsOpt = None,
     max_time: MaxTimeOpt = None,
     approvals: ApprovalsOpt = "ask",
+    no_record: NoRecordOpt = False,
+    lock_wait: LockWaitOpt = None,
 ) -> None:
     """Run a recorded session again with no model calls: every answer comes from the recording.
 
@@ -323,6 +341,8 @@ def rerun(
             "wall_time_s": max_time,
         },
         approvals=approvals,
+        record=not no_record,
+        lock_wait=lock_wait,
     )
 
 
@@ -353,6 +373,8 @@ def _execute(
     caps: dict[LimitKind, float | int | None],
     approvals: str,
     models_path: Path | None = None,
+    record: bool = True,
+    lock_wait: float | None = None,
 ) -> None:
     """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
     from agentlab.console import prompts
@@ -362,7 +384,7 @@ def _execute(
     from agentlab.modelsfile import load_models
     from agentlab.paths import default_scenarios_dir
     from agentlab.scenario import load_scenario
-    from agentlab.services import rerun_recorded, run_recorded
+    from agentlab.services import lock_wait_from_env, rerun_recorded, run_recorded
     from agentlab.shipped import find_scenario
 
     _check_model("--model", model)
@@ -373,6 +395,10 @@ def _execute(
         raise UsageError(f"--lab-latency: at most {MAX_LAB_LATENCY_MS:g} ms, got {lab_latency:g}")
     if api_base is not None and not api_base.startswith(("http://", "https://")):
         raise UsageError("--api-base: expected an http:// or https:// URL")
+    if lock_wait is not None and not 0 <= lock_wait < math.inf:
+        raise UsageError(f"--lock-wait: expected a number of seconds (0 or more), got {lock_wait}")
+    if lock_wait is None:
+        lock_wait = lock_wait_from_env()  # a bad value is one line naming the variable
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
     if fork_at is not None:
@@ -407,7 +433,13 @@ def _execute(
             _warn_trifecta(spec)
             result = asyncio.run(
                 run_recorded(
-                    spec, options=options, db_path=_db(ctx, db), subscribers=subscribers, **hooks
+                    spec,
+                    options=options,
+                    db_path=_db(ctx, db),
+                    subscribers=subscribers,
+                    record=record,
+                    lock_wait_s=lock_wait,
+                    **hooks,
                 )
             )
         else:
@@ -420,6 +452,8 @@ def _execute(
                     fork_at=fork_at,
                     options=options,
                     subscribers=subscribers,
+                    record=record,
+                    lock_wait_s=lock_wait,
                     **hooks,
                 )
             )
@@ -438,6 +472,8 @@ def _execute(
             f"rerun of {rerun_.source}: {rerun_.replayed} model calls answered from the "
             f"recording{live}"
         )
+    if result.stop_reason == "error:recording":  # what failed and where, in one line
+        typer.echo(f"error: {result.error}", err=True)
     if rerun_ is not None and rerun_.diverged and not rerun_.live_calls:
         typer.echo(
             f"error: {rerun_.diverged} (add --then-model MODEL to go on live from there)",
@@ -783,13 +819,14 @@ def replay(
 
     recording = services.load_recording(_db(ctx, db), session_id)
     session, events = recording.session, recording.events
-    printer = Printer(_console())
+    printer = Printer(_console(), batch=speed == 0)  # instant: written in batches
     prev = events[0].mono if events else 0.0
     for e in events:
         if speed > 0:
             time.sleep(max(0.0, min(2.0, (e.mono - prev) / speed)))
             prev = e.mono
         printer(e)
+    printer.close()
     if events and events[-1].kind != "session_ended":
         typer.echo(f"(session {session['id']} was {session['status']}: recording ends here)")
 

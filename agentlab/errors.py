@@ -113,3 +113,11 @@ class Interrupted(AgentlabError):
     """Ctrl-C: the run was stopped by the person running it (exit code 130)."""
 
     exit_code = 130
+
+
+class RecordingFailed(AgentlabError):
+    """The session could not be recorded (a lock that did not clear, a full disk, a read-only
+    database). The run stops with ``error:recording`` (exit code 1): never a partial recording
+    reported as complete. ``str(exc)`` says what and where."""
+
+    exit_code = 1

@@ -9,8 +9,9 @@ for the event stream of a run.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -45,6 +46,7 @@ from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
 from agentlab.store import open_db
 from agentlab.store.export import export_otlp
 from agentlab.store.queries import (
+    LIST_COLUMNS,
     AmbiguousSessionError,
     delete_sessions,
     get_events,
@@ -92,15 +94,23 @@ async def run_recorded(
     approve: ApproveFn = nobody_to_ask,
     complete: CompleteFn | None = None,
     bus: EventBus | None = None,
+    record: bool = True,
+    lock_wait_s: float | None = None,
 ) -> SessionResult:
-    """Run a scenario with the recorder attached: the session is in SQLite as it happens."""
+    """Run a scenario with the recorder attached: the session is in SQLite as it happens.
+
+    The recorder is essential: if it cannot write (another program's lock held past
+    ``lock_wait_s``, default ``AGENTLAB_LOCK_WAIT`` or 30 s; a full disk; a read-only database)
+    the run stops with ``error:recording``. ``record=False`` runs with no recording at all."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario, options = prepare_models(scenario, options or RunOptions())
-    with _opened(db_path) as db:
+    wait = lock_wait_from_env() if lock_wait_s is None else lock_wait_s
+    with _opened(db_path) if record else nullcontext() as db:
         bus = bus or EventBus()
-        recorder = Recorder(db)
-        bus.subscribe(recorder)
+        recorder = None if db is None else Recorder(db, lock_wait_s=wait)
+        if recorder is not None:
+            bus.subscribe(recorder, essential=True)
         for fn in subscribers:
             bus.subscribe(fn)
         try:
@@ -113,7 +123,26 @@ async def run_recorded(
                 complete=complete,
             )
         finally:
-            recorder.close()
+            if recorder is not None:
+                recorder.close()
+
+
+LOCK_WAIT_ENV = "AGENTLAB_LOCK_WAIT"
+
+
+def lock_wait_from_env() -> float | None:
+    """``AGENTLAB_LOCK_WAIT`` (seconds a recording waits for another program's lock), or None
+    for the default (30 s). A bad value is a UsageError naming the variable."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise UsageError(f"{LOCK_WAIT_ENV}: expected a number of seconds (0 or more), got {raw!r}")
+    return value
 
 
 @dataclass
@@ -192,7 +221,13 @@ def list_sessions(
     the list (see :func:`agentlab.store.queries.list_sessions`)."""
     with _opened(db_path) as db:
         rows = _list_sessions(
-            db, limit=limit, scenario=scenario, status=status, model=model, since=since
+            db,
+            limit=limit,
+            scenario=scenario,
+            status=status,
+            model=model,
+            since=since,
+            columns=LIST_COLUMNS,
         )
         return [session_row(r) for r in rows]
 
@@ -246,12 +281,14 @@ def is_file_ref(ref: str) -> bool:
     return ref.endswith(".jsonl") or "/" in ref or Path(ref).is_file()
 
 
-def load_recording(db_path: DbPath, arg: str) -> Recording:
+def load_recording(db_path: DbPath, arg: str, *, snapshots: bool = True) -> Recording:
     """What ``agentlab replay|rerun ARG`` and the TUI play back: a recording file (an existing
     path), a shipped recording by name (``x``, ``x.jsonl``, ``recordings/x.jsonl``), or a
     recorded session by id or unique prefix, in that order. The one loader of recorded events
     (full messages on every call, however the store keeps them); files are read by
-    :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header)."""
+    :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header).
+    ``snapshots=False`` leaves out the budget snapshots a view replays (a rerun needs only the
+    calls)."""
     path = find_recording(arg)
     if path is None and is_file_ref(arg):
         raise UsageError(f"{arg}: no such file{recording_hint(arg)}")
@@ -269,7 +306,8 @@ def load_recording(db_path: DbPath, arg: str) -> Recording:
                 f"no session or shipped recording matches {arg!r}{hint} "
                 "(see `agentlab sessions list`)"
             ) from None
-        return Recording(session, replayable(get_events(db, session["id"])))
+        events = get_events(db, session["id"])
+        return Recording(session, replayable(events) if snapshots else events)
 
 
 def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[str, Any]:
@@ -458,6 +496,8 @@ async def rerun_recorded(
     raise_cap: RaiseCapFn = never_raise,
     approve: ApproveFn = nobody_to_ask,
     live: CompleteFn | None = None,
+    record: bool = True,
+    lock_wait_s: float | None = None,
 ) -> Rerun:
     """Run a scenario (by default the recorded one) answering every model call from the
     recording ``source`` (a session id or a JSONL file): see :mod:`agentlab.core.cassette`.
@@ -466,7 +506,7 @@ async def rerun_recorded(
     ``fork_at`` (``N`` or ``AGENT:N``) goes live from that step on. ``options`` gives the run's
     other settings; its caps are added to the ones the recorded run was given on the command
     line."""
-    recording = load_recording(db_path, source)
+    recording = load_recording(db_path, source, snapshots=False)
     spec = _rerun_scenario(recording, scenario)
     fork = ForkAt.parse(fork_at) if fork_at is not None else None
     config = recording.session.get("config") or {}
@@ -500,6 +540,8 @@ async def rerun_recorded(
         approve=approve,
         complete=cassette,
         bus=bus,
+        record=record,
+        lock_wait_s=lock_wait_s,
     )
     return Rerun(
         result,

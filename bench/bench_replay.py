@@ -1,11 +1,14 @@
 """What replaying, browsing and re-running recorded sessions cost, through ``services.py``.
 
-Run: python bench/bench_replay.py [--runs 5] [--no-append]
+Run: python bench/bench_replay.py [--runs 5] [--no-write]
 
-Prints, and appends to bench/RESULTS.md:
+Prints, and writes its own section of bench/RESULTS.md (``## Replay and sessions (issue 10)``;
+other benches' sections are left as they are):
 
 - load a ~10,000-event recorded session (``services.load_recording``) and feed every event
-  through the CLI's replay renderer (``console.printer.Printer``) to a null console;
+  through the CLI's replay renderer (``console.printer.Printer`` batching, as ``agentlab
+  replay`` does) to a null console (and, for comparison, to a colour terminal's codes and
+  through the old one-``console.print``-per-line path);
 - list sessions in a database of 10,000 (a page of 50, as ``agentlab sessions list`` shows,
   and all 10,000);
 - rerun a recorded 50-step session (every answer from the recording, ``services.rerun_recorded``)
@@ -91,7 +94,7 @@ tools = ["calculator"]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp())
     os.environ["AGENTLAB_HOME"] = str(home)
@@ -117,26 +120,17 @@ def main() -> None:
     )
     n_events = len(services.load_recording(db, big.session_id).events)
 
-    def load_and_render() -> None:
+    def load_and_render(*, batch: bool = True, terminal: bool = False) -> None:
         recording = services.load_recording(db, big.session_id)
-        printer = Printer(Console(file=io.StringIO(), width=100, force_terminal=False))
+        console = Console(file=io.StringIO(), width=100, force_terminal=terminal)
+        printer = Printer(console, batch=batch)
         for e in recording.events:
             printer(e)
+        printer.close()
 
     t_replay = median_time(load_and_render, args.runs)
-
-    def load_and_render_batched() -> None:
-        # The same renderer (console.lines.transcript, which the Printer uses) printed in one
-        # call without wrapping: what an instant replay costs when Rich is called once.
-        from rich.console import Group
-
-        from agentlab.console.lines import transcript
-
-        recording = services.load_recording(db, big.session_id)
-        lines = [line for e in recording.events for line in transcript(e)]
-        Console(file=io.StringIO(), width=100).print(Group(*lines), soft_wrap=True)
-
-    t_batched = median_time(load_and_render_batched, args.runs)
+    t_colour = median_time(lambda: load_and_render(terminal=True), args.runs)
+    t_per_line = median_time(lambda: load_and_render(batch=False), max(1, args.runs // 2))
     t_load = median_time(lambda: services.load_recording(db, big.session_id), args.runs)
 
     # 2. 10,000 sessions: a page of 50 and all of them.
@@ -189,14 +183,16 @@ def main() -> None:
     say(
         f"replay benchmarks, median of {args.runs} runs "
         f"({platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')})"
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+        f"{time.strftime('%Y-%m-%d')})"
     )
     say("")
     say(f"{'what':58} {'seconds':>8} {'target':>8}")
     say("-" * 76)
     say(f"{f'load a {n_events:,}-event session':58} {t_load:8.3f}")
     say(f"{f'load + render {n_events:,} events to a null console':58} {t_replay:8.3f} {'< 0.5':>8}")
-    say(f"{'  the same lines printed in one Rich call (no wrapping)':58} {t_batched:8.3f}")
+    say(f"{'  the same, to a colour terminal (ANSI codes)':58} {t_colour:8.3f}")
+    say(f"{'  the same, one console.print per line (before)':58} {t_per_line:8.3f}")
     say(f"{'list 10,000 sessions: a page of 50 (sessions list)':58} {t_page:8.4f} {'< 0.2':>8}")
     say(f"{'list 10,000 sessions: a page of 50, --model --status':58} {t_filtered:8.4f}")
     say(f"{'list 10,000 sessions: all of them':58} {t_all:8.4f}")
@@ -204,12 +200,31 @@ def main() -> None:
     say(f"  (median of {len(pairs)} interleaved runs each)")
     say(f"{'the same session rerun from its recording (recorded)':58} {t_rerun:8.3f}")
     say(f"{'rerun / lab model (median of interleaved pairs)':58} {ratio:7.2f}x {'<= 1.2x':>8}")
-    if not args.no_append:
+    if not args.no_write:
         results = HERE / "RESULTS.md"
-        head = "" if results.exists() else "# Benchmark results\n\nAppended by the benchmarks.\n"
-        with results.open("a", encoding="utf-8") as f:
-            f.write(f"{head}\n## bench_replay.py\n\n```\n" + "\n".join(out) + "\n```\n")
-        print(f"\nappended to {results.relative_to(HERE.parent)}", file=sys.stderr)
+        write_section(results, SECTION, "```\n" + "\n".join(out) + "\n```\n")
+        print(f"\nwrote its section of {results.relative_to(HERE.parent)}", file=sys.stderr)
+
+
+SECTION = "## Replay and sessions (issue 10)"
+#: What earlier versions of this bench appended (replaced by the section above).
+OLD_HEADINGS = ("## bench_replay.py",)
+
+
+def write_section(results: Path, heading: str, body: str) -> None:
+    """Put ``body`` under ``heading`` in ``results``, replacing only that section (and what
+    older versions of this bench appended); other sections stay as they are. Creates the
+    file if needed."""
+    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            skipping = line.strip() in (heading, *OLD_HEADINGS)
+        if not skipping:
+            kept.append(line)
+    out = "".join(kept).rstrip("\n") + f"\n\n{heading}\n\n" + body
+    results.write_text(out, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,7 @@ EXPECTED_COLUMNS = {
         "limits": "TEXT",
         "source_session": "TEXT",
         "fork_at": "TEXT",
+        "pid_start": "TEXT",
     },
     "spans": {
         "id": "TEXT",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, assert_never
 
-from rich.console import Console, Group
+from rich.cells import cell_len
+from rich.console import COLOR_SYSTEMS, Console, Group
 from rich.live import Live
 from rich.text import Text
 
@@ -61,12 +62,43 @@ def gauge(kind: str, label: str, used: float, cap: float | None, width: int = 10
     return text
 
 
+#: A batching printer writes at least every this many lines.
+BATCH_LINES = 2048
+
+
+def write_lines(console: Console, lines: list[Text]) -> None:
+    """Write many transcript lines at once, as ``console.print`` would one by one (the same
+    word wrapping at the console's width, the same styles), without Rich's per-call work
+    (measuring, locking, wrapping every line): an instant replay of 10,000 events printed line
+    by line took seconds. Lines that fit are rendered straight to text or ANSI codes; only the
+    few wider than the console go through Rich's wrapping."""
+    system = COLOR_SYSTEMS.get(console.color_system or "")
+    width = console.width
+    parts: list[str] = []
+    for line in lines:
+        pieces = [line] if cell_len(line.plain) <= width else list(line.wrap(console, width))
+        for piece in pieces:
+            if system is None:
+                parts.append(piece.plain)
+            else:
+                base = console.get_style(piece.style) if piece.style else None
+                for text, style, _ in piece.render(console):
+                    style = base + style if base is not None and style else (style or base)
+                    parts.append(style.render(text, color_system=system) if style else text)
+            parts.append("\n")
+    console.file.write("".join(parts))
+    console.file.flush()
+
+
 class Printer:
     """An EventBus subscriber that prints a transcript; with ``live=True`` it also keeps a gauge
-    line of spend against the caps and shows streamed text as it arrives."""
+    line of spend against the caps and shows streamed text as it arrives. With ``batch=True``
+    (an instant replay) lines are written in batches (:func:`write_lines`) and on ``close()``."""
 
-    def __init__(self, console: Console, *, live: bool = False) -> None:
+    def __init__(self, console: Console, *, live: bool = False, batch: bool = False) -> None:
         self.console = console
+        #: Lines waiting to be written (batch mode); None: every line is printed at once.
+        self.pending: list[Text] | None = [] if batch and not live else None
         self.depth: dict[str, int] = {}  # span id -> nesting depth (workers under their lead)
         self.checks: set[str] = set()  # check span ids
         self.streaming: dict[str, str] = {}  # llm span -> text so far
@@ -98,6 +130,13 @@ class Printer:
         if self.live is not None:
             self.live.stop()
             self.live = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the lines a batching printer holds."""
+        if self.pending:
+            lines, self.pending = self.pending, []
+            write_lines(self.console, lines)
 
     def _indent(self, span: str | None) -> str:
         return "  " * self.depth.get(span or "", 0)
@@ -193,8 +232,16 @@ class Printer:
 
     def _print(self, e: AnyEvent) -> None:
         in_check = e.span_id in self.checks
-        for line in transcript(e, self._indent(e.span_id), in_check=in_check):
-            self.console.print(line, highlight=False)
+        self._out(*transcript(e, self._indent(e.span_id), in_check=in_check))
+
+    def _out(self, *lines: Text) -> None:
+        if self.pending is None:
+            for line in lines:
+                self.console.print(line, highlight=False)
+            return
+        self.pending.extend(lines)
+        if len(self.pending) >= BATCH_LINES:
+            self.flush()
 
     def _session_ended(self, e: SessionEnded) -> None:
         self.close()
@@ -202,7 +249,6 @@ class Printer:
             return  # Ctrl-C: the CLI says so in one line; no "── interrupted ──" and summary
         self._print(e)
         if e.final_output and e.final_output != self.last_text:
-            self.console.print(Text(e.final_output), highlight=False)
-        self.console.print(
-            summary(self.tally.totals(), e.status, e.stop_reason, e.session_id), highlight=False
-        )
+            self._out(Text(e.final_output))
+        self._out(summary(self.tally.totals(), e.status, e.stop_reason, e.session_id))
+        self.flush()

@@ -119,7 +119,7 @@ def recorded_calls(events: Iterable[AnyEvent]) -> list[RecordedCall]:
             before = last.get(e.parent_id)
             shared = 0
             for m, p in zip(messages, before.messages if before else [], strict=False):
-                if m != p:
+                if m is not p and m != p:  # loaded conversations share their prefix objects
                     break
                 messages[shared] = p
                 shared += 1

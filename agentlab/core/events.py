@@ -431,14 +431,21 @@ class EventBus:
 
     Subscribers must be quick (the recorder batches; the UI posts messages). A subscriber that
     raises is reported once on the bus as a Notice and removed, so a broken view never kills a
-    run or loses the recording.
+    run or loses the recording. An *essential* subscriber (the recorder) that raises is removed
+    too, and its exception is kept in :attr:`failure`: the session stops at the next model call
+    with ``error:recording`` (see ``core.session``) rather than go on unrecorded.
     """
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        self._essential: list[Subscriber] = []
+        #: The first exception of an essential subscriber: the run cannot go on.
+        self.failure: Exception | None = None
 
-    def subscribe(self, fn: Subscriber) -> Subscriber:
+    def subscribe(self, fn: Subscriber, *, essential: bool = False) -> Subscriber:
         self._subscribers.append(fn)
+        if essential:
+            self._essential.append(fn)
         return fn
 
     def unsubscribe(self, fn: Subscriber) -> None:
@@ -451,6 +458,9 @@ class EventBus:
                 fn(event)
             except Exception as exc:  # a consumer's bug must not end the run
                 self._subscribers.remove(fn)
+                if any(fn is e for e in self._essential):
+                    self.failure = self.failure or exc
+                    continue
                 self.emit(
                     Notice(
                         session_id=event.session_id,

@@ -39,7 +39,7 @@ from agentlab.core.spans import root_span
 from agentlab.core.spec import Scenario
 from agentlab.core.tally import Tally
 from agentlab.core.tools import ToolContext
-from agentlab.errors import LimitStop
+from agentlab.errors import LimitStop, ModelError
 
 #: A session's outcome until it ends.
 RUNNING = Outcome("running", "running")
@@ -115,7 +115,7 @@ async def run_session(
         scenario=scenario,
         bus=bus,
         options=options,
-        complete=complete or default_complete,
+        complete=_unless_unrecorded(bus, complete or default_complete),
         tool_ctx=ToolContext(
             workspace=scenario.resolve(scenario.workspace), docs=scenario.resolve(scenario.docs)
         ),
@@ -144,8 +144,26 @@ async def run_session(
     except (asyncio.CancelledError, KeyboardInterrupt):
         _close(ctx, result, Outcome.interrupted(), started, root)
         raise
+    if bus.failure is not None:  # the recorder failed: never report a partial recording as done
+        outcome = Outcome.failed("recording", str(bus.failure))
     _close(ctx, result, outcome, started, root)
+    if bus.failure is not None and result.stop_reason != "error:recording":
+        # The very last write (the session's end) failed: the run's result says so.
+        result.outcome = Outcome.failed("recording", str(bus.failure))
     return result
+
+
+def _unless_unrecorded(bus: EventBus, complete: CompleteFn) -> CompleteFn:
+    """``complete``, refusing every model call once an essential subscriber (the recorder) has
+    failed: each agent ends ``error:recording`` at its next call, so the run stops within the
+    step in flight instead of going on unrecorded."""
+
+    async def guarded(request: llm.LlmRequest, on_delta: llm.OnDelta | None) -> llm.LlmResponse:
+        if bus.failure is not None:
+            raise ModelError("not called: the run cannot be recorded", kind="recording")
+        return await complete(request, on_delta)
+
+    return guarded
 
 
 def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:

@@ -159,6 +159,9 @@ def with_budget_updates(events: list[AnyEvent]) -> list[AnyEvent]:
     the session's spend so far (``wall_time_s`` since the session started), ``caps`` the
     session's caps as recorded at its start, ``agent_used`` the calling agent's own spend."""
     tally = Tally()
+    # The session's totals kept as the calls come (a call changes one agent's numbers), so a
+    # snapshot costs the same with 900 agents as with one (Tally.totals() sums every agent).
+    running: dict[str, float] = dict.fromkeys(_SUMMED, 0)
     caps: dict[str, float] = {}
     started: float | None = None
     out: list[AnyEvent] = []
@@ -168,25 +171,44 @@ def with_budget_updates(events: list[AnyEvent]) -> list[AnyEvent]:
             out.append(pending)  # after the call's warnings, as the live run emits them
             pending = None
         out.append(e)
+        if isinstance(e, LlmCallEnded | ToolCallEnded):
+            before = tally.agents.get(e.agent)
+            was = [getattr(before, k) for k in _SUMMED] if before is not None else None
+            tally(e)
+            now = tally.agents[e.agent]
+            for i, k in enumerate(_SUMMED):
+                running[k] += getattr(now, k) - (was[i] if was is not None else 0)
+            pending = _snapshot(e, tally, running, caps, started)
+            continue
         tally(e)
         if isinstance(e, SessionStarted):
             started = e.ts
             raw = e.config.get("caps") if isinstance(e.config, dict) else None
             caps = {k: float(v) for k, v in (raw or {}).items()}
-        elif isinstance(e, LlmCallEnded | ToolCallEnded):
-            pending = _snapshot(e, tally, caps, started)
     if pending is not None:
         out.append(pending)
     return out
 
 
+#: The per-agent numbers a budget snapshot sums over the session.
+_SUMMED = ("input_tokens", "output_tokens", "steps", "tool_calls", "cost_usd")
+
+
 def _snapshot(
-    e: LlmCallEnded | ToolCallEnded, tally: Tally, caps: dict[str, float], started: float | None
+    e: LlmCallEnded | ToolCallEnded,
+    tally: Tally,
+    t: dict[str, float],
+    caps: dict[str, float],
+    started: float | None,
 ) -> BudgetUpdate:
-    t = tally.totals()
-    used = {k: float(t[k]) for k in ("input_tokens", "output_tokens", "total_tokens", "steps")}
+    used = {
+        "input_tokens": float(t["input_tokens"]),
+        "output_tokens": float(t["output_tokens"]),
+        "total_tokens": float(t["input_tokens"] + t["output_tokens"]),
+        "steps": float(t["steps"]),
+    }
     used["tool_calls"] = float(t["tool_calls"])
-    used["cost_usd"] = float(t["cost_usd"])
+    used["cost_usd"] = float(round(t["cost_usd"], 10))
     used["wall_time_s"] = round(e.ts - started, 3) if started is not None else 0.0
     mine = tally.agents.get(e.agent)
     agent_used = {}

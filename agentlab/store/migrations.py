@@ -144,3 +144,10 @@ def m002_lineage(db: Database) -> None:
     db.table("sessions").add_column("source_session", str)
     db.table("sessions").add_column("fork_at", str)
     db.table("sessions").create_index(["source_session"])
+
+
+@migration
+def m003_process_start(db: Database) -> None:
+    """When the recording process started (``db.process_start``): a dead run's pid may belong
+    to another process by now, so liveness compares the start time, not the pid alone."""
+    db.table("sessions").add_column("pid_start", str)

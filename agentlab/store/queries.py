@@ -45,6 +45,28 @@ def _session(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+#: What a list of sessions shows (``services.session_row``): no config, no limits.
+LIST_COLUMNS = (
+    "id",
+    "scenario",
+    "pattern",
+    "status",
+    "stop_reason",
+    "started_at",
+    "ended_at",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_usd",
+    "priced_cost_usd",
+    "unpriced",
+    "steps",
+    "tool_calls",
+    "source_session",
+    "fork_at",
+)
+
+
 def list_sessions(
     db: Database,
     limit: int = 50,
@@ -53,11 +75,13 @@ def list_sessions(
     status: str | None = None,
     model: str | None = None,
     since: float | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """The most recent sessions, newest first; each filter given narrows the list.
 
     ``scenario``: the scenario's name or its file's path; ``model``: any agent's model;
-    ``since``: started at or after this time (seconds since the epoch)."""
+    ``since``: started at or after this time (seconds since the epoch). ``columns`` reads only
+    those (e.g. :data:`LIST_COLUMNS`: no JSON to parse, for long lists)."""
     where: list[str] = []
     params: list[Any] = []
     if scenario is not None:
@@ -75,11 +99,14 @@ def list_sessions(
     if since is not None:
         where.append("started_at >= ?")
         params.append(since)
-    sql = "SELECT * FROM sessions"
+    sql = f"SELECT {', '.join(columns) if columns else '*'} FROM sessions"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    rows = db.query(sql + " ORDER BY started_at DESC, id DESC LIMIT ?", [*params, limit])
-    return [_session(r) for r in rows]
+    cursor = db.execute(sql + " ORDER BY started_at DESC, id DESC LIMIT ?", [*params, limit])
+    names = [d[0] for d in cursor.description]
+    if columns:  # only plain columns: nothing to parse
+        return [dict(zip(names, r, strict=True)) for r in cursor]
+    return [_session(dict(zip(names, r, strict=True))) for r in cursor]
 
 
 def reruns_of(db: Database, session_id: str) -> list[str]:

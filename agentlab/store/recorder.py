@@ -24,7 +24,9 @@ import functools
 import json
 import os
 import socket
+import sqlite3
 import threading
+import time
 from typing import Any, TypeVar, assert_never
 
 import msgspec
@@ -57,6 +59,8 @@ from agentlab.core.events import (
     ToolCallEnded,
     ToolCallStarted,
 )
+from agentlab.errors import RecordingFailed
+from agentlab.store.db import process_start
 from agentlab.store.txn import write_txn
 
 # Values under these keys (any depth, case-insensitive) never reach the database.
@@ -171,6 +175,37 @@ def _scrubbed(event: E, **parts: Any) -> E:
 #: Commit at least every this many buffered events (a long tool-heavy turn still lands).
 MAX_BUFFERED = 64
 
+#: How long a write waits for another program's lock (``AGENTLAB_LOCK_WAIT``, ``--lock-wait``).
+LOCK_WAIT_S = 30.0
+
+
+def _busy(exc: BaseException) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(exc)
+
+
+def _what(exc: BaseException, waited_s: float) -> str:
+    """What went wrong, in a few words a person can act on."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if _busy(exc):
+        return f"the database stayed locked by another program for {waited_s:g} s"
+    if name == "SQLITE_FULL" or getattr(exc, "errno", None) == 28:
+        return "the disk is full"
+    if name.startswith("SQLITE_READONLY"):
+        return "the database is read-only"
+    if name.startswith("SQLITE_IOERR"):
+        return f"a disk I/O error ({exc})"
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+def _db_file(db: Database) -> str:
+    try:
+        row = db.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:
+        return "the database"
+    return str(row[2]) if row and row[2] else ":memory:"
+
+
 #: Fields whose values live in the events table's columns, not in its JSON.
 _COLUMNS = frozenset({"kind", "id", "session_id", "span_id", "ts"})
 
@@ -219,12 +254,20 @@ class Recorder:
     caller closes the database.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, lock_wait_s: float | None = None) -> None:
         self.db = db
+        #: How long a write waits for another program's lock before the recording fails.
+        self.lock_wait_s = LOCK_WAIT_S if lock_wait_s is None else lock_wait_s
+        #: Why recording stopped (every later event raises it); None while all is well.
+        self.failure: RecordingFailed | None = None
+        self._where = _db_file(db)
+        # SQLite's own busy handler does the waiting (no polling here); see _write_or_fail.
+        db.execute(f"PRAGMA busy_timeout = {int(self.lock_wait_s * 1000)}")
         self._seq: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._pid = os.getpid()
+        self._pid_start = process_start(self._pid)
         self._host = socket.gethostname()
         self._buffer: list[AnyEvent] = []
         #: Per agent span: the last model call's event id and the (live) messages it sent.
@@ -232,7 +275,7 @@ class Recorder:
 
     def __call__(self, event: AnyEvent) -> None:
         if self._closed:
-            raise RuntimeError("Recorder is closed")
+            raise self.failure or RuntimeError("Recorder is closed")
         with self._lock:
             if isinstance(event, LlmCallStarted):
                 # Only the new messages are stored, so only they need a look for secrets (the
@@ -256,6 +299,38 @@ class Recorder:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
+        self._write_or_fail(batch)
+
+    def _write_or_fail(self, batch: list[AnyEvent]) -> None:
+        """Write one step's events. Another program's write lock is waited out for up to
+        :attr:`lock_wait_s` (the run waits here with it: back-pressure, nothing is buffered
+        beyond the step in flight); a lock that does not clear, a full disk, a read-only
+        database or any other write error rolls the step back, stops the recorder and raises
+        :class:`RecordingFailed` saying what and where (the bus then stops the run)."""
+        deadline = time.monotonic() + self.lock_wait_s
+        seq = dict(self._seq)
+        while True:
+            try:
+                self._write(batch)
+                return
+            except (sqlite3.Error, OSError) as exc:
+                self._seq = dict(seq)  # the step was rolled back: so are its numbers
+                if _busy(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)  # busy without waiting (a snapshot conflict): try again
+                    continue
+                kept = sum(self._seq.values())
+                self.failure = RecordingFailed(
+                    f"recording failed: {_what(exc, self.lock_wait_s)} ({self._where}); "
+                    + (
+                        f"the recording keeps the {kept} events written before"
+                        if kept
+                        else "nothing of the session was recorded"
+                    )
+                )
+                self._closed = True
+                raise self.failure from None
+
+    def _write(self, batch: list[AnyEvent]) -> None:
         with write_txn(self.db):
             rows = []
             for e in batch:
@@ -329,11 +404,37 @@ class Recorder:
     def close(self) -> None:
         """Commit what is buffered and stop recording (further events raise). Idempotent;
         leaves ``db`` open."""
-        if not self._closed:
+        if self.failure is not None:
+            self._mark_failed()
+        elif not self._closed:
             self.flush()
         self._closed = True
         self._seq.clear()
         self._conversations.clear()
+
+    def _mark_failed(self) -> None:
+        """Best effort, at once: the sessions being written say ``error:recording``. A full or
+        read-only database refuses this too; the next open then marks them interrupted (their
+        process is gone). Either way what was committed stays whole and replayable."""
+        assert self.failure is not None
+        try:
+            self.db.execute("PRAGMA busy_timeout = 0")
+            with write_txn(self.db):
+                for sid in self._seq:
+                    self.db.execute(
+                        """UPDATE sessions SET status = 'error', stop_reason = 'error:recording',
+                           error = :error, ended_at = coalesce(
+                             (SELECT max(ts) FROM events WHERE session_id = :id), started_at)
+                           WHERE id = :id AND status = 'running'""",
+                        {"id": sid, "error": str(self.failure)},
+                    )
+                    self.db.execute(
+                        "UPDATE spans SET status = 'interrupted' "
+                        "WHERE session_id = ? AND end_ts IS NULL",
+                        [sid],
+                    )
+        except (sqlite3.Error, OSError):
+            pass
 
     def __enter__(self) -> Recorder:
         return self
@@ -355,8 +456,8 @@ class Recorder:
     def _session_started(self, e: SessionStarted) -> None:
         self.db.execute(
             "INSERT INTO sessions (id, scenario, scenario_path, pattern, task, status, "
-            "started_at, pid, host, config, source_session, fork_at) "
-            "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+            "started_at, pid, host, config, source_session, fork_at, pid_start) "
+            "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
             [
                 e.session_id,
                 e.scenario,
@@ -369,6 +470,7 @@ class Recorder:
                 to_json(e.config),  # redacted by stored_form
                 e.source_session or None,
                 e.fork_at or None,
+                self._pid_start,
             ],
         )
 
