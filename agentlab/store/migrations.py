@@ -144,3 +144,33 @@ def m002_lineage(db: Database) -> None:
     db.table("sessions").add_column("source_session", str)
     db.table("sessions").add_column("fork_at", str)
     db.table("sessions").create_index(["source_session"])
+
+
+@migration
+def m003_eval_runs(db: Database) -> None:
+    """``agentlab eval``: each eval run, and each case run in it with the session it ran as."""
+    db.table("eval_runs").create(
+        {
+            "id": str,
+            "started_at": float,
+            "ended_at": float,
+            "paths": str,  # JSON list
+            "options": str,  # JSON: model, repeat, shard, from_recordings
+            "ok": int,
+            "overall": str,  # JSON: the CLEAR figures
+        },
+        pk="id",
+    )
+    db.table("eval_results").create(
+        {
+            "eval_run": str,
+            "case_id": str,
+            "repeat": int,
+            "session_id": str,
+            "passed": int,
+            "skipped": str,
+            "failures": str,  # JSON list of {expectation, message}
+        },
+        pk=("eval_run", "case_id", "repeat"),
+    )
+    db.table("eval_results").create_index(["session_id"])
