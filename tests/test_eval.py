@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, SCENARIOS
@@ -242,7 +241,7 @@ def test_a_baseline_flags_a_case_that_now_fails_and_cost_and_latency_rises():
 def test_a_fixed_case_is_a_change_not_a_regression():
     base = figures(report([_run("a", 0, False)], 1))
     rows = compare(base, report([_run("a", 0, True)], 1))
-    assert [(c.what, c.why, c.regression) for c in rows][0] == ("a", "fixed", False)
+    assert next((c.what, c.why, c.regression) for c in rows) == ("a", "fixed", False)
 
 
 # --- shards ---------------------------------------------------------------------------------
