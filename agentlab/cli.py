@@ -954,13 +954,14 @@ def eval_(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[PATH]...",
+            metavar="PATH",
             help="Scenario files with an [expect] table, *.eval.toml files, or folders of them "
             "(default: ./scenarios, else the shipped scenarios).",
         ),
     ] = None,
     model: Annotated[
-        str | None, typer.Option("--model", help="Run every agent on this model.")
+        str | None,
+        typer.Option("--model", metavar="MODEL", help="Run every agent on this model."),
     ] = None,
     repeat: Annotated[
         int, typer.Option("--repeat", metavar="N", help="Run each case N times (pass^k).")
