@@ -994,6 +994,160 @@ def audit(
         raise typer.Exit(1)
 
 
+# --- eval -----------------------------------------------------------------------------------
+
+
+@app.command("eval")
+def eval_(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Scenario files with an [expect] table, *.eval.toml files, or folders of them "
+            "(default: ./scenarios, else the shipped scenarios).",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", metavar="MODEL", help="Run every agent on this model."),
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option("--repeat", metavar="N", help="Run each case N times (pass^k).")
+    ] = 1,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="K", help="Case runs at once.")
+    ] = 4,
+    shard: Annotated[
+        str | None,
+        typer.Option("--shard", metavar="I/N", help="Run only the I-th of N stable slices."),
+    ] = None,
+    json_out: JsonOpt = False,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", metavar="FILE", help="Write JUnit XML here.")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", metavar="FILE", help="Compare with a saved baseline."),
+    ] = None,
+    save_baseline: Annotated[
+        Path | None,
+        typer.Option("--save-baseline", metavar="FILE", help="Save this run's figures."),
+    ] = None,
+    from_recordings: Annotated[
+        bool,
+        typer.Option(
+            "--from-recordings",
+            help="Answer every model call from each case's recording: no model, no cost.",
+        ),
+    ] = False,
+    db: DbOpt = None,
+) -> None:
+    """Run scenarios as a regression suite: check each run against its expectations, report
+    Cost, Latency, Efficacy, Assurance and Reliability. Exit 0 when every case passed and
+    nothing regressed against --baseline, 1 otherwise."""
+    from agentlab.console.evaltables import eval_view
+    from agentlab.eval import baseline as baselines
+    from agentlab.eval.cases import load_cases
+    from agentlab.eval.junit import write_junit
+    from agentlab.eval.runner import EvalOptions, run_eval
+    from agentlab.eval.shard import parse_shard
+    from agentlab.eval.shard import shard as pick
+    from agentlab.shipped import scenarios_dir
+
+    _check_model("--model", model)
+    if not 1 <= repeat <= 1000:
+        raise UsageError(f"--repeat: expected 1 to 1000, got {repeat}")
+    if not 1 <= concurrency <= 64:
+        raise UsageError(f"--concurrency: expected 1 to 64, got {concurrency}")
+    slice_ = parse_shard(shard) if shard is not None else None
+    base = baselines.load(baseline) if baseline is not None else None
+    if not paths:
+        paths = [Path("scenarios") if Path("scenarios").is_dir() else scenarios_dir()]
+    cases, notes = load_cases(paths)
+    if slice_ is not None:
+        cases = pick(cases, [c.id for c in cases], *slice_)
+        notes.append(f"shard {slice_[0]}/{slice_[1]}: {len(cases)} case(s)")
+    opts = EvalOptions(
+        model=model,
+        repeat=repeat,
+        concurrency=concurrency,
+        from_recordings=from_recordings,
+        db_path=_db(ctx, db),
+    )
+    try:
+        run_id, rep = asyncio.run(run_eval(cases, opts, paths=[str(p) for p in paths]))
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted: the case runs so far are recorded") from None
+    changes = baselines.compare(base, rep) if base is not None else None
+    regressed = bool(changes and any(c.regression for c in changes))
+    if junit is not None:
+        write_junit(junit, rep)
+    if save_baseline is not None:
+        baselines.save(save_baseline, rep)
+    if json_out:
+        data = {"eval_run": run_id, **rep.to_dict(), "notes": notes}
+        if changes is not None:
+            data["baseline"] = {
+                "regressed": regressed,
+                "changes": [c.to_dict() for c in changes],
+            }
+        typer.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        console = _console()
+        console.print(eval_view(rep, notes, changes))
+        verdict = "passed" if rep.ok else "FAILED"
+        typer.echo(
+            f"eval run {run_id}: {verdict}"
+            + (", regressed against the baseline" if regressed else "")
+        )
+    raise typer.Exit(0 if rep.ok and not regressed else 1)
+
+
+@sessions_app.command("to-eval")
+def sessions_to_eval(
+    ctx: typer.Context,
+    session_id: Annotated[
+        str, typer.Argument(metavar="SESSION", help="Session id or a unique prefix.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the eval file here."),
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="The case's name.")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Turn a recorded session into an eval case: its output, tool trajectory and spend become
+    expectations you can edit (an *.eval.toml file; stdout unless --output)."""
+    import os
+
+    from agentlab import services
+    from agentlab.eval.toeval import case_toml
+    from agentlab.shipped import shipped_scenarios
+
+    recording = services.load_recording(_db(ctx, db), session_id)
+    session = recording.session
+    recorded = str(session.get("scenario_path") or "")
+    path = Path(recorded) if recorded else None
+    if path is not None and not path.is_file():
+        path = shipped_scenarios().get(path.stem)
+    if path is None:
+        raise UsageError(f"SESSION: the scenario file of {session_id} is not there ({recorded})")
+    if output is not None and not output.name.endswith(".eval.toml"):
+        raise UsageError(f"--output: name the file *.eval.toml (got {output.name})")
+    where = (output.parent if output is not None else Path.cwd()).resolve()
+    ref = os.path.relpath(path.resolve(), where)
+    text = case_toml(session, recording.events, ref, name=name)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote {output}: run it with `agentlab eval {output}`")
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 

@@ -123,6 +123,10 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
         raise ScenarioError(path, "invalid TOML: nested too deeply") from None
     data.setdefault("name", path.stem)
     data["path"] = str(path)
+    # An eval case's tables (``agentlab eval``, agentlab/eval/cases.py reads and checks them):
+    # they say what a run should do, not how to run it.
+    data.pop("expect", None)
+    data.pop("eval", None)
 
     def error(key: str, message: str, at: str = "") -> ScenarioError:
         return ScenarioError(path, message, line=key_line(text, at or key), key=key)

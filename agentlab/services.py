@@ -462,7 +462,9 @@ class Rerun:
         return data
 
 
-def _rerun_scenario(recording: Recording, scenario: Path | str | None) -> Scenario:
+def _rerun_scenario(recording: Recording, scenario: Scenario | Path | str | None) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
     if scenario is not None:
         return load_scenario(scenario)
     recorded = str(recording.session.get("scenario_path") or "")
@@ -486,7 +488,7 @@ def _rerun_scenario(recording: Recording, scenario: Path | str | None) -> Scenar
 
 async def rerun_recorded(
     source: str,
-    scenario: Path | str | None = None,
+    scenario: Scenario | Path | str | None = None,
     *,
     db_path: DbPath = None,
     then_model: str | None = None,
@@ -583,3 +585,51 @@ def diff_sessions(db_path: DbPath, a: str, b: str) -> Comparison:
     """Two recorded sessions (ids, JSONL files or shipped recordings) side by side (:mod:`agentlab.core.compare`)."""
     left, right = load_recording(db_path, a), load_recording(db_path, b)
     return compare(left.session, left.events, right.session, right.events)
+
+
+# --- eval runs (``agentlab eval``; the runner is agentlab/eval/runner.py) ---------------------
+
+
+def start_eval_run(
+    db_path: DbPath, run_id: str, started_at: float, paths: list[str], options: dict[str, Any]
+) -> None:
+    from agentlab.store import evals
+
+    with _opened(db_path) as db:
+        evals.start_eval_run(db, run_id, started_at, paths, options)
+
+
+def add_eval_result(db_path: DbPath, run_id: str, result: dict[str, Any]) -> None:
+    """Link one case run (its session) to the eval run."""
+    from agentlab.store import evals
+
+    with _opened(db_path) as db:
+        evals.add_eval_result(db, run_id, result)
+
+
+def end_eval_run(
+    db_path: DbPath, run_id: str, ended_at: float, ok: bool, overall: dict[str, Any]
+) -> None:
+    from agentlab.store import evals
+
+    with _opened(db_path) as db:
+        evals.end_eval_run(db, run_id, ended_at, ok, overall)
+
+
+def list_eval_runs(db_path: DbPath = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Recent eval runs, newest first, each with its case runs (and their sessions)."""
+    from agentlab.store import evals
+
+    with _opened(db_path) as db:
+        runs = evals.list_eval_runs(db, limit)
+        for run in runs:
+            run["results"] = evals.eval_results(db, run["id"])
+        return runs
+
+
+def latest_completed_session(db_path: DbPath, scenario: str, task: str) -> str | None:
+    """The newest completed session of a scenario (by name) that ran ``task``."""
+    from agentlab.store import evals
+
+    with _opened(db_path) as db:
+        return evals.latest_completed(db, scenario, task)

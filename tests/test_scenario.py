@@ -111,7 +111,7 @@ def test_every_shipped_scenario_is_valid() -> None:
     [
         (
             'task = "t"\n[[agents]]\nname = "a"\nmodel = "lab/nonexistent"\n',
-            "x.toml:4: agents[0].model: unknown lab model 'lab/nonexistent' (lab models: lab/auto, lab/scripted)",
+            "x.toml:4: agents[0].model: unknown lab model 'lab/nonexistent' (lab models: lab/auto, lab/flaky, lab/scripted)",
         ),
         (
             'task = "t"\ndocs = "nope"\n[[agents]]\nname = "a"\n',

@@ -113,6 +113,9 @@ class RunContext:
                 "tokens_per_s": self.scenario.lab.tokens_per_s,
                 "fail": spec.fail,
             }
+            if self.scenario.lab.fail_rate:  # lab/flaky only (kept off every other request)
+                cached["fail_rate"] = self.scenario.lab.fail_rate
+                cached["seed"] = self.scenario.lab.seed
         return cached
 
     def limiter(self) -> asyncio.Semaphore:

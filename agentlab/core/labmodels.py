@@ -7,6 +7,11 @@ stateless, safe to run concurrently, and behave the same live and in replay:
   has produced in the conversation. A turn is text or one or more tool calls. Text may refer to
   earlier tool results with ``{result}``, ``{result[2]}``, ``{results}``, ``{tool:NAME}``,
   ``{input}``. When the script runs out, it answers with a summary of what the tools returned.
+- ``lab/flaky`` is ``lab/scripted`` that gets a whole run wrong at a set rate: from the seed and
+  the agent's name it draws once per run (:func:`flaky_fails`, deterministic) and, when the draw
+  falls under ``fail_rate``, answers its first turn with :data:`FLAKY_ANSWER` instead of its
+  script. The eval runner moves the seed on for each repeat, so ``--repeat`` sees it fail at
+  that rate and ``pass^k`` has something to measure.
 - ``lab/auto`` calls each offered tool once, with arguments generated from its JSON schema, then
   answers with a summary of the results (like pydantic-ai's TestModel).
 
@@ -17,12 +22,15 @@ tiktoken on the real request and reply, so they are real numbers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-LAB_MODELS = ("lab/scripted", "lab/auto")
+LAB_MODELS = ("lab/scripted", "lab/auto", "lab/flaky")
+#: What ``lab/flaky`` says on a run it gets wrong.
+FLAKY_ANSWER = "Sorry, I lost track of the task and cannot answer it."
 #: A lab model counts its tokens and is priced as this real model unless the scenario names
 #: another (``price_as``), so token caps and cost caps mean something offline.
 DEFAULT_PRICE_AS = "gpt-4o-mini"
@@ -61,6 +69,9 @@ class LabConfig:
     ttft_ms: float = 0.0
     tokens_per_s: float = 0.0
     fail: str = ""  # a scripted model error, for testing failure handling
+    #: ``lab/flaky``: the share of runs it gets wrong, and the seed of its draw.
+    fail_rate: float = 0.0
+    seed: int = 0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> LabConfig:
@@ -71,6 +82,8 @@ class LabConfig:
             ttft_ms=float(data.get("ttft_ms", 0.0)),
             tokens_per_s=float(data.get("tokens_per_s", 0.0)),
             fail=str(data.get("fail", "")),
+            fail_rate=float(data.get("fail_rate", 0.0)),
+            seed=int(data.get("seed", 0)),
         )
 
 
@@ -86,13 +99,27 @@ def lab_reply(
     model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]], cfg: LabConfig
 ) -> LabReply:
     """What the lab model ``model`` answers to this request."""
-    if model.endswith("scripted") and cfg.script:
+    if model.endswith("flaky") and flaky_fails(cfg.seed, cfg.agent, cfg.fail_rate):
+        return LabReply(text=FLAKY_ANSWER)
+    if model.endswith(("scripted", "flaky")) and cfg.script:
         turn_no = _own_turns(messages, cfg.agent)
         turn = _turn_at(cfg.script, turn_no)
         if turn is not None:
             return _render_turn(turn, messages)
         return LabReply(text=_summary(messages))
     return _auto_reply(messages, tools)
+
+
+def flaky_draw(seed: int, agent: str) -> float:
+    """``lab/flaky``'s draw for one run, in [0, 1): a hash of the seed and the agent, so the
+    same seed gives the same run on every machine (no global random state)."""
+    digest = hashlib.blake2b(f"{seed}:{agent}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def flaky_fails(seed: int, agent: str, rate: float) -> bool:
+    """Whether ``lab/flaky`` gets the run with this seed wrong."""
+    return rate > 0 and flaky_draw(seed, agent) < rate
 
 
 def _turn_at(script: list[dict[str, Any]], n: int) -> dict[str, Any] | None:

@@ -192,6 +192,10 @@ class LabSettings(_Model):
     ttft_ms: float = Field(default=0.0, ge=0, le=MAX_LAB_LATENCY_MS)
     #: 0 streams instantly; otherwise at least MIN_LAB_TOKENS_PER_S.
     tokens_per_s: float = Field(default=0.0, ge=0, le=1e9)
+    #: ``lab/flaky``: the share of runs it gets wrong (0..1), and the seed of its draw (the
+    #: eval runner adds the repeat number to it).
+    fail_rate: float = Field(default=0.0, ge=0, le=1)
+    seed: int = Field(default=0, ge=0)
 
     @field_validator("tokens_per_s")
     @classmethod
@@ -200,7 +204,7 @@ class LabSettings(_Model):
             raise ValueError(f"must be 0 (instant) or at least {MIN_LAB_TOKENS_PER_S:g}")
         return v
 
-    @field_validator("ttft_ms", "tokens_per_s", mode="before")
+    @field_validator("ttft_ms", "tokens_per_s", "fail_rate", mode="before")
     @classmethod
     def _num(cls, v: Any) -> Any:
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v

@@ -151,3 +151,33 @@ def m003_process_start(db: Database) -> None:
     """When the recording process started (``db.process_start``): a dead run's pid may belong
     to another process by now, so liveness compares the start time, not the pid alone."""
     db.table("sessions").add_column("pid_start", str)
+
+
+@migration
+def m004_eval_runs(db: Database) -> None:
+    """``agentlab eval``: each eval run, and each case run in it with the session it ran as."""
+    db.table("eval_runs").create(
+        {
+            "id": str,
+            "started_at": float,
+            "ended_at": float,
+            "paths": str,  # JSON list
+            "options": str,  # JSON: model, repeat, shard, from_recordings
+            "ok": int,
+            "overall": str,  # JSON: the CLEAR figures
+        },
+        pk="id",
+    )
+    db.table("eval_results").create(
+        {
+            "eval_run": str,
+            "case_id": str,
+            "repeat": int,
+            "session_id": str,
+            "passed": int,
+            "skipped": str,
+            "failures": str,  # JSON list of {expectation, message}
+        },
+        pk=("eval_run", "case_id", "repeat"),
+    )
+    db.table("eval_results").create_index(["session_id"])
