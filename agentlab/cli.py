@@ -222,6 +222,15 @@ def run(
     ] = None,
     then_model: ThenModelOpt = None,
     fork_at: ForkAtOpt = None,
+    allow_path: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-path",
+            metavar="FOLDER",
+            help="Let the scenario's workspace or docs folder be here, outside the scenario's "
+            "own folder (repeatable). By default they must be inside it.",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session.
 
@@ -252,6 +261,7 @@ def run(
             "wall_time_s": max_time,
         },
         approvals=approvals,
+        allow_paths=allow_path or [],
     )
 
 
@@ -341,6 +351,7 @@ def _execute(
     caps: dict[LimitKind, float | int | None],
     approvals: str,
     models_path: Path | None = None,
+    allow_paths: list[Path] | None = None,
 ) -> None:
     """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
     from agentlab.console import prompts
@@ -363,6 +374,9 @@ def _execute(
         raise UsageError("--api-base: expected an http:// or https:// URL")
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
+    for folder in allow_paths or []:
+        if not folder.expanduser().is_dir():
+            raise UsageError(f"--allow-path: no such folder: {folder}")
     if fork_at is not None:
         from agentlab.core.cassette import ForkAt
 
@@ -391,7 +405,7 @@ def _execute(
     try:
         if replay_from is None:
             assert path is not None
-            spec = load_scenario(path)
+            spec = load_scenario(path, allow_paths or ())
             _warn_trifecta(spec)
             result = asyncio.run(
                 run_recorded(
