@@ -572,6 +572,20 @@ def _signals(view: str) -> dict[str, str]:
         if c is not None:
             for name in c:
                 pos.setdefault(name, []).append(i)
+    for part in (
+        _override_and_leak,
+        _exfiltration_and_persona,
+        _addressed_secrecy_tools,
+        _new_task_and_authority,
+    ):
+        part(view, tokens, pos, found)
+    return found
+
+
+def _override_and_leak(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """Override and prompt-leak signals."""
     get = pos.get
     ovr, instr = get("ovr", []), get("instr", [])
     # override: verb .. noun; noun .. cancelled; disable .. safety; ignore everything above
@@ -641,6 +655,13 @@ def _signals(view: str) -> dict[str, str]:
         found["secret_request"] = _snip(tokens, p)
     if ("verbatim" in tokens or ("word" in tokens and "for" in tokens)) and (self_ or get("instr")):
         found.setdefault("prompt_leak", "verbatim")
+
+
+def _exfiltration_and_persona(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """Exfiltration, solicitation and persona signals."""
+    get = pos.get
     # exfiltration: send .. private, and a way out somewhere in the text
     send, private = get("send", []), get("private", [])
     if send and private and (p := _near(send, private, 8, 3)):
@@ -666,6 +687,13 @@ def _signals(view: str) -> dict[str, str]:
         found.setdefault("jailbreak_trait", "never refuses")
     if "developer mode" in view or "god mode" in view or "dan mode" in view:
         found.setdefault("jailbreak_trait", "mode")
+
+
+def _addressed_secrecy_tools(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """Addressed-to-the-model, secrecy and tool-directive signals."""
+    get = pos.get
     # addressed to the model: vocative or "AI reading this"
     for i in get("ai", []):
         back = tokens[max(0, i - 3) : i]
@@ -713,6 +741,13 @@ def _signals(view: str) -> dict[str, str]:
         found.setdefault("tool_directive", "tool(...)")
     if ("curl" in tokens or "wget" in tokens) and "| sh" in view:
         found.setdefault("tool_directive", "curl | sh")
+
+
+def _new_task_and_authority(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """New-task, obey-the-following and authority signals."""
+    get = pos.get
     # new task
     for i in get("new", []):
         t = tokens[i]
@@ -747,7 +782,6 @@ def _signals(view: str) -> dict[str, str]:
     # authority / urgency
     if hit := next((a for a in _AUTHORITY if a in view), None):
         found["authority"] = hit
-    return found
 
 
 def _clause_start(view: str, tokens: list[str], i: int) -> bool:
