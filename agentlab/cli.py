@@ -248,6 +248,15 @@ def run(
     fork_at: ForkAtOpt = None,
     no_record: NoRecordOpt = False,
     lock_wait: LockWaitOpt = None,
+    allow_path: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-path",
+            metavar="FOLDER",
+            help="Let the scenario's workspace or docs folder be here, outside the scenario's "
+            "own folder (repeatable). By default they must be inside it.",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session.
 
@@ -280,6 +289,7 @@ def run(
         approvals=approvals,
         record=not no_record,
         lock_wait=lock_wait,
+        allow_paths=allow_path or [],
     )
 
 
@@ -375,6 +385,7 @@ def _execute(
     models_path: Path | None = None,
     record: bool = True,
     lock_wait: float | None = None,
+    allow_paths: list[Path] | None = None,
 ) -> None:
     """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
     from agentlab.console import prompts
@@ -401,6 +412,9 @@ def _execute(
         lock_wait = lock_wait_from_env()  # a bad value is one line naming the variable
     if approvals not in ("ask", "allow", "deny"):
         raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
+    for folder in allow_paths or []:
+        if not folder.expanduser().is_dir():
+            raise UsageError(f"--allow-path: no such folder: {folder}")
     if fork_at is not None:
         from agentlab.core.cassette import ForkAt
 
@@ -429,7 +443,7 @@ def _execute(
     try:
         if replay_from is None:
             assert path is not None
-            spec = load_scenario(path)
+            spec = load_scenario(path, allow_paths or ())
             _warn_trifecta(spec)
             result = asyncio.run(
                 run_recorded(

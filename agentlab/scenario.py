@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import stat
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,11 @@ def pattern_tools(s: Scenario, agent: AgentSpec) -> set[str]:
 MAX_SCENARIO_BYTES = 1_000_000
 
 
-def load_scenario(path: Path | str) -> Scenario:
+def load_scenario(path: Path | str, allow_paths: Sequence[Path] = ()) -> Scenario:
     """Read and validate a scenario file. Raises ScenarioError with file, line and key.
+
+    ``allow_paths``: folders outside the scenario's own folder its ``workspace`` and ``docs``
+    may be in (``agentlab run --allow-path``); by default they must be inside it.
 
     Only a regular file is opened: a FIFO or a device given as the scenario would block the
     read (or never end)."""
@@ -104,10 +108,12 @@ def load_scenario(path: Path | str) -> Scenario:
         raise ScenarioError(path, "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, f"cannot read: {exc}") from None
-    return parse_scenario(text, path)
+    return parse_scenario(text, path, allow_paths)
 
 
-def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
+def parse_scenario(
+    text: str, path: Path | str = "<scenario>", allow_paths: Sequence[Path] = ()
+) -> Scenario:
     """Validate a scenario's TOML text (``path`` names it in errors). Raises ScenarioError."""
     path = Path(path)
     try:
@@ -156,7 +162,23 @@ def parse_scenario(text: str, path: Path | str = "<scenario>") -> Scenario:
         rel = getattr(scenario, key)
         if rel is not None and not (path.parent / rel).is_dir():
             raise error(key, f"no such folder: {rel}")
+        if rel is not None and (problem := _confined(path.parent, rel, allow_paths)):
+            raise error(key, problem)
     return scenario
+
+
+def _confined(base: Path, rel: str, allow_paths: Sequence[Path]) -> str:
+    """Why folder ``rel`` (of a scenario in ``base``) may not be used, or "" (least privilege:
+    the file tools read anything under it, so it stays in the scenario's own folder unless the
+    person running it allows another path)."""
+    real = (base / rel).resolve()
+    roots = [base.resolve(), *(Path(p).expanduser().resolve() for p in allow_paths)]
+    if any(real.is_relative_to(r) for r in roots):
+        return ""
+    return (
+        f"{rel} ({real}) is outside the scenario's folder; allow it with "
+        f"`agentlab run --allow-path {real}`"
+    )
 
 
 def _tool_problems(s: Scenario) -> list[Problem]:

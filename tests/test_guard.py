@@ -280,3 +280,81 @@ def test_the_guardrail_verdicts_are_spans_in_sessions_show_and_the_otlp_export(
         "check allowlist": {"stringValue": "block"},
         "check output_guard": {"stringValue": "modify"},
     }
+
+
+CONFINED = """
+task = "t"
+{key} = "{folder}"
+[[agents]]
+name = "a"
+model = "lab/scripted"
+  [[agents.script]]
+  text = "ok"
+"""
+
+
+@pytest.mark.parametrize("key", ["workspace", "docs"])
+@pytest.mark.parametrize("folder", ["/etc", "../../../..", "../outside"])
+def test_a_folder_outside_the_scenarios_own_is_refused_unless_allowed(
+    tmp_path: Path, key: str, folder: str
+) -> None:
+    from agentlab.errors import ScenarioError
+    from agentlab.scenario import load_scenario
+
+    here = tmp_path / "a" / "b" / "c" / "d"
+    here.mkdir(parents=True)
+    (here.parent / "outside").mkdir()
+    f = here / "s.toml"
+    f.write_text(CONFINED.format(key=key, folder=folder))
+    with pytest.raises(ScenarioError, match=rf"s.toml:3: {key}: .*outside the scenario's folder"):
+        load_scenario(f)
+    real = (here / folder).resolve()
+    assert getattr(load_scenario(f, [real]), key) == folder
+    inside = here / "data"
+    inside.mkdir()
+    f.write_text(CONFINED.format(key=key, folder="data"))
+    assert getattr(load_scenario(f), key) == "data"
+
+
+def test_run_refuses_an_outside_workspace_in_one_line_and_allow_path_lets_it(
+    tmp_path: Path,
+) -> None:
+    here = tmp_path / "s"
+    here.mkdir()
+    (tmp_path / "ws").mkdir()
+    f = here / "s.toml"
+    f.write_text(CONFINED.format(key="workspace", folder="../ws"))
+    db = ["--db", str(tmp_path / "x.db")]
+    out = CliRunner().invoke(app, ["run", str(f), *db])
+    assert out.exit_code == 2 and "--allow-path" in out.output
+    assert "Traceback" not in out.output
+    out = CliRunner().invoke(app, ["run", str(f), *db, "--allow-path", str(tmp_path / "ws")])
+    assert out.exit_code == 0, out.output
+    out = CliRunner().invoke(app, ["run", str(f), *db, "--allow-path", str(tmp_path / "nope")])
+    assert out.exit_code == 2 and "--allow-path: no such folder" in out.output
+
+
+def test_search_docs_reads_no_link_out_of_the_docs_folder(tmp_path: Path) -> None:
+    from agentlab.core.docsearch import search
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (tmp_path / "secret.md").write_text("the launch codes are zebra")
+    (tmp_path / "other.md").write_text("the vault word is zebra")
+    os.symlink(tmp_path / "secret.md", docs / "link.md")
+    os.link(tmp_path / "other.md", docs / "hard.md")
+    (docs / "ok.md").write_text("zebra crossings are striped")
+    found = search(docs, "zebra")
+    assert "ok.md" in found
+    assert "launch" not in found and "vault" not in found
+
+
+def test_list_files_shows_no_size_for_a_hard_linked_file(tmp_path: Path) -> None:
+    from agentlab.core.sandbox import list_dir
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (tmp_path / "secret.txt").write_text("x" * 4321)
+    os.link(tmp_path / "secret.txt", ws / "h.txt")
+    listing = list_dir(ws, ".")
+    assert "4321" not in listing and "h.txt (a hard link; not read)" in listing

@@ -38,12 +38,16 @@ _lock = threading.Lock()  # sync tools run in worker threads; one query at a tim
 
 
 def _doc_files(root: Path) -> list[Path]:
+    """The documents under ``root``: no hidden files, and (least privilege, as for the file
+    tools) nothing that is really somewhere else: a symlink out of the folder or a hard link."""
     return sorted(
         p
         for p in root.rglob("*")
         if p.suffix.lower() in DOC_SUFFIXES
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and p.resolve().is_relative_to(root)
+        and p.stat().st_nlink == 1
     )
 
 

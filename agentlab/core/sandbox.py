@@ -223,7 +223,11 @@ def list_dir(workspace: Path | None, path: str = ".") -> str:
             lines.append(f"{entry.name}/")
         else:
             try:
-                lines.append(f"{entry.name} ({entry.stat().st_size} bytes)")
+                st = entry.stat()
+                if st.st_nlink > 1:  # maybe a file outside: nothing about it (not its size)
+                    lines.append(f"{entry.name} (a hard link; not read)")
+                    continue
+                lines.append(f"{entry.name} ({st.st_size} bytes)")
             except OSError:  # e.g. a dangling symlink
                 lines.append(entry.name)
     if len(entries) > MAX_LIST_ENTRIES:

@@ -1,327 +1,358 @@
-"""A heuristic prompt-injection detector: documented rules with weights, no network, no model.
+"""A heuristic prompt-injection detector: documented signals with weights, no network, no model.
 
-The text is read in several normalised views (``sanitize.views``: case, whitespace, confusable
-letters, leetspeak, spaced-out letters, decoded base64/hex payloads) plus what sanitising
-surfaced (HTML comments, invisible elements, tag characters). Each rule below is a family of
-phrasings with a weight; the score is ``1 - prod(1 - weight)`` over the rules that matched (each
-counted once), so two weak signals add up and one strong one is enough. A text is an injection
-when its score reaches the threshold (0.5 by default).
+How it reads a text. The text is sanitised (``sanitize.py``: invisible characters out, hidden
+HTML/markdown text surfaced) and read in a few normalised views (``sanitize.views``: case,
+whitespace and full-width forms folded, confusable letters and accents undone, leetspeak and
+spaced-out letters joined, base64/hex payloads decoded; ROT13 when the text has ROT13's tell-tale
+words). Each view is cut into words once and each word looked up in a lexicon of *concepts*
+(an override verb, an instruction noun, a leak verb, a secret, a way out, a jailbreak persona,
+...) in English, Spanish, French, German, Portuguese, Italian and Russian; Chinese, Japanese and
+Korean are matched as substrings. A *signal* is two or three concepts close together (a few
+words apart), so "ignore the previous email" is nothing and "set aside the guidance you
+received" is an override. That is one pass of dictionary lookups per view: a 1 KB message costs
+tens of microseconds, not a regex per rule.
 
-Rules:
+Signals (weight):
 
-- ``override``: ignore / disregard / forget / bypass ... (the) previous / above / system ...
-  instructions / rules / prompt — and the same family in Chinese, Spanish, French, German,
-  Italian, Portuguese, Russian, Japanese and Korean (0.9);
-- ``new_instructions``: "new instructions:", "from now on you", "your new task is" (0.6);
-- ``role_hijack``: "you are now ...", developer / DAN / jailbreak mode, "pretend to be" (0.55);
-- ``fake_delimiter``: a forged system turn (``<|im_start|>system``, ``[SYSTEM]``, ``### system``,
-  "end of document" followed by instructions) (0.6);
-- ``prompt_leak``: reveal / print / repeat your system prompt or instructions (0.75);
-- ``exfiltration``: send / post / upload ... secrets / data / the conversation ... to a URL or an
-  address (0.7);
-- ``addressed_to_ai``: text that speaks to "the AI / assistant / model reading this" (0.45);
-- ``secrecy``: do not tell / without informing the user (0.45);
-- ``tool_directive``: call / run / use the ``x`` tool, or a ``tool_name(...)`` call (0.35);
-- ``hidden_text``: instructions were hidden (HTML comment, invisible element, tag characters)
-  or data was packed into an image URL (0.3, on top of what the hidden text itself scores);
-- ``encoded``: a rule matched only inside a decoded base64/hex payload (0.3 extra).
+- ``override`` (0.9): an override verb (ignore, disregard, forget, set aside, bypass, disable,
+  olvida, oubliez, vergiss, забудь, 忽略, 無視 ...) up to 7 words before an instruction or safety
+  noun (instructions, rules, guidance, directives, system prompt, filters, content checks ...),
+  or such a noun followed by a cancelling word (rescinded, void, expired, suspended, lifted);
+- ``prompt_leak`` (0.75): a leak verb (reveal, print, output, copy, list, show, verbatim ...)
+  near the model's own instructions (system prompt, hidden preamble, initial instructions, the
+  rules in your system message);
+- ``exfiltration`` (0.7): a sending verb (send, email, upload, post, forward, http_get, curl ...)
+  near something private (passwords, API keys, token, .env, customer list, card numbers,
+  conversation ...) in a text that names a way out (a URL or an email address); ``solicit``
+  (0.6): asking the user for a password, card number or CVV; ``beacon`` (0.6): a URL whose
+  query is a template (``?q={...}``) or a data-carrying image link;
+- ``persona`` (0.7): "you are now / from now on you're / act as / pretend / roleplay / let's
+  play" near a jailbreak trait (unrestricted, uncensored, no content policy, never refuses,
+  developer mode, DAN, my late grandmother ...); ``jailbreak_trait`` (0.4) alone;
+- ``fake_turn`` (0.6): a forged role turn or delimiter (``<|im_start|>``, ``</document>``,
+  ``<system>``, ``[[ADMIN]]``, ``SYSTEM MESSAGE:``, "END OF USER DATA", a fake User/Assistant
+  exchange) followed by an instruction;
+- ``new_task`` (0.55): "your new task is", "new instructions:", "the real instructions",
+  "from now on you", "instead, you must";
+- ``addressed_to_ai`` (0.45): text that speaks to the model ("Hey model,", "AI reading this",
+  "note for the assistant", "Agent, upload ...", "@assistant");
+- ``secrecy`` (0.45): do not tell the user, say nothing, silently / secretly;
+- ``tool_directive`` (0.35): call / use / run a named tool (``issue_refund``, ``http_get``);
+- ``authority`` (0.4): claimed authority or urgency (authorised override code, priority 0, "as
+  your administrator", "it is approved", "you must now");
+- ``hidden_text`` (0.3): instructions were hidden (HTML comment, invisible element, tag
+  characters) or data was packed into an image URL; ``disguised`` (0.3): a signal matched only
+  in a disguised view (leetspeak, confusables, spacing, decoded payload, ROT13).
 
-Mentioned, not used: when every strong match sits inside quotes and the text talks *about*
-attacks (example, attack, injection, phishing, training ...), the weights are divided by three:
-a security report quoting "ignore previous instructions" is not an attack. The README lists what
-these heuristics cannot catch.
+The score is ``1 - prod(1 - weight)`` over the signals found, so two weak signals add up and one
+strong one is enough; a text is an injection from 0.5 (the scenario's ``threshold``).
+
+Mentioned, not used: when the text talks *about* attacks (example, attack, injection, phishing,
+training, report ...) and a signal is found only inside quotation marks, its weight is divided
+by three: a security report quoting "ignore previous instructions" is not an attack. The README
+lists what these heuristics cannot catch.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from agentlab.core.checks.sanitize import Sanitised, sanitise, views
 
 DEFAULT_THRESHOLD = 0.5
 
-_VERB = (
-    r"(?:ignore|ignoring|disregard|forget|skip|bypass|override|overwrite|neglect|drop|abandon|"
-    r"dismiss|discard|set aside|pay no attention to|do not follow|don't follow|stop following|"
-    r"no longer follow|nullify|disobey|defy|violate)"
-)
-_WHICH = (
-    r"(?:previous|prior|preceding|above|earlier|former|foregoing|initial|original|old|existing|"
-    r"system|developer|default|given|your|the|all|any|every|these|those|other|safety|security)"
-)
-_WHAT = (
-    r"(?:instructions?|directions|prompts?|rules?|requests?|directives?|guidelines?|guidance|context|commands?|"
-    r"orders?|programming|constraints?|restrictions?|policies|policy|messages?|tasks?|"
-    r"system prompt|guardrails?|filters?)"
-)
-_OVERRIDE = [
-    rf"\b{_VERB}\s+(?:(?:all|any|of|everything|the|your|every|of the)\s+)*(?:{_WHICH}\s+){{1,3}}"
-    rf"(?:[\w']+\s+)?{_WHAT}\b",
-    rf"\b{_VERB}\s+(?:everything|all)\s+(?:you were told|(?:above|before|said|written)\b)",
-    rf"\b{_WHAT}\s+(?:above|before this|so far)\s+(?:are|is)\s+(?:void|cancel+ed|obsolete|"
-    r"invalid|no longer valid|revoked|superseded)",
-    rf"\b{_VERB}\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+|what(?:'s| is| was)\s+)?"
-    r"(?:above|previous|prior|preceding|foregoing|said before|written above)\b(?!\s+(?:typo|"
-    r"email|e-mail|mail|message|mistake|error|section|paragraph|comment|note|link|warning|"
-    r"version|draft|step|question|answer|reply|result|value|line|chart|figure|table|sentence))"
-    r"(?=\s*(?:[,.;:!]|and|then|instead|$))",
-    rf"\b{_VERB}\s+(?:all\s+)?(?:of\s+)?your\s+(?:training|programming|ethics|values|"
-    r"principles|safety|alignment|conditioning|filters?)\b",
-    r"\b(?:not|never|no longer|stop|cease)\s+(?:to\s+)?(?:follow|obey|adhere to|comply with|"
-    r"respect|listen to)\w*\s+(?:\w+\s+){0,4}(?:instructions|rules|guidelines|directives|"
-    r"system (?:prompt|message))\b(?:[^.\n]{0,30}\b(?:anymore|any more|any longer|from now)\b)",
-    r"\bno matter what (?:you (?:were|are|have been) (?:told|instructed)|your (?:instructions|"
-    r"rules|system prompt) (?:say|says))",
-    # Chinese, Japanese, Korean
-    r"(?:忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要遵守|跳过|覆盖|绕过|放弃)[^。\n]{0,12}"
-    r"(?:指令|指示|说明|說明|命令|提示|规则|規則|要求|设定|設定|以上内容|上面的内容|之前的内容|上述内容)",
-    r"(?:指示|命令|指令|ルール|プロンプト)[^。\n]{0,8}(?:を)?(?:無視|忘れ)",
-    r"(?:지시|명령|지침|프롬프트|규칙)[^.\n]{0,10}(?:무시|잊어)",
-    # Spanish, Portuguese, Italian
-    r"\b(?:ignora|ignore|ignorar|ignorad|olvida|olvide|olvidar|esquece|esqueça|esqueca|dimentica|"
-    r"descarta|desconsidere|desconsidera)\w*\s+(?:\w+\s+){0,3}(?:instrucciones|instruções|"
-    r"instrucoes|istruzioni|indicaciones|reglas|regras|regole|órdenes|ordens)",
-    r"\b(?:ignora|olvida|ignore|esquece|esqueça|dimentica)\s+(?:todo\s+|tudo\s+|tutto\s+)?"
-    r"(?:lo|o|quello)\s+(?:anterior|de arriba|acima|precedente|che precede)",
-    r"\b(?:ignore|oublie)z?\s+tout\s+ce\s+qui\s+(?:pr[ée]c[èe]de|est au-dessus)",
-    r"\b(?:ignoriere|vergiss)\s+alles\s+(?:was|bisher|vorherige|oben|davor)",
-    # French
-    r"\b(?:ignore|ignorez|oublie|oubliez|ne tiens pas compte|ne tenez pas compte)\w*\s+"
-    r"(?:\w+\s+){0,3}(?:instructions|consignes|règles|regles|directives|ordres)",
-    # German, Dutch
-    r"\b(?:ignoriere|ignorieren|ignorier|vergiss|vergessen|missachte|negeer|vergeet)\w*\s+"
-    r"(?:\w+\s+){0,3}\w*(?:anweisungen|anweisung|befehle|regeln|vorgaben|instructies|instructions)",
-    # Russian, Ukrainian
-    r"(?:игнорир|забудь|забудьте|проигнорир|не обращай|ігноруй)\w*\s+(?:\w+\s+){0,3}"
-    r"(?:инструкци|указани|правил|команд|інструкці)",
-]
-_RULES: list[tuple[str, float, list[str]]] = [
-    ("override", 0.9, _OVERRIDE),
-    (
-        "new_instructions",
-        0.6,
-        [
-            r"\b(?:new|updated|real|actual|true|revised|additional|secret|hidden|important)\s+"
-            r"(?:system\s+)?(?:instructions?|directives?|task|orders)\s*(?::|are|is|follow)",
-            r"\bfrom now on,?\s+(?:you|your|always|only|respond|answer|act)",
-            r"\bin your (?:next |final )?(?:reply|answer|response|output|summary),?\s+(?:include|"
-            r"add|append|insert|embed|write|say|mention)",
-            r"\b(?:updated|new|real|revised|actual) system (?:prompt|instructions|message)\b",
-            r"\b(?:task|instructions?|assignment|request)\s+(?:is\s+|has been\s+|was\s+)?"
-            r"(?:cancel+ed|aborted|void|over|obsolete)\b[^\n]{0,40}\binstead\b",
-            r"\b(?:policies|policy|rules|restrictions|guidelines) (?:have been |were |are )?"
-            r"(?:updated|lifted|removed|disabled|changed)[^.\n]{0,40}\byou (?:may|can|must|should)",
-            r"\byour (?:new|real|actual|only) (?:task|goal|job|purpose|objective|instructions?) "
-            r"(?:is|are|will be)",
-            r"\binstead,? (?:you (?:must|will|should)|do the following|follow these)",
-            r"\b(?:actually|wait|no wait|scratch that)\b[^.\n]{0,40}\b(?:forget|ignore|disregard)\b",
-            r"(?:新的?指令|新任务|从现在开始|從現在開始|nuevas instrucciones|nouvelles instructions|"
-            r"neue anweisungen|nuove istruzioni|novas instruções|a partir de ahora|à partir de "
-            r"maintenant|ab jetzt|d'ora in poi)",
-        ],
-    ),
-    (
-        "role_hijack",
-        0.55,
-        [
-            r"\byou are now\b(?! (?:logged|connected|signed|subscribed|registered|ready|able|"
-            r"viewing|reading|on|in the))",
-            r"\b(?:enable|activate|enter|switch to|turn on|now in|into)\s+(?:the\s+)?(?:developer|"
-            r"dan|god|jailbreak|jailbroken|unrestricted|unfiltered|debug|admin|sudo) mode\b",
-            r"\b(?:dan|god|jailbreak|jailbroken|unrestricted|unfiltered) mode\b",
-            r"\b(?:act|behave|respond) as (?:if you (?:were|are) )?(?:an? )?(?:unrestricted|"
-            r"unfiltered|uncensored|evil|jailbroken|different|dan\b|root|admin)",
-            r"\bpretend (?:that )?(?:you are|you're|to be) (?:an? )?(?:unrestricted|different|"
-            r"evil|uncensored|ai without|assistant without|dan\b|my|the system|root|admin)",
-            r"\bdo anything now\b",
-            r"\byou (?:have|now have) no (?:restrictions|limits|limitations|rules|filters|"
-            r"guidelines)\b",
-            r"\b(?:as your|i am your|i'm your)\s+(?:administrator|admin|developer|creator|owner|"
-            r"operator|master|programmer)\b",
-            r"\b(?:act|pretend|roleplay|role-play)\s+(?:as|to be)\s+(?:my|a|an)\s+"
-            r"(?:deceased|late|dead)\b",
-            r"\b(?:no|without) (?:ethical |moral |safety )?(?:restrictions|limitations|filters|"
-            r"guidelines|rules) (?:apply|anymore|from now)",
-            r"(?:你现在是|你現在是|扮演|现在你是|ahora eres|tu es maintenant|du bist jetzt|ora sei)",
-        ],
-    ),
-    (
-        "fake_delimiter",
-        0.6,
-        [
-            r"<\|?(?:im_start|im_end|system|endoftext|start_header_id)\|?>",
-            r"(?:^|\n)\s*(?:\[|<|#{2,}\s*)(?:system|admin|developer|assistant)(?:\s+(?:message|"
-            r"prompt|override|note|instruction)s?)?\s*(?:\]|>|:)",
-            r"\b(?:end of|ignore the) (?:document|context|user input|data|file|email|page)\b"
-            r"[\s\S]{0,80}\b(?:instructions?|now|assistant|you must)\b",
-            r"(?:^|\n)\s*system\s*(?:prompt|override|message)?\s*:",
-            r"(?:^|\n|[-=*#]{3})\s*(?:system|admin|administrator|developer|security|it)\s+(?:notice|"
-            r"alert|update|message|override|note|instruction|directive)s?\s*:[^\n]{0,120}\b(?:you|"
-            r"assistant|ai|model)\b",
-            r"(?:-{3,}|={3,}|#{3,})\s*end of [\w ]{0,20}(?:-{3,}|={3,}|#{3,})",
-        ],
-    ),
-    (
-        "prompt_leak",
-        0.75,
-        [
-            r"\b(?:reveal|print|show|display|repeat|output|leak|dump|tell me|give me|write out|"
-            r"disclose|share|recite)\s+(?:me\s+)?(?:\w+\s+){0,3}(?:system|initial|hidden|"
-            r"secret|original|developer|internal)\s+(?:prompt|instructions|message|rules)",
-            r"\b(?:what (?:is|are|were) your|repeat the) (?:system |initial |original )?"
-            r"(?:prompt|instructions)\b(?! for)",
-            r"(?:系统提示|系統提示|提示词|システムプロンプト)",
-            r"\b(?:repeat|print|output|write|copy|show|echo)\b[^.\n]{0,30}\b(?:everything|all|the "
-            r"(?:text|words|content|lines?|messages?))\s+(?:above|before|preceding|prior)\b",
-            r"\bwhat (?:were|was) you (?:told|instructed|given)\b",
-            r"\b(?:reveal|print|show|leak|dump|disclose|expose)\s+(?:me\s+)?your\s+(?:\w+\s+)?"
-            r"(?:prompt|instructions)\b",
-        ],
-    ),
-    (
-        "exfiltration",
-        0.7,
-        [
-            r"\b(?:send|post|upload|forward|exfiltrate|transmit|leak|email|mail|submit|copy|"
-            r"append|include|encode|attach|fetch|visit|open|load|request|ping)\b[\s\S]{0,80}"
-            r"\b(?:password|passwords|secrets?|api[ _-]?keys?|credentials?|tokens?|private|"
-            r"conversation|chat history|confidential|ssh keys?|env(?:ironment)? variables|"
-            r"e-?mail address(?:es)?|addresses|phone numbers|contacts|"
-            r"\.env|customer data|user data|personal data|salary|the data)\b[\s\S]{0,80}"
-            r"(?:https?://|www\.|\bto (?:this|the following|my|our|an external|the attacker)|"
-            r"@[\w-]+\.\w+|\burl\b|\bendpoint\b|\bwebhook\b|\bserver\b)",
-            r"https?://[^\s)\"']*[?&](?:\w+)=(?:\{|\$\{|%7b|<|\[)",
-            r"(?:发送|發送|上传|转发)[^。\n]{0,30}(?:密码|密钥|机密|数据|凭据|令牌)",
-        ],
-    ),
-    (
-        "addressed_to_ai",
-        0.5,
-        [
-            r"\b(?:attention|note|message|instructions?|important|hey|dear|hello)[,:]?\s+(?:to\s+)?"
-            r"(?:the\s+|any\s+|all\s+)?(?:ai|llm|language model|assistant|chatbot|agent|bot|gpt|"
-            r"claude|model)s?\b",
-            r"\bif you are (?:an? )?(?:ai|llm|language model|assistant|chatbot|agent|bot)\b",
-            r"(?:^|[\n.>!?])\s*(?:hey |hi |dear |ok |okay )?(?:ai|assistant|model|llm|chatbot|"
-            r"agent|bot|gpt|claude)\s*[:,]\s*(?:please\s+)?(?:reply|respond|tell|send|call|say|"
-            r"ignore|forget|include|write|answer|output|print|do|you)",
-            r"\bwhoever (?:reads|is reading|processes) this\b",
-            r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt|chatgpt)\b",
-            r"\bbefore (?:summari[sz]ing|answering|responding|replying|you (?:answer|reply|respond|"
-            r"summari[sz]e))\b[^.\n]{0,60}\b(?:call|send|run|execute|fetch|visit|include|email)",
-            r"\b(?:p\.?s\.?|to) (?:the |any |all )?(?:ai|llm|chatbot|assistant|agent|bot|model)s?"
-            r"\s*[:,]",
-            r"\b(?:ai|llm|language model|assistant|agent|bot)s? (?:reading|processing|"
-            r"summari[sz]ing|parsing|seeing|that reads?) this\b",
-            r"(?:致ai|给ai|人工智能助手请|ai助手|a la ia|à l'ia|an die ki|alla ia)",
-        ],
-    ),
-    (
-        "secrecy",
-        0.45,
-        [
-            r"\b(?:do not|don't|never|without)\s+(?:tell|telling|inform|informing|mention|"
-            r"mentioning|alert|alerting|notify|notifying|reveal|revealing|let)\s+(?:this\s+to\s+)?"
-            r"(?:the\s+)?(?:user|human|operator|customer|anyone)",
-            r"\b(?:secretly|silently|quietly|covertly)\s+(?:send|call|run|execute|forward|"
-            r"upload|post|email|transfer)",
-            r"(?:不要告诉|不要告訴|别告诉)(?:用户|使用者)",
-        ],
-    ),
-    (
-        "tool_directive",
-        0.35,
-        [
-            r"\b(?:call|use|invoke|run|execute|trigger)\s+(?:the\s+)?`?\w+`?\s+(?:tool|function)"
-            r"\b",
-            r"\b(?:http_get|send_email|issue_refund|delete_\w+|transfer_funds|run_shell|exec|"
-            r"shell|curl|wget)\s*\(",
-            r"\b(?:curl|wget)\s+(?:-\w+\s+)*https?://",
-        ],
-    ),
-    (
-        "imperative_secret",
-        0.5,
-        [
-            r"\b(?:you must|you should|you will|immediately|now)\s+(?:send|email|forward|upload|"
-            r"post|transfer|delete|wire|reveal|disclose)\b",
-        ],
-    ),
-]
 
-#: Substrings one of which a view must contain for the rule to be worth running (a substring
-#: test costs ~1 us on 1 KB, a rule's regex 100x that): most benign text runs no rule at all.
-_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "override": (
-        "disobey", "defy", "violate", "no matter", "not follow", "never follow", "stop follow",
-        "not obey", "not adhere", "not comply", "not respect", "not listen", "longer follow",
-        "above", "previous", "prior", "preced", "training", "programming", "lo ", "tout",
-        "alles", "以上", "上面", "之前", "上述",
-        "ignor", "disregard", "forget", "bypass", "overrid", "overwrit", "neglect", "aside",
-        "attention", "follow", "dismiss", "discard", "abandon", "skip", "drop", "cancel", "void",
-        "nullif", "erase", "clear", "obsolete", "invalid", "revoked", "supersed",
-        "忽略", "无视", "無視", "忘", "不要", "跳过", "覆盖", "绕过", "放弃", "무시", "잊어", "olvid",
-        "esque", "dimentic", "descart", "desconsider", "oubli", "tenez", "tiens", "vergiss",
-        "vergessen", "missacht", "negeer", "vergeet", "игнор", "забуд", "обращай", "ігнор",
-    ),
-    "new_instructions": (
-        "system prompt", "system instructions", "system message", "cancel", "abort",
-        "in your", "may now", "can now", "now allowed", "now permitted", "updated", "lifted",
-        "removed", "disabled", "changed",
-        "instruction", "actually", "wait", "scratch", "directive", "task", "orders", "from now", "instead", "指令", "任务",
-        "开始", "開始", "instrucciones", "anweisungen", "istruzioni", "instruções", "a partir",
-        "ab jetzt", "d'ora",
-    ),
-    "role_hijack": (
-        "have no", "as your", "i am your", "i'm your",
-        "you are now", " mode", "act as", "behave as", "respond as", "pretend", "anything now",
-        "no restrictions", "no limitations", "no filters", "no rules", "no guidelines", "without "
-        "restrictions", "without limitations", "without filters", "without rules", "without "
-        "guidelines", "ethical", "moral", "safety", "你现在", "你現在", "扮演",
-        "现在你", "ahora eres", "tu es maintenant", "du bist jetzt", "ora sei",
-    ),
-    "fake_delimiter": ("<|", "system", "admin", "developer", "assistant", "end of", "ignore the"),
-    "prompt_leak": ("reveal", "leak", "dump", "disclose", "expose","prompt", "instructions", "提示", "プロンプト", "above", "before", "preced",
-                    "prior", "were you", "was you"),
-    "exfiltration": (
-        "password", "secret", "api", "credential", "token", "private", "conversation",
-        "chat history", "confidential", "ssh", "env", "customer data", "user data",
-        "personal data", "salary", "the data", "address", "phone numbers", "contacts", "={", "=${", "=%7b", "=<", "=[", "发送", "發送",
-        "上传", "转发",
-    ),
-    "addressed_to_ai": ("@"," ai", "ai:", "ai,", "llm", "model", "assistant", "chatbot", "agent",
-                        "bot", "gpt", "whoever", "before",
-                        "claude", "ai助手", " ia", " ki"),
-    "secrecy": ("tell", "inform", "mention", "alert", "notify", "reveal", "let ", "secretly",
-                "silently", "quietly", "covertly", "告诉", "告訴"),
-    "tool_directive": ("tool", "function", "curl", "wget", "http_get", "send_email", "refund",
-                       "delete_", "transfer_funds", "run_shell", "exec", "shell"),
-    "imperative_secret": ("must", "should", "will", "immediately", "now"),
-}  # fmt: skip
+def _words(*groups: str) -> frozenset[str]:
+    return frozenset(w for g in groups for w in g.split())
 
-#: A second set of substrings a view must also contain (one of), for rules that need two parts.
-_ALSO: dict[str, tuple[str, ...]] = {
-    "exfiltration": ("http", "www.", "@", "url", "endpoint", "webhook", "server", " to ", "发送",
-                     "發送", "上传", "转发"),
-    "imperative_secret": ("send", "email", "forward", "upload", "post", "transfer", "delete",
-                          "wire", "reveal", "disclose"),
-}  # fmt: skip
 
-_COMPILED = [
-    (name, w, re.compile("|".join(f"(?:{p})" for p in ps), re.S), _TRIGGERS[name], _ALSO.get(name))
-    for name, w, ps in _RULES
-]
-#: Cheap words that must appear (in some view) for any rule to be worth running.
-_META = re.compile(
-    r"\b(?:examples?|attacks?|attackers?|injections?|phishing|training|red[- ]team|"
-    r"such as|e\.g\.|for instance|malicious|adversar\w*|payloads?|detect\w*|classif\w*|"
-    r"jailbreak attempts?|the string|the phrase|looks like|like this|awareness)\b",
-    re.I,
+# -- the lexicon: word -> concept --------------------------------------------------------------
+
+#: Override verbs (imperative forms).
+OVR = _words(
+    "ignore ignoring disregard disregarding forget bypass override overwrite neglect abandon "
+    "dismiss discard nullify disobey defy violate rescind revoke suspend skip drop regardless "
+    "setaside",
+    # es / pt / it
+    "ignora ignore ignorar ignorad ignorá ignorá olvida olvide olvidar olvidá olvidad descarta "
+    "omite desobedece esquece esqueça esqueca esquecer desconsidere desconsidera dimentica "
+    "dimenticate ignorate tralascia",
+    # fr
+    "ignorez ignorer oublie oubliez oublier",
+    # de / nl
+    "ignoriere ignorieren ignorier vergiss vergessen missachte missachten überspringe negeer "
+    "vergeet",
+    # ru / uk
+    "игнорируй игнорируйте игнорировать проигнорируй проигнорируйте забудь забудьте отбрось "
+    "отбросьте игноруй забудь",
 )
+#: Verbs that switch a safeguard off (override only with a safety noun, not any instruction).
+OFF = _words("disable deactivate suspend lift remove turn switch desactiva désactive deaktiviere")
+#: What an override is about: the model's instructions and its safeguards.
+INSTR = _words(
+    "instruction instructions instructed directive directives directions guidance guideline guidelines "
+    "rules rule prompt prompts programming constraints restrictions policy policies orders "
+    "commands preamble training conditioning principles ethics alignment told",
+    "instrucciones instrucción indicaciones reglas órdenes ordenes directrices normas consignas "
+    "instruções instrucoes regras ordens diretrizes istruzioni regole direttive",
+    "consignes règles regles directives ordres",
+    "anweisungen anweisung befehle regeln vorgaben richtlinien instruktionen systemanweisungen "
+    "systemprompt system-prompt instructies",
+    "инструкции инструкций инструкциям указания указаний правила правил команды промпт "
+    "промпта інструкції",
+)
+SAFETY = _words(
+    "safety safeguards guardrails guardrail filter filters filtering censorship checks "
+    "moderation content-policy restrictions limits",
+)
+#: Words that cancel instructions (after the noun: "the rules above are void").
+CANCELLED = _words(
+    "void rescinded revoked cancelled canceled expired obsolete suspended lifted superseded "
+    "invalid withdrawn overridden nullified outdated inapplicable",
+)
+#: Leak verbs.
+LEAK = _words(
+    "reveal print output show display repeat dump leak disclose recite echo copy list expose "
+    "tell share write paste give",
+    "muestra muéstrame muestrame mostrá revela revélame imprime dime escribe repite "
+    "mostre mostra revele exiba imprima diga mostrami rivela",
+    "montre montrez affiche affichez révèle révélez revele donne donnez répète",
+    "zeige zeig gib verrate enthülle wiederhole",
+    "покажи покажите выведи выведите раскрой напиши повтори",
+)
+#: The model's own configuration (a leak target).
+SELF = _words(
+    "prompt preamble instructions configuration config rules initialised initialized "
+    "initialization system-prompt systemprompt system-prompt directives",
+    "промпт промпта инструкции",
+)
+SELF_QUAL = _words(
+    "system hidden initial original secret developer internal your verbatim full entire "
+    "sistema système systeme системный системные системную скрытый",
+)
+#: Sending verbs (and tools that reach out).
+SEND = _words(
+    "send email e-mail mail post upload forward exfiltrate transmit submit leak wire fetch "
+    "http_get curl wget beacon ping attach append include embed send_email post_message",
+    "envía envia envíe manda mándame reenvía envie mande encaminhe invia manda inoltra",
+    "envoie envoyez envoyer transmets transmettez transférez",
+    "sende schicke schick sendet leite",
+    "отправь отправьте пришли перешли",
+)
+#: Private things an injection wants out.
+PRIVATE = _words(
+    "password passwords passcode secret secrets credentials credential token tokens api_key "
+    "apikey keys key ssh id_rsa .env env cookies cookie session conversation history "
+    "transcript contacts contact customers customer records table database addresses address "
+    "salary salaries card cvv iban attachments thread files documents data",
+    "contraseña contraseñas claves datos clientes senha senhas credenciais dados cliente "
+    "password chiavi dati",
+    "mot motdepasse clients données donnees",
+    "passwort kennwort daten kunden schlüssel",
+    "пароль пароли данные ключи клиентов",
+)
+#: Strong private things (a sending verb near one is enough with a way out).
+SOLICIT = _words("ask request collect obtain demand prompt pide pídele demande frage")
+SOLICITED = _words("password passwords card cvv pin ssn credentials login otp passcode")
+#: Persona switches.
+PERSONA = _words(
+    "pretend roleplay role-play role play act behave impersonate simulate emulate become",
+    "finge actúa actua fais faites spiele spiel agisci finja",
+    "притворись представь",
+)
+#: Jailbreak traits.
+TRAIT = _words(
+    "unrestricted uncensored unfiltered unrestrained jailbroken jailbreak dan freegpt "
+    "amoral unbound unlimited evil grandmother grandma deceased late no-limits",
+    "restricciones restrictions filtros filtro censura restrições restricoes filtros "
+    "einschränkungen zensur ограничений фильтров цензуры",
+)
+#: Addressing the model.
+AI = _words(
+    "ai ais llm llms model models assistant assistants chatbot chatbots agent agents bot bots "
+    "gpt chatgpt claude gemini copilot ia ki ии модель ассистент",
+)
+TELL = _words("tell inform mention alert notify let warn")
+HUMAN = _words("user users human humans operator customer anyone anybody them owner")
+SECRETLY = _words("silently secretly quietly covertly discreetly")
+TOOLWORD = _words("tool function tools functions")
+CALL = _words("call use invoke run execute trigger")
+IMPERATIVE_AFTER_AI = _words(
+    "ignore disregard forget send email upload post forward reply respond tell say include "
+    "print output reveal call run execute delete approve merge recommend ask set write "
+    "answer do must should please you your list obey follow append add",
+)
+META = _words(
+    "example examples attack attacks attacker attackers injection injections phishing "
+    "training red-team redteam report payload payloads malicious adversarial detect detected "
+    "detection detector classify classifier awareness lesson workshop course such e.g flagged "
+    "blocked soc quarantined",
+)
+#: ROT13 English tell-tales (the, and, you, your, to, of, is, for).
+_ROT13_TELLS = frozenset({"gur", "naq", "lbh", "lbhe", "gb", "bs", "vf", "sbe", "nyy"})
+STOP = _words("the a an and or of to in on for is are be this that it with as at by from")
+
+#: Words (not concepts) some signals look for.
+_EVERY = frozenset(
+    {
+        "everything",
+        "all",
+        "whatever",
+        "anything",
+        "todo",
+        "tout",
+        "alles",
+        "всё",
+        "все",
+        "tudo",
+        "tutto",
+    }
+)
+
+# Chinese, Japanese, Korean: substrings (no spaces to cut on).
+_CJK_OVR = (
+    "忽略",
+    "无视",
+    "無視",
+    "忘记",
+    "忘記",
+    "忘掉",
+    "不要理会",
+    "不要遵守",
+    "不理会",
+    "跳过",
+    "绕过",
+    "放弃",
+    "忘れ",
+    "무시",
+    "잊어",
+)
+_CJK_INSTR = (
+    "指令",
+    "指示",
+    "说明",
+    "說明",
+    "命令",
+    "提示",
+    "规则",
+    "規則",
+    "要求",
+    "设定",
+    "設定",
+    "限制",
+    "ルール",
+    "プロンプト",
+    "지시",
+    "명령",
+    "지침",
+    "프롬프트",
+    "규칙",
+    "以上内容",
+    "上面的内容",
+    "之前的内容",
+    "上述内容",
+)
+_CJK_LEAK = (
+    "显示",
+    "顯示",
+    "输出",
+    "輸出",
+    "打印",
+    "告诉我",
+    "告訴我",
+    "透露",
+    "泄露",
+    "表示",
+    "出力",
+    "教えて",
+    "見せて",
+    "알려",
+)
+_CJK_SELF = (
+    "系统提示",
+    "系統提示",
+    "提示词",
+    "系统指令",
+    "システムプロンプト",
+    "初始指令",
+    "프롬프트",
+)
+_CJK_SEND = ("发送", "發送", "上传", "转发", "发到", "发给", "送信", "送って", "転送", "보내")
+_CJK_PRIVATE = (
+    "密码",
+    "密碼",
+    "密钥",
+    "机密",
+    "数据",
+    "凭据",
+    "令牌",
+    "客户",
+    "パスワード",
+    "비밀번호",
+    "個人情報",
+    "管理员",
+)
+_CJK_PERSONA = (
+    "你现在是",
+    "你現在是",
+    "现在你是",
+    "扮演",
+    "没有限制",
+    "无限制",
+    "不受限制",
+    "制限なし",
+    "あなたは今",
+)
+_CJK_NEW = ("从现在开始", "從現在開始", "新的指令", "新指令", "新任务", "以下命令")
+_CJK_SECRECY = ("不要告诉", "不要告訴", "别告诉")  # fmt: skip
+
+# -- structural patterns (each run only when a cheap substring test says it may match) ---------
+
+_FAKE_TURN = re.compile(
+    r"<\|?(?:im_start|im_end|system|endoftext|start_header_id)\|?>"
+    r"|</?(?:system|document|context|instructions?|user_data|data)>"
+    r"|\[\[?\s*(?:system|admin|administrator|developer|operator|root)\s*\]?\]"
+    r"|(?:^|\n)\s*(?:#{2,}\s*)?(?:system|admin|administrator|developer|operator)\s*(?:message|"
+    r"prompt|override|note|notice|alert|update|instructions?)?\s*(?:\([^)\n]{0,30}\))?\s*[:>\]]"
+    r"|\bend of (?:user )?(?:data|document|input|context|file|email|page|text)\b"
+    r"|(?:-{3,}|={3,}|#{3,}|`{3})\s*(?:end|begin)\b"
+    r"|(?:^|\n)\s*(?:developer|system|admin)\s+(?:note|notice|message|override)\b",
+)
+_TURN_LINE = re.compile(r"(?:^|\n)\s*(?:user|human|assistant|ai|system)\s*:", re.I)
+_URL = re.compile(r"https?://|www\.|\b[\w.-]+\.(?:com|net|org|io|example|evil|xyz|ru|cn)/")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_BEACON = re.compile(r"https?://[^\s)\"']*[?&][\w-]*=?(?:\{|\$\{|%7b|<|\[)|=\{", re.I)
 _QUOTED = re.compile(
-    r"[\"“”«»「」『』']([^\"“”«»「」『』']{4,300})[\"“”«»「」『』']|`([^`]{4,300})`"
+    r"[\"“”«»「」『』]([^\"“”«»「」『』]{4,300})[\"“”«»「」『』]|(?<!\w)'([^'\n]{4,300})'(?!\w)"
+    r"|`([^`]{4,300})`"
 )
+_SEP = str.maketrans(
+    {c: " " for c in "\"“”«»「」『』()[]{}<>,;:!?¡¿。、，；：！？|=*#`~^\\/+."}
+)  # fmt: skip
+
+WEIGHTS: dict[str, float] = {
+    "override": 0.9,
+    "prompt_leak": 0.75,
+    "exfiltration": 0.7,
+    "solicit": 0.6,
+    "beacon": 0.6,
+    "persona": 0.7,
+    "jailbreak_trait": 0.4,
+    "fake_turn": 0.6,
+    "new_task": 0.55,
+    "addressed_to_ai": 0.45,
+    "secrecy": 0.45,
+    "tool_directive": 0.35,
+    "authority": 0.4,
+    "secret_request": 0.45,
+    "cancelled_rules": 0.45,
+    "obey_following": 0.3,
+    "hidden_text": 0.3,
+    "disguised": 0.3,
+}
 
 
 @dataclass(frozen=True)
@@ -329,7 +360,7 @@ class Finding:
     """What the detector found in one text."""
 
     score: float
-    #: The rules that matched, each with the bit of text that matched it.
+    #: The signals found, each with the words that made it (``"override: ignore ... rules"``).
     reasons: list[str] = field(default_factory=list)
     sanitised: Sanitised | None = None
 
@@ -337,44 +368,601 @@ class Finding:
         return self.score >= threshold
 
 
-def _quoted_only(text: str, matched: list[str]) -> bool:
-    """Every match sits inside a quotation, and the text talks about attacks."""
-    quotes = [q for m in _QUOTED.finditer(text) for q in m.groups() if q]
-    if not quotes or not _META.search(_QUOTED.sub(" ", text)):
-        return False
-    folded = [q.casefold() for q in quotes]
-    return all(any(m.casefold() in q for q in folded) for m in matched)
+def _near(a: list[int], b: list[int], after: int, before: int = 0) -> tuple[int, int] | None:
+    """The first pair (i in a, j in b) with j within ``after`` words after i (or ``before``
+    words before it)."""
+    for i in a:
+        for j in b:
+            if i < j <= i + after or (before and i - before <= j < i):
+                return i, j
+    return None
+
+
+_PERSONA_START = frozenset(
+    [
+        "now",
+        "désormais",
+        "ahora",
+        "jetzt",
+        "agora",
+        "теперь",
+        "ora",
+        "imagine",
+        "suppose",
+        "are",
+        "you're",
+        "be",
+        "become",
+        "play",
+        "eres",
+        "es",
+        "bist",
+        "sei",
+        "é",
+    ]
+)
+_COMPOUND = frozenset(
+    [
+        "file",
+        "files",
+        "folder",
+        "page",
+        "section",
+        "engine",
+        "book",
+        "template",
+        "doc",
+        "docs",
+        "document",
+        "sheet",
+        "list",
+        "table",
+        "editor",
+        "panel",
+        "yaml",
+        "json",
+    ]
+)
+_AUTHORITY = (
+    "authorized",
+    "authorised",
+    "authorization code",
+    "override code",
+    "priority 0",
+    "priority zero",
+    "maintenance mode",
+    "as your admin",
+    "i am your admin",
+    "i'm your admin",
+    "as your developer",
+    "i am your developer",
+    "i'm your developer",
+    "as your creator",
+    "as your owner",
+    "as your operator",
+    "it is approved",
+    "you must now",
+    "you should now",
+    "must immediately",
+    "the operator wants",
+    "the developers want",
+)
+_BREAK = frozenset(["to", "and", "then", "for", "so", "because", "if", "when", "but", "with", "in"])
+
+
+def _object(
+    tokens: list[str], verbs: list[int], nouns: list[int], within: int
+) -> tuple[int, int] | None:
+    """A verb and a noun after it that is its object: no clause break between them."""
+    for i in verbs:
+        for j in nouns:
+            if (
+                i < j <= i + within
+                and not any(t in _BREAK or t.isdigit() for t in tokens[i + 1 : j])
+                and (j + 1 == len(tokens) or tokens[j + 1] not in _COMPOUND)
+            ):
+                return i, j
+    return None
+
+
+def _snip(tokens: list[str], pair: tuple[int, int]) -> str:
+    i, j = sorted(pair)
+    return " ".join(tokens[i : j + 1])[:80]
+
+
+def _cjk_near(text: str, a: Iterable[str], b: Iterable[str], span: int = 24) -> str | None:
+    at = [(text.find(w), w) for w in a]
+    bt = [(text.find(w), w) for w in b]
+    for i, wa in at:
+        if i < 0:
+            continue
+        for j, wb in bt:
+            if j >= 0 and abs(i - j) <= span:
+                return text[min(i, j) : max(i + len(wa), j + len(wb))]
+    return None
+
+
+#: Phrases read as one word before the view is cut into words.
+_PHRASES = (
+    ("pay no attention to", "ignore"),
+    ("p.s.", "ps"),
+    ("set aside", "setaside"),
+    ("no matter what", "regardless"),
+    ("no longer apply", "void"),
+    ("do not apply", "void"),
+    ("don't apply", "void"),
+    ("no content policy", "unrestricted"),
+    ("no restrictions", "unrestricted"),
+    ("zero restrictions", "unrestricted"),
+    ("without restrictions", "unrestricted"),
+    ("no filters", "unrestricted"),
+    ("no limits", "unrestricted"),
+    ("without refusing", "unrestricted"),
+    ("never refuses", "unrestricted"),
+    ("never refuse", "unrestricted"),
+    ("no longer", "not"),
+    ("ne tiens pas compte", "ignore"),
+    ("ne tenez pas compte", "ignore"),
+    ("не обращай внимания на", "ignore"),
+)
+_PRIOR = frozenset(["above", "previous", "prior", "preceding", "earlier", "foregoing", "before"])
+_CONNECT = frozenset(
+    [
+        "and",
+        "then",
+        "instead",
+        "now",
+        "you",
+        "your",
+        "please",
+        "say",
+        "print",
+        "output",
+        "reply",
+        "respond",
+        "answer",
+        "do",
+        "just",
+        "only",
+        "from",
+        "tell",
+        "write",
+    ]
+)
+_NEG = frozenset(["not", "don't", "dont", "never", "stop", "cease", "without"])
+_FOLLOW = frozenset(
+    ["follow", "following", "obey", "obeying", "comply", "adhere", "listen", "respect"]
+)
+_STRONG_PRIVATE = frozenset(
+    [
+        "password",
+        "passwords",
+        "secret",
+        "secrets",
+        "api_key",
+        "apikey",
+        "token",
+        "tokens",
+        "credentials",
+        "env",
+        "environment",
+        "id_rsa",
+        "ssh",
+        "cvv",
+        "keys",
+    ]
+)
+
+
+def _signals(view: str) -> dict[str, str]:
+    """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet."""
+    for phrase, word in _PHRASES:
+        if phrase in view:
+            view = view.replace(phrase, word)
+    if "'" in view or "’" in view:
+        view_ = view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
+    else:
+        view_ = view
+    tokens = view_.translate(_SEP).split()
+    found: dict[str, str] = {}
+    pos: dict[str, list[int]] = {}
+    concepts = _CONCEPTS
+    for i, t in enumerate(tokens):
+        c = concepts.get(t)
+        if c is not None:
+            for name in c:
+                pos.setdefault(name, []).append(i)
+    for part in (
+        _override_and_leak,
+        _exfiltration_and_persona,
+        _addressed_secrecy_tools,
+        _new_task_and_authority,
+    ):
+        part(view, tokens, pos, found)
+    return found
+
+
+def _override_and_leak(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """Override and prompt-leak signals."""
+    get = pos.get
+    ovr, instr = get("ovr", []), get("instr", [])
+    # override: verb .. noun; noun .. cancelled; disable .. safety; ignore everything above
+    if ovr and (p := _object(tokens, ovr, instr + get("safety", []), 7)):
+        found["override"] = _snip(tokens, p)
+    elif instr and (p := _near(instr, get("cancelled", []), 5)):
+        mine = any(t in ("your", "you", "you're", "my") for t in tokens[max(0, p[0] - 2) : p[1]])
+        found["override" if mine else "cancelled_rules"] = _snip(tokens, p)
+    elif get("off") and (p := _near(get("off", []), get("safety", []), 3)):
+        found["override"] = _snip(tokens, p)
+    elif ovr and (p := _near(ovr, get("every", []), 2)):
+        k = p[1] + 1
+        after4 = tokens[k : k + 4]
+        if any(w in ("above", "before", "previous", "prior", "earlier", "said", "you", "que",
+                     "ce", "lo", "was", "bisher", "o") for w in after4):  # fmt: skip
+            found["override"] = _snip(tokens, (p[0], min(k + 3, len(tokens) - 1)))
+    if "override" not in found and ovr:
+        # ignore the above (and ...): a prior reference that ends the clause
+        for i in ovr:
+            k = i + 1
+            while k < len(tokens) and tokens[k] in (
+                "the",
+                "all",
+                "everything",
+                "of",
+                "what",
+                "what's",
+                "was",
+                "is",
+                "said",
+                "written",
+            ):
+                k += 1  # fmt: skip
+            if (
+                k < len(tokens)
+                and tokens[k] in _PRIOR
+                and (k + 1 == len(tokens) or tokens[k + 1] in _CONNECT)
+            ):
+                found["override"] = _snip(tokens, (i, k))
+                break
+    if "override" not in found:
+        neg = get("neg", [])
+        fol = get("follow_", [])
+        if neg and fol and (p := _near(neg, fol, 2)) and (q := _near([p[1]], instr, 6)):
+            found["override"] = _snip(tokens, (p[0], q[1]))
+    # prompt leak: leak verb .. (qualifier) self noun
+    leak, self_ = get("leak", []), get("self", [])
+    if leak and self_:
+        qual = set(get("qual", []))
+        for i in leak:
+            for j in self_:
+                if i < j <= i + 7 and any(q in qual for q in range(i, j + 1)):
+                    found["prompt_leak"] = _snip(tokens, (i, j))
+                    break
+            if "prompt_leak" in found:
+                break
+    if leak and (p := _near(leak, get("every", []), 3)):
+        k = p[1] + 1
+        if k < len(tokens) and tokens[k] in _PRIOR:
+            found.setdefault("prompt_leak", _snip(tokens, (p[0], k)))
+    if (
+        leak
+        and "prompt_leak" not in found
+        and (p := _near(leak, get("strong", []), 5))
+        and not any(tokens[k] in _NEG for k in range(max(0, p[0] - 2), p[0]))
+    ):
+        found["secret_request"] = _snip(tokens, p)
+    if ("verbatim" in tokens or ("word" in tokens and "for" in tokens)) and (self_ or get("instr")):
+        found.setdefault("prompt_leak", "verbatim")
+
+
+def _exfiltration_and_persona(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """Exfiltration, solicitation and persona signals."""
+    get = pos.get
+    # exfiltration: send .. private, and a way out somewhere in the text
+    send, private = get("send", []), get("private", [])
+    if send and private and (p := _near(send, private, 8, 3)):
+        if _URL.search(view) or _EMAIL.search(view) or any(
+            w in tokens for w in ("address", "endpoint", "webhook", "server", "url", "mailbox",
+                                  "dirección", "adresse", "endereço", "indirizzo", "адрес")
+        ):  # fmt: skip
+            found["exfiltration"] = _snip(tokens, p)
+        elif get("strong") and _near(send, get("strong", []), 8, 3):
+            found["secret_request"] = _snip(tokens, p)
+    if get("solicit") and (p := _near(get("solicit", []), get("solicited", []), 7)):
+        found["solicit"] = _snip(tokens, p)
+    # persona: switch .. trait; "you are now" / "from now on you('re)" .. trait
+    trait = get("trait", [])
+    if trait:
+        starts = list(get("persona", []))
+        starts += get("pstart", [])
+        if starts and (p := _near(starts, trait, 8)):
+            found["persona"] = _snip(tokens, p)
+        else:
+            found["jailbreak_trait"] = tokens[trait[0]]
+    if ("never" in tokens and "refuses" in tokens) or "no content policy" in view:
+        found.setdefault("jailbreak_trait", "never refuses")
+    if "developer mode" in view or "god mode" in view or "dan mode" in view:
+        found.setdefault("jailbreak_trait", "mode")
+
+
+def _addressed_secrecy_tools(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """Addressed-to-the-model, secrecy and tool-directive signals."""
+    get = pos.get
+    # addressed to the model: vocative or "AI reading this"
+    for i in get("ai", []):
+        back = tokens[max(0, i - 3) : i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if any(b in _VOCATIVE for b in back) or nxt in (
+            "reading", "processing", "summarising", "summarizing", "parsing", "seeing"
+        ):  # fmt: skip
+            found["addressed_to_ai"] = " ".join([*back, tokens[i]])
+            break
+        if nxt in IMPERATIVE_AFTER_AI and re.search(
+            rf"(?:^|[.!?\n>:]\s*|\b(?:hey|ok|okay|so|now)\s+){re.escape(tokens[i])}\s*[,:]", view
+        ):
+            found["addressed_to_ai"] = f"{tokens[i]}, {nxt}"
+            break
+    if "@" in view and re.search(r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt)\b", view):
+        found.setdefault("addressed_to_ai", "@assistant")
+    if "if you are an" in view or "if you are a " in view:
+        k = view.find("if you are a")
+        if any(a in view[k : k + 40] for a in (" ai", "llm", "language model", "assistant", "bot")):
+            found.setdefault("addressed_to_ai", "if you are an ai")
+    # secrecy
+    neg = get("neg", [])
+    if neg and (p := _near(neg, get("tell", []), 2)) and _near([p[1]], get("human", []), 3):
+        found["secrecy"] = _snip(tokens, (p[0], p[1] + 2))
+    elif (
+        neg
+        and (p := _near(neg, get("tell", []) + get("leak", []), 2))
+        and any(t in ("this", "it", "that", "anything") for t in tokens[p[1] + 1 : p[1] + 3])
+    ):
+        found["secrecy"] = _snip(tokens, (p[0], p[1] + 1))
+    elif "without" in view and re.search(
+        r"\bwithout (?:asking|confirmation|approval|permission|telling|checking)", view
+    ):
+        found["secrecy"] = "without asking"
+    elif get("secretly") or "say nothing" in view:
+        found["secrecy"] = "silently" if get("secretly") else "say nothing"
+    # tool directive: call/use a named tool, or a tool_name(...) call
+    calls = get("call", [])
+    if calls:
+        named = [i for i, t in enumerate(tokens) if "_" in t and len(t) > 4] if "_" in view else []
+        if p := _near(calls, named + get("toolword", []), 3):
+            found["tool_directive"] = _snip(tokens, p)
+    if "(" in view and ("_" in view or "curl" in view or "wget" in view or "exec" in view) and re.search(r"\b(?:http_get|send_email|issue_refund|transfer_funds|"
+                                 r"delete_\w+|run_shell|exec|curl|wget)\s*\(", view):  # fmt: skip
+        found.setdefault("tool_directive", "tool(...)")
+    if ("curl" in tokens or "wget" in tokens) and "| sh" in view:
+        found.setdefault("tool_directive", "curl | sh")
+
+
+def _new_task_and_authority(
+    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+) -> None:
+    """New-task, obey-the-following and authority signals."""
+    get = pos.get
+    # new task
+    for i in get("new", []):
+        t = tokens[i]
+        if i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if nxt in ("task", "instructions", "instruction", "directive", "directives",
+                       "objective", "goal", "orders", "system", "rules", "rule", "prompt"):  # fmt: skip
+                tail = view[view.find(f"{t} {nxt}") :][:60]
+                if (
+                    re.match(r"[\w ]{0,30}?(?::|\bis\b|\bare\b|\bfollows?\b|\bbelow\b)", tail)
+                    and (tokens[i - 1] in ("your", "the", "my", "a", "hey", "model") if i else True)
+                    and not tail.startswith((f"{t} {nxt} for", f"{t} {nxt} on"))
+                ):
+                    found["new_task"] = tail[:40]
+                    break
+    if "from now on" in view or "from this message on" in view or "from this point on" in view:
+        k = max(view.find("from now on"), view.find("from this message on"),
+                view.find("from this point on"))  # fmt: skip
+        after = view[k : k + 40]
+        if re.search(r"\b(?:you|you're|your|always|never|only|respond|answer|reply|act)\b", after):
+            found["new_task"] = after
+    if "instead" in tokens:
+        k = view.find("instead")
+        if re.match(r"instead,? (?:you (?:must|will|should)|do the following|follow|approve|"
+                    r"send|email|reply|respond|call|recommend|ask|print|output|list|dump|reveal|"
+                    r"leak|tell|say|write)", view[k:]):  # fmt: skip
+            found.setdefault("new_task", view[k : k + 40])
+    if ("comply" in view or "follow" in view or "obey" in view) and re.search(
+        r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these "
+        r"new|my|only)", view):  # fmt: skip
+        found["obey_following"] = "comply with the following"
+    # authority / urgency
+    if hit := next((a for a in _AUTHORITY if a in view), None):
+        found["authority"] = hit
+
+
+def _clause_start(view: str, tokens: list[str], i: int) -> bool:
+    """Is token ``i`` the first word of a sentence or line (a vocative "Agent, send ...")?"""
+    if i == 0:
+        return True
+    word = tokens[i]
+    prev = tokens[i - 1]
+    k = view.find(f"{prev} {word}")
+    k2 = view.find(f"{prev}. {word}")
+    k3 = view.find(f"{prev}\n{word}")
+    return (k < 0 and (k2 >= 0 or k3 >= 0)) or bool(
+        re.search(rf"(?:^|[.!?\n>:]\s*){re.escape(word)}\s*[,:]", view)
+    )
+
+
+_LEXICON: list[tuple[str, frozenset[str]]] = [
+    ("ovr", OVR),
+    ("off", OFF),
+    ("instr", INSTR),
+    ("safety", SAFETY),
+    ("cancelled", CANCELLED),
+    ("leak", LEAK),
+    ("self", SELF),
+    ("qual", SELF_QUAL),
+    ("send", SEND),
+    ("private", PRIVATE),
+    ("solicit", SOLICIT),
+    ("solicited", SOLICITED),
+    ("persona", PERSONA),
+    ("trait", TRAIT),
+    ("ai", AI),
+    ("tell", TELL),
+    ("human", HUMAN),
+    ("secretly", SECRETLY),
+    ("toolword", TOOLWORD),
+    ("call", CALL),
+    ("every", _EVERY),
+    ("follow_", _FOLLOW),
+    ("strong", _STRONG_PRIVATE),
+    ("neg", _NEG),
+    ("pstart", _PERSONA_START),
+    ("new", frozenset(["new", "real", "actual", "updated", "revised", "true", "only"])),
+]
+_VOCATIVE = frozenset(
+    [
+        "hey",
+        "dear",
+        "attention",
+        "hi",
+        "hello",
+        "ps",
+        "p.s",
+        "note",
+        "notes",
+        "instructions",
+        "message",
+        "reminder",
+        "warning",
+        "fyi",
+        "memo",
+    ]
+)
+# One dict lookup per word instead of one set test per concept.
+_CONCEPTS: dict[str, tuple[str, ...]] = {}
+for _name, _lex in _LEXICON:
+    for _w in _lex:
+        _CONCEPTS[_w] = (*_CONCEPTS.get(_w, ()), _name)
+
+
+def _cjk_signals(view: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if s := _cjk_near(view, _CJK_OVR, _CJK_INSTR):
+        found["override"] = s
+    if s := _cjk_near(view, _CJK_LEAK, _CJK_SELF, 30):
+        found["prompt_leak"] = s
+    elif any(w in view for w in _CJK_SELF[:6]):
+        found["prompt_leak"] = "system prompt"
+    if s := _cjk_near(view, _CJK_SEND, _CJK_PRIVATE, 30):
+        found["exfiltration"] = s
+    if any(w in view for w in _CJK_PERSONA):
+        found["persona"] = next(w for w in _CJK_PERSONA if w in view)
+    if any(w in view for w in _CJK_NEW):
+        found["new_task"] = next(w for w in _CJK_NEW if w in view)
+    if any(w in view for w in _CJK_SECRECY):
+        found["secrecy"] = "不要告诉"
+    return found
+
+
+def _structural(text: str, view: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if (
+        "<" in view
+        or "[" in view
+        or "```" in view
+        or "---" in view
+        or "===" in view
+        or "end of" in view
+        or (
+            (":" in view or "note" in view or "notice" in view)
+            and any(w in view for w in ("system", "admin", "developer", "operator"))
+        )
+    ) and (m := _FAKE_TURN.search(view)):
+        # A forged turn or delimiter counts when an instruction follows it.
+        rest = view[m.end() : m.end() + 200]
+        if re.search(
+            r"\b(?:you|assistant|model|ai|must|should|now|ignore|reply|respond|print|output|"
+            r"disable|reveal|send|proceed|continue|obey|follow|new|directive)\b",
+            rest,
+        ):
+            found["fake_turn"] = m.group(0).strip()[:40]
+    if (
+        ("user:" in view or "human:" in view)
+        and ("assistant:" in view or "ai:" in view)
+        and len(_TURN_LINE.findall(text)) >= 2
+        and "fake_turn" not in found
+    ):
+        found["fake_turn?"] = "a user/assistant exchange"
+    if ("={" in view or "%7b" in view or "${" in view or "=<" in view or "=[" in view) and (
+        m := _BEACON.search(view)
+    ):
+        found["beacon"] = m.group(0)[:60]
+    return found
+
+
+def _quoted_only(text: str, view: str) -> str | None:
+    """The text with its quotations taken out, when it talks about attacks and quotes some."""
+    if not any(q in text for q in "\"“«「'`"):
+        return None
+    tokens = {t.strip(".'’-") for t in view.translate(_SEP).split()}
+    if not tokens & META:
+        return None
+    if not _QUOTED.search(view):
+        return None
+    return _QUOTED.sub(" ", view)
+
+
+def _score(found: dict[str, float]) -> float:
+    keep = 1.0
+    for w in found.values():
+        keep *= 1 - w
+    return round(1 - keep, 3)
 
 
 def scan(text: str) -> Finding:
-    """Score ``text`` for prompt injection (see the module docstring for the rules)."""
+    """Score ``text`` for prompt injection (see the module docstring for the signals)."""
     s = sanitise(text)
-    texts = views(s.text) + [("hidden", v) for _, h in s.hidden for _, v in views(h)[:1]]
-    found: dict[str, tuple[float, str]] = {}
+    texts = views(s.text)
+    texts += [("hidden", v) for _, h in s.hidden for _, v in views(h)[:1]]
+    plain = texts[0][1]
+    if any(f" {w} " in plain for w in _ROT13_TELLS):
+        texts.append(("rot13", codecs.decode(plain, "rot13")))
+    found: dict[str, str] = {}
     disguised: set[str] = set()
+    cjk = not text.isascii() and any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
+                                     for c in text)  # fmt: skip
     for label, view in texts:
-        for name, weight, rx, triggers, also in _COMPILED:
-            if name in found or not any(t in view for t in triggers):
-                continue
-            if also is not None and not any(t in view for t in also):
-                continue
-            if (m := rx.search(view)) is not None:
-                found[name] = (weight, m.group(0)[:80])
-                if label in ("confusables", "leet", "spaced", "decoded"):
+        got = _signals(view)
+        got.update({k: v for k, v in _structural(text, view).items() if k not in got})
+        if cjk:
+            got.update({k: v for k, v in _cjk_signals(view).items() if k not in got})
+        for name, snip in got.items():
+            if name not in found:
+                found[name] = snip
+                if label in ("confusables", "leet", "spaced", "decoded", "rot13"):
                     disguised.add(label)
-    weights = {n: w for n, (w, _) in found.items()}
-    if found and _quoted_only(s.text, [snip for _, snip in found.values()]):
-        weights = {n: w / 3 for n, w in weights.items()}
+    # A fake exchange counts only with something to make the model do.
+    if "fake_turn?" in found:
+        del found["fake_turn?"]
+        if set(found) & {"prompt_leak", "override", "exfiltration", "new_task", "persona"}:
+            found["fake_turn"] = "a user/assistant exchange"
+    weights = {n: WEIGHTS[n] for n in found}
+    if weights and (outside := _quoted_only(text, plain)) is not None:
+        kept = _signals(outside)
+        weights = {n: (w if n in kept else w / 3) for n, w in weights.items()}
     if s.hidden:
-        weights["hidden_text"] = 0.3
-        found["hidden_text"] = (0.3, ", ".join(sorted({k for k, _ in s.hidden})))
-    if disguised:
+        found["hidden_text"] = ", ".join(sorted({k for k, _ in s.hidden}))
+        weights["hidden_text"] = WEIGHTS["hidden_text"]
+    if disguised and weights:
         # Writing an instruction in disguise is itself a sign of intent.
-        weights["disguised"] = 0.3
-        found["disguised"] = (0.3, ", ".join(sorted(disguised)))
-    keep = 1.0
-    for w in weights.values():
-        keep *= 1 - w
-    score = round(1 - keep, 3)
-    reasons = [f"{n}: {found[n][1]}" for n in weights]
-    return Finding(score, reasons, s)
+        found["disguised"] = ", ".join(sorted(disguised))
+        weights["disguised"] = WEIGHTS["disguised"]
+    reasons = [f"{n}: {found[n]}" for n in weights]
+    return Finding(_score(weights), reasons, s)

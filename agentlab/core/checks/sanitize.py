@@ -58,6 +58,10 @@ def sanitise(text: str) -> Sanitised:
     """Strip invisible characters and collect hidden text (the text itself keeps comments and
     images: the quarantine markers and the trace show them; the detector reads them)."""
     hidden: list[tuple[str, str]] = []
+    if text.isascii():  # the common case: no tags, no invisible characters; one C pass
+        cleaned = text.translate(_CONTROL_DEL)
+        n_ctl = len(text) - len(cleaned)
+        return _surfaced(cleaned, n_ctl, hidden)
     for m in _TAGS.finditer(text):
         decoded = "".join(chr(ord(c) - 0xE0000) for c in m.group(0) if ord(c) < 0xE007F)
         if decoded.strip():
@@ -65,9 +69,18 @@ def sanitise(text: str) -> Sanitised:
     cleaned, n_tags = _TAGS.subn("", text)
     cleaned, n_inv = _INVISIBLE.subn("", cleaned)
     cleaned, n_ctl = _CONTROL.subn("", cleaned)
+    removed = sum(len(m.group(0)) for m in _TAGS.finditer(text)) if n_tags else 0
+    return _surfaced(cleaned, removed + n_inv + n_ctl, hidden)
+
+
+_CONTROL_DEL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), *range(127, 160)]}
+
+
+def _surfaced(cleaned: str, removed: int, hidden: list[tuple[str, str]]) -> Sanitised:
+    """``cleaned`` with its hidden text (comments, invisible elements, data-carrying images)."""
     if "<!--" in cleaned:
         hidden += [("html_comment", m.group(1).strip()) for m in _COMMENT.finditer(cleaned)]
-    if "style" in cleaned or "hidden" in cleaned or "sr-only" in cleaned:
+    if "<" in cleaned and ("style" in cleaned or "hidden" in cleaned or "sr-only" in cleaned):
         hidden += [
             ("hidden_element", (m.group(2) or m.group(4) or "").strip())
             for m in _HIDDEN_EL.finditer(cleaned)
@@ -78,8 +91,7 @@ def sanitise(text: str) -> Sanitised:
             for m in _IMAGE.finditer(cleaned)
             if _DATA_URL.search(m.group(2))
         ]
-    removed = sum(len(m.group(0)) for m in _TAGS.finditer(text)) if n_tags else 0
-    return Sanitised(cleaned, removed + n_inv + n_ctl, hidden)
+    return Sanitised(cleaned, removed, hidden)
 
 
 # -- normalised views for the detector ------------------------------------------------------
@@ -159,7 +171,7 @@ def views(text: str) -> list[tuple[str, str]]:
     ascii_only = text.isascii()
     raw = unicodedata.normalize("NFKC", text if ascii_only else _INVISIBLE.sub("", text))
     raw = raw.casefold()
-    base = _SPACE.sub(" ", raw).strip()
+    base = " ".join(raw.split())
     out = [("plain", base)]
     latin = base
     if not ascii_only:
@@ -172,32 +184,19 @@ def views(text: str) -> list[tuple[str, str]]:
         )
         if plain != latin:
             out.append(("accents", plain))
-    tokens = latin.split()
-    if _LEETISH.search(latin):
+    if any(c in latin for c in "013457@$|") and _LEETISH.search(latin):
         out.append(("leet", latin.translate(_LEET)))
         if "1" in latin:  # 1 stands for l as often as for i
             out.append(("leet", latin.translate(_LEET_L)))
-    if _spaced_out(tokens) and _SPACED.search(raw):
-        out.append(("spaced", _SPACE.sub(" ", _SPACED.sub(_join, raw))))
-    if any(len(t) >= 16 for t in tokens):
+    padded = f" {latin} "
+    if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
+        out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
+    if max(map(len, latin.split()), default=0) >= 16:
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
     return out
 
 
+#: Cheap pre-tests (each starts with a literal or a small class, so the search skips ahead).
+_FOUR_SINGLE = re.compile(r" \S \S \S \S ")
+_DOTTED = re.compile(r"[.\-_*]\w[.\-_*]\w[.\-_*]")
 _LEETISH = re.compile(r"[a-z][013457@$|!]+[a-z]|\b[013457][a-z]{2}")
-
-
-def _spaced_out(tokens: list[str]) -> bool:
-    """Cheap pre-test for letters spelled out one at a time (four single letters in a row, or
-    a token like "i.g.n.o.r.e")."""
-    run = 0
-    for t in tokens:
-        if len(t) == 1:
-            run += 1
-            if run >= 4:
-                return True
-        else:
-            run = 0
-            if len(t) >= 7 and t[1] in ".-_*" and t[3] == t[1]:
-                return True
-    return False
