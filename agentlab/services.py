@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,7 @@ from agentlab.core.llm import complete as llm_complete
 from agentlab.core.prices import reprice
 from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
-from agentlab.errors import SessionNotFound, UsageError
+from agentlab.errors import RecordingFailed, SessionNotFound, UsageError
 from agentlab.modelsfile import prepare as prepare_models
 from agentlab.scenario import Scenario, load_scenario
 from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
@@ -56,7 +57,7 @@ from agentlab.store.queries import (
     reruns_of,
 )
 from agentlab.store.queries import list_sessions as _list_sessions
-from agentlab.store.recorder import Recorder
+from agentlab.store.recorder import Recorder, recording_failure
 from agentlab.store.transfer import dump_lines, import_events, read_file, session_from_events
 from agentlab.store.txn import write_txn
 
@@ -158,8 +159,25 @@ class RecordingBus:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        with write_txn(self.db):
-            yield
+        """Write what is emitted inside in one transaction; raises ``RecordingFailed`` when it
+        could not be recorded (the recorder is essential: nothing is reported recorded that
+        is not)."""
+        self.check()
+        try:
+            with write_txn(self.db):
+                yield
+        except sqlite3.Error as exc:
+            raise RecordingFailed(recording_failure(exc, self.db)) from None
+        self.check()
+
+    def check(self) -> None:
+        """Raise the recorder's failure, if it had one."""
+        failure = self.bus.failure
+        if failure is None:
+            return
+        if isinstance(failure, RecordingFailed):
+            raise failure
+        raise RecordingFailed(recording_failure(failure, self.db))
 
 
 @contextmanager
@@ -170,7 +188,7 @@ def recording_bus(
     with _opened(db_path) as db:
         bus = EventBus()
         recorder = Recorder(db)
-        bus.subscribe(recorder)
+        bus.subscribe(recorder, essential=True)
         for fn in subscribers:
             bus.subscribe(fn)
         try:

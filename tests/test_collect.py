@@ -32,6 +32,7 @@ from agentlab.collect.assembly import Assembler, Caps
 from agentlab.collect.command import assemble, read_file
 from agentlab.core.events import LimitExceeded, LlmCallEnded, LoopDetected
 from agentlab.core.otel_in import InSpan
+from agentlab.errors import RecordingFailed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "otlp"
 PYDANTIC = FIXTURES / "pydantic_ai.pb"
@@ -602,3 +603,13 @@ def _request_json(spans: list[InSpan]) -> bytes:
         out.append(d)
     doc = {"resourceSpans": [{"scopeSpans": [{"scope": {"name": "test"}, "spans": out}]}]}
     return json.dumps(doc).encode()
+
+
+def test_spans_that_cannot_be_recorded_get_a_503_so_the_exporter_retries(tmp_path: Path) -> None:
+    def accept(spans: list[InSpan]) -> None:
+        raise RecordingFailed("recording failed: the disk is full (/x/agentlab.db)")
+
+    with CapturingReceiver(accept) as r:
+        status, reply = post(r.endpoint, PYDANTIC.read_bytes(), "application/x-protobuf")
+    assert status == 503 and b"the disk is full" in reply
+    assert r.receiver.stats.spans == 0

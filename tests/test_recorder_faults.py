@@ -463,3 +463,26 @@ def test_a_view_that_fails_is_still_only_dropped_with_a_notice() -> None:
     )
     assert result.status == "completed"
     assert [e.kind for e in seen].count("notice") == 1
+
+
+def test_import_otlp_into_a_read_only_database_fails_with_one_line(
+    tmp_path: Path, tmpfs: Path
+) -> None:
+    """A collected trace that cannot be recorded is an error (exit 1), never "recorded ..."."""
+    db = tmpfs / "a.db"
+    open_db(db).close()
+    res = subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot remount the tmpfs read-only: {res.stderr.strip()}")
+    payload = Path(__file__).parent / "fixtures" / "otlp" / "pydantic_ai.pb"
+    out = subprocess.run(
+        [sys.executable, "-m", "agentlab", "import-otlp", str(payload), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert "recorded" not in out.stdout
+    line = _one_error_line(out.stderr)
+    assert "read-only" in line and str(db) in line

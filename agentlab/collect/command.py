@@ -180,7 +180,7 @@ async def _serve(
                     await asyncio.wait_for(stop.wait(), 0.25)
                 except TimeoutError:
                     pass
-                with rec.batch():
+                with rec.batch():  # a recording failure ends the collector (exit 1)
                     assembler.tick(time.monotonic())
                 if live is not None:
                     live.update(view.table(assembler, receiver.stats, url), refresh=True)

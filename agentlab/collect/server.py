@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from agentlab.collect.otlp import MAX_BODY_BYTES, BadPayload, decode, response_bytes
 from agentlab.core.otel_in import InSpan
+from agentlab.errors import RecordingFailed
 
 PATH = "/v1/traces"
 MAX_HEADERS = 100
@@ -70,7 +71,9 @@ class Receiver:
             return self._bad(400, str(exc))
         try:
             self.accept(spans)
-        except Exception as exc:  # a bug or a full disk: report it, keep receiving
+        except RecordingFailed as exc:  # 503: exporters keep the batch and retry it later
+            return self._bad(503, str(exc))
+        except Exception as exc:  # a bug: report it, keep receiving
             return self._bad(500, f"could not record: {type(exc).__name__}: {exc}")
         self.stats.spans += len(spans)
         if "json" in ctype.lower():

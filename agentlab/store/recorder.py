@@ -198,6 +198,11 @@ def _what(exc: BaseException, waited_s: float) -> str:
     return str(getattr(exc, "strerror", None) or exc)
 
 
+def recording_failure(exc: BaseException, db: Database) -> str:
+    """The one line for a write that failed outside a step (a batch of collected spans)."""
+    return f"recording failed: {_what(exc, 0)} ({_db_file(db)})"
+
+
 def _db_file(db: Database) -> str:
     try:
         row = db.execute("PRAGMA database_list").fetchone()
