@@ -204,6 +204,17 @@ def _check_model(option: str, model: str | None) -> None:
         )
 
 
+AllowPathOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-path",
+        metavar="FOLDER",
+        help="Let the scenario's workspace or docs folder be here, outside the scenario's "
+        "own folder (repeatable). By default they must be inside it.",
+    ),
+]
+
+
 @app.command()
 def run(
     ctx: typer.Context,
@@ -248,15 +259,7 @@ def run(
     fork_at: ForkAtOpt = None,
     no_record: NoRecordOpt = False,
     lock_wait: LockWaitOpt = None,
-    allow_path: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--allow-path",
-            metavar="FOLDER",
-            help="Let the scenario's workspace or docs folder be here, outside the scenario's "
-            "own folder (repeatable). By default they must be inside it.",
-        ),
-    ] = None,
+    allow_path: AllowPathOpt = None,
 ) -> None:
     """Run a scenario offline (lab models) or against any litellm model, recording the session.
 
@@ -324,6 +327,7 @@ def rerun(
     approvals: ApprovalsOpt = "ask",
     no_record: NoRecordOpt = False,
     lock_wait: LockWaitOpt = None,
+    allow_path: AllowPathOpt = None,
 ) -> None:
     """Run a recorded session again with no model calls: every answer comes from the recording.
 
@@ -353,6 +357,7 @@ def rerun(
         approvals=approvals,
         record=not no_record,
         lock_wait=lock_wait,
+        allow_paths=allow_path or [],
     )
 
 
@@ -468,6 +473,7 @@ def _execute(
                     subscribers=subscribers,
                     record=record,
                     lock_wait_s=lock_wait,
+                    allow_paths=allow_paths or (),
                     **hooks,
                 )
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -480,11 +480,15 @@ class Rerun:
         return data
 
 
-def _rerun_scenario(recording: Recording, scenario: Scenario | Path | str | None) -> Scenario:
+def _rerun_scenario(
+    recording: Recording,
+    scenario: Scenario | Path | str | None,
+    allow_paths: Sequence[Path] = (),
+) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
     if scenario is not None:
-        return load_scenario(scenario)
+        return load_scenario(scenario, allow_paths)
     recorded = str(recording.session.get("scenario_path") or "")
     if not recorded:
         raise UsageError("SCENARIO: the recording names no scenario file; pass one")
@@ -501,7 +505,7 @@ def _rerun_scenario(recording: Recording, scenario: Scenario | Path | str | None
         raise UsageError(
             f"SCENARIO: the recorded scenario {recorded} is not there; pass the scenario file"
         )
-    return load_scenario(found)
+    return load_scenario(found, allow_paths)
 
 
 async def rerun_recorded(
@@ -518,6 +522,7 @@ async def rerun_recorded(
     live: CompleteFn | None = None,
     record: bool = True,
     lock_wait_s: float | None = None,
+    allow_paths: Sequence[Path] = (),
 ) -> Rerun:
     """Run a scenario (by default the recorded one) answering every model call from the
     recording ``source`` (a session id or a JSONL file): see :mod:`agentlab.core.cassette`.
@@ -527,7 +532,7 @@ async def rerun_recorded(
     other settings; its caps are added to the ones the recorded run was given on the command
     line."""
     recording = load_recording(db_path, source, snapshots=False)
-    spec = _rerun_scenario(recording, scenario)
+    spec = _rerun_scenario(recording, scenario, allow_paths)
     fork = ForkAt.parse(fork_at) if fork_at is not None else None
     config = recording.session.get("config") or {}
     options = options or RunOptions(stream=False)

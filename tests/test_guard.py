@@ -358,3 +358,21 @@ def test_list_files_shows_no_size_for_a_hard_linked_file(tmp_path: Path) -> None
     os.link(tmp_path / "secret.txt", ws / "h.txt")
     listing = list_dir(ws, ".")
     assert "4321" not in listing and "h.txt (a hard link; not read)" in listing
+
+
+def test_rerun_takes_allow_path_too(tmp_path: Path) -> None:
+    here = tmp_path / "s"
+    here.mkdir()
+    (tmp_path / "ws").mkdir()
+    f = here / "s.toml"
+    f.write_text(CONFINED.format(key="workspace", folder="../ws"))
+    db = ["--db", str(tmp_path / "x.db")]
+    allow = ["--allow-path", str(tmp_path / "ws")]
+    out = CliRunner().invoke(app, ["run", str(f), *db, *allow, "--json"])
+    assert out.exit_code == 0, out.output
+    sid = json.loads(out.stdout)["session_id"]
+    out = CliRunner().invoke(app, ["rerun", sid, *db])
+    assert out.exit_code == 2 and "--allow-path" in out.output
+    out = CliRunner().invoke(app, ["rerun", sid, *db, *allow, "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["replay"]["source_session"] == sid
