@@ -374,6 +374,7 @@ def test_from_recordings_replays_and_skips_a_case_without_one(tmp_path):
     data = json.loads(out.stdout)
     by_case = {r["case"]: r for r in data["runs"]}
     assert by_case["research_question"]["passed"]  # a shipped recording
+    assert by_case["budget_math"]["passed"]  # its own run, not the HTTP one on another model
     assert by_case["runaway_loop"]["skipped"].startswith("no recording")
     assert out.exit_code == 0  # skipped is not failed
     assert cli("eval", str(SCENARIOS)).exit_code == 0  # now every scenario has a session
