@@ -429,3 +429,16 @@ def test_no_cases_and_a_missing_path_are_one_line(tmp_path):
     assert out.exit_code == 2 and "no such file or folder" in out.output
     out = runner.invoke(app, ["eval", str(SCENARIOS), "--baseline", str(tmp_path / "b.json")])
     assert out.exit_code == 2 and "--baseline" in out.output
+
+
+def test_a_misspelt_baseline_tolerance_is_one_line_not_ignored(tmp_path):
+    base = tmp_path / "base.json"
+    f = tmp_path / "calc.toml"
+    f.write_text(CALC + '\n[expect]\ncontains = ["42"]\n')
+    assert cli("eval", str(f), "--save-baseline", str(base)).exit_code == 0
+    data = json.loads(base.read_text())
+    data["tolerances"]["cost_increse"] = 0.5
+    base.write_text(json.dumps(data))
+    out = runner.invoke(app, ["eval", str(f), "--baseline", str(base)])
+    assert out.exit_code == 2
+    assert "--baseline" in out.output and "unknown tolerance 'cost_increse'" in out.output
