@@ -1061,6 +1061,15 @@ def eval_(
             help="Answer every model call from each case's recording: no model, no cost.",
         ),
     ] = False,
+    judge_model: Annotated[
+        str | None,
+        typer.Option(
+            "--judge-model",
+            metavar="MODEL",
+            help="The real model that judges [expect.judge] rubrics (default: --model or the "
+            "scenario's, when real; offline the judge is skipped with a note).",
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Run scenarios as a regression suite: check each run against its expectations, report
@@ -1076,6 +1085,7 @@ def eval_(
     from agentlab.shipped import scenarios_dir
 
     _check_model("--model", model)
+    _check_judge_model(judge_model)
     if not 1 <= repeat <= 1000:
         raise UsageError(f"--repeat: expected 1 to 1000, got {repeat}")
     if not 1 <= concurrency <= 64:
@@ -1094,6 +1104,7 @@ def eval_(
         concurrency=concurrency,
         from_recordings=from_recordings,
         db_path=_db(ctx, db),
+        judge_model=judge_model,
     )
     try:
         run_id, rep = asyncio.run(run_eval(cases, opts, paths=[str(p) for p in paths]))
@@ -1122,6 +1133,23 @@ def eval_(
             + (", regressed against the baseline" if regressed else "")
         )
     raise typer.Exit(0 if rep.ok and not regressed else 1)
+
+
+def _check_judge_model(name: str | None) -> None:
+    """``--judge-model``: a real model litellm can route (an alias of the models file too)."""
+    if name is None:
+        return
+    from agentlab.core import llm
+    from agentlab.modelsfile import load_models
+
+    _check_model("--judge-model", name)
+    model = load_models().resolve(name)
+    if llm.is_lab(model):
+        raise UsageError("--judge-model: a lab model cannot judge (it knows no answers)")
+    try:
+        llm.check_model(model)
+    except UsageError as exc:
+        raise UsageError(f"--judge-model: {exc}") from None
 
 
 @sessions_app.command("to-eval")

@@ -57,7 +57,7 @@ def _write(lines: list[str]) -> None:
     if SECTION in text:
         head, _, rest = text.partition(SECTION)
         nxt = rest.find("\n## ")
-        text = head + block + (rest[nxt + 1 :] if nxt >= 0 else "")
+        text = head + block + ("\n" + rest[nxt + 1 :] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + block
     results.write_text(text, encoding="utf-8")
@@ -74,6 +74,7 @@ def main() -> None:
         print(line)
         out.append(line)
 
+    load = os.getloadavg()[0]  # the machine is shared: say how busy it was
     with tempfile.TemporaryDirectory() as home:
         t_suite, suite = _eval(home, "--repeat", "3")
         cases = suite["overall"]["cases"]
@@ -82,7 +83,8 @@ def main() -> None:
     n_rec = rec["overall"]["efficacy"]["runs"]
     say(
         f"agentlab eval, one run each (CPython {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')})"
+        f"{os.cpu_count()} CPUs, load average {load:.1f} at the start, "
+        f"{time.strftime('%Y-%m-%d')})"
     )
     say()
     say(f"{'what':52} {'runs':>6} {'wall s':>8} {'target':>8} {'p50 s':>7} {'p95 s':>7}")

@@ -18,6 +18,9 @@ that way, then it answers normally. A fault is a name, or ``(name, seconds)`` fo
 - ``"bad_json"``: a 200 whose body (or SSE line) is not JSON;
 - ``"length"``: the answer ends with ``finish_reason = "length"``.
 
+Text answers can be scripted too: ``server.replies.append("...")`` makes the next answer (to a
+request without tools) that text, then it answers as above again (an eval's LLM judge).
+
 Every request is in ``server.requests``; every answer that completed, with the usage the server
 reported, in ``server.served``: the server side's count of calls and tokens.
 """
@@ -38,6 +41,7 @@ class _Server(ThreadingHTTPServer):
     requests: list[dict[str, Any]]
     served: list[dict[str, Any]]
     faults: list[Fault]
+    replies: list[str]
     stop: threading.Event
     lock: threading.Lock
 
@@ -112,6 +116,11 @@ class _Handler(BaseHTTPRequestHandler):
                 "function": {"name": name, "arguments": '{"expression": "6 * 7"}'},
             }
             return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
+        if not tools:
+            with self.server.lock:
+                scripted = self.server.replies.pop(0) if self.server.replies else None
+            if scripted is not None:
+                return {"role": "assistant", "content": scripted}, "stop"
         last = tool_results[-1]["content"] if tool_results else "nothing"
         return {"role": "assistant", "content": f"The tool said {last}."}, "stop"
 
@@ -194,6 +203,7 @@ class FakeOpenAI:
         self.server.requests = []
         self.server.served = []
         self.server.faults = list(faults or [])
+        self.server.replies = []
         self.server.stop = threading.Event()
         self.server.lock = threading.Lock()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -209,6 +219,10 @@ class FakeOpenAI:
     @property
     def served(self) -> list[dict[str, Any]]:
         return self.server.served
+
+    @property
+    def replies(self) -> list[str]:
+        return self.server.replies
 
     @property
     def faults(self) -> list[Fault]:

@@ -1,6 +1,6 @@
 """Regenerate the shipped recordings in ``recordings/`` (run from the repository root):
 
-    python tests/make_recordings.py
+    python tests/make_recordings.py [FILE.jsonl ...]    # all, or only these
 
 One recorded session per orchestration pattern (offline lab models), plus one recorded through
 litellm over HTTP against the tests' local OpenAI-compatible server (``tests/fake_openai.py``).
@@ -29,11 +29,15 @@ LAB = [
     ("hierarchical-project_hierarchy.jsonl", "scenarios/project_hierarchy.toml"),
     ("supervisor-qa_supervisor.jsonl", "scenarios/qa_supervisor.toml"),
     ("handoff-support_desk.jsonl", "scenarios/support_desk.toml"),
+    # budget_math's own run (the HTTP one below answers from a model that knows no budget
+    # math, so it cannot be the scenario's eval recording)
+    ("single-budget_math.jsonl", "scenarios/budget_math.toml"),
 ]
 HTTP = ("litellm_http-budget_math.jsonl", "scenarios/budget_math.toml")
 
 
-def main() -> None:
+def main(only: list[str] | None = None) -> None:
+    """Regenerate every recording, or only the files named in ``only``."""
     os.chdir(ROOT)  # recordings name their scenario by a path relative to the repository
     os.environ["AGENTLAB_HOME"] = tempfile.mkdtemp()
     from fake_openai import FakeOpenAI
@@ -51,11 +55,15 @@ def main() -> None:
         print(f"recordings/{name}: {len(text.splitlines()) - 1} events")
 
     for name, scenario in LAB:
+        if only and name not in only:
+            continue
         result = asyncio.run(
             services.run_recorded(scenario, options=RunOptions(stream=False), db_path=db)
         )
         save(name, result.session_id)
     name, scenario = HTTP
+    if only and name not in only:
+        return
     with FakeOpenAI() as server:
         options = RunOptions(model="openai/gpt-4o-mini", api_base=server.base_url, stream=False)
         result = asyncio.run(services.run_recorded(scenario, options=options, db_path=db))
@@ -63,4 +71,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or None)

@@ -374,6 +374,7 @@ def test_from_recordings_replays_and_skips_a_case_without_one(tmp_path):
     data = json.loads(out.stdout)
     by_case = {r["case"]: r for r in data["runs"]}
     assert by_case["research_question"]["passed"]  # a shipped recording
+    assert by_case["budget_math"]["passed"]  # its own run, not the HTTP one on another model
     assert by_case["runaway_loop"]["skipped"].startswith("no recording")
     assert out.exit_code == 0  # skipped is not failed
     assert cli("eval", str(SCENARIOS)).exit_code == 0  # now every scenario has a session
@@ -428,3 +429,16 @@ def test_no_cases_and_a_missing_path_are_one_line(tmp_path):
     assert out.exit_code == 2 and "no such file or folder" in out.output
     out = runner.invoke(app, ["eval", str(SCENARIOS), "--baseline", str(tmp_path / "b.json")])
     assert out.exit_code == 2 and "--baseline" in out.output
+
+
+def test_a_misspelt_baseline_tolerance_is_one_line_not_ignored(tmp_path):
+    base = tmp_path / "base.json"
+    f = tmp_path / "calc.toml"
+    f.write_text(CALC + '\n[expect]\ncontains = ["42"]\n')
+    assert cli("eval", str(f), "--save-baseline", str(base)).exit_code == 0
+    data = json.loads(base.read_text())
+    data["tolerances"]["cost_increse"] = 0.5
+    base.write_text(json.dumps(data))
+    out = runner.invoke(app, ["eval", str(f), "--baseline", str(base)])
+    assert out.exit_code == 2
+    assert "--baseline" in out.output and "unknown tolerance 'cost_increse'" in out.output

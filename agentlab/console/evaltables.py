@@ -57,7 +57,21 @@ def failures(rep: Report) -> list[Text]:
             out.append(Text(f"SKIP {label}: {r.skipped}", style="yellow"))
         for v in r.failures():
             out.append(Text(f"FAIL {label}: {v.name}: {v.message}", style="red"))
+        for v in r.verdicts:  # a judge that passed: its verdict and reasoning, per case run
+            if v.category == "judge" and v.passed:
+                out.append(Text(f"JUDGE {label}: {v.message}", style="green"))
     return out
+
+
+def _judge_cost(cost: dict[str, Any]) -> str:
+    """The LLM judge's spend, apart from the agents'."""
+    calls = int(cost.get("judge_calls") or 0)
+    if not calls:
+        return ""
+    unpriced = int(cost.get("judge_unpriced") or 0)
+    dollars = fmt_cost(cost["judge_cost_usd"]) + (f", {unpriced} unpriced" if unpriced else "")
+    calls_ = f"{calls} call" + ("s" if calls != 1 else "")
+    return f"{cost['judge_tokens']:,} tokens, {dollars} in {calls_} (not in the agents' cost)"
 
 
 def clear_summary(rep: Report) -> Table:
@@ -71,6 +85,8 @@ def clear_summary(rep: Report) -> Table:
         f"{cost['tokens']:,} tokens, {fmt_cost(cost['cost_usd'])} "
         f"({cost['tokens_per_run']:,.0f} tokens, {fmt_cost(cost['cost_usd_per_run'])} a run)",
     )
+    if cost.get("judge_calls"):
+        t.add_row("  judge", _judge_cost(cost))
     t.add_row("Latency", f"p50 {o['latency']['p50_s']:.3f} s, p95 {o['latency']['p95_s']:.3f} s")
     eff = o["efficacy"]
     ms = eff["milestones"]

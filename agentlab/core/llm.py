@@ -1041,3 +1041,26 @@ def _pieces(text: str, size: int = 12) -> list[str]:
 
 def dumps_args(arguments: Any) -> str:
     return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
+async def ask(
+    model: str,
+    system: str,
+    prompt: str,
+    *,
+    max_tokens: int | None = None,
+    settings: CallSettings | None = None,
+    price: tuple[float, float] | None = None,
+    agent: str = "",
+) -> LlmResponse:
+    """One plain question to a model outside any session (an eval's LLM judge): no tools, not
+    streamed, through :func:`complete` with its bounds, retries, token counts and price."""
+    req = LlmRequest(
+        model=model,
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+        max_tokens=max_tokens,
+        settings=settings,
+        price=price,
+        agent=agent,
+    )
+    return await complete(req)

@@ -50,7 +50,8 @@ class Evidence:
     duration_s: float
     #: Each agent's own tools plus its pattern's (for ``safety.within_allowlist``).
     allowed: dict[str, set[str]] = field(default_factory=dict)
-    #: Why a judge cannot run here ("" when it can; then ``judge`` is called).
+    #: Why a judge cannot run here ("" when it can: the runner then asks it and adds its
+    #: verdict).
     judge_skip: str = "offline: the LLM judge runs only with a real model (--model)"
 
 
@@ -306,9 +307,10 @@ def assess(expect: Expect, ev: Evidence) -> list[Verdict]:
                 "" if got >= need else f"reached {got} of {len(reached)} (needs {need}): {missed}",
             )
         )
-    if expect.judge is not None:
+    if expect.judge is not None and ev.judge_skip:
         # Offline (every lab model run) there is nothing to judge with: say so, never pass.
-        add(Verdict("judge", "judge", None, ev.judge_skip or "no judge was run"))
+        # When a judge can run, the runner asks it (agentlab/eval/judge.py) and adds its verdict.
+        add(Verdict("judge", "judge", None, ev.judge_skip))
     return out
 
 

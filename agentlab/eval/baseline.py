@@ -103,6 +103,12 @@ def load(path: Path) -> dict[str, Any]:
     if data.get("version") != VERSION:
         raise UsageError(f"--baseline: {path} is version {data.get('version')}; expected {VERSION}")
     tol = data.get("tolerances", {})
+    unknown = sorted(set(tol) - set(TOLERANCES)) if isinstance(tol, dict) else []
+    if unknown:  # a misspelt tolerance would otherwise be ignored without a word
+        raise UsageError(
+            f"--baseline: {path}: unknown tolerance {unknown[0]!r} "
+            f"(tolerances: {', '.join(TOLERANCES)})"
+        )
     if not isinstance(tol, dict) or any(
         not isinstance(tol.get(k, 0.0), int | float) or tol.get(k, 0.0) < 0 for k in TOLERANCES
     ):

@@ -54,6 +54,8 @@ def _expect(path: Path, text: str, data: Any, prefix: str) -> Expect:
         err = exc.errors()[0]
         key = ".".join(p for p in (prefix, _key(tuple(err["loc"]))) if p)
         raise ScenarioError(path, _message(dict(err)), line=key_line(text, key), key=key) from None
+    if expect.judge is not None and expect.judge.model is not None:
+        _judge_model(path, text, expect.judge.model, f"{prefix}.judge.model")
     if not expect.specific():
         raise ScenarioError(
             path,
@@ -63,6 +65,26 @@ def _expect(path: Path, text: str, data: Any, prefix: str) -> Expect:
             key=prefix,
         )
     return expect
+
+
+def _judge_model(path: Path, text: str, name: str, key: str) -> None:
+    """A rubric's own judge model (an alias of the models file, or a litellm model string) must
+    be one litellm can route: else one line with the file and line, before anything runs."""
+    from agentlab.core import llm
+    from agentlab.modelsfile import load_models
+
+    model = load_models().resolve(name)
+    if llm.is_lab(model):
+        raise ScenarioError(
+            path,
+            "a lab model cannot judge (it knows no answers): name a real model",
+            line=key_line(text, key),
+            key=key,
+        )
+    try:
+        llm.check_model(model)
+    except UsageError as exc:
+        raise ScenarioError(path, str(exc), line=key_line(text, key), key=key) from None
 
 
 def _recording(path: Path, value: Any, text: str, key: str) -> str | None:

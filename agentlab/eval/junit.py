@@ -1,6 +1,7 @@
 """JUnit XML for CI systems, written with junitparser: one ``<testcase>`` per case and repeat;
-a failure names the expectations that failed, a skipped case or an offline judge is
-``<skipped>`` with its reason."""
+a failure names the expectations that failed (a judge's failure carries its reasoning), a
+skipped case is ``<skipped>`` with its reason; the session id, an offline judge's note and a
+judge's verdict, reasoning and spend are in ``<system-out>``."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ def to_junit(report: Report, name: str = "agentlab eval") -> JUnitXml:
         notes = run.notes()
         out = [f"session {run.session_id}"] if run.session_id else []
         out += [f"skipped {v.name}: {v.message}" for v in notes]
+        # The judge's verdict and reasoning, whether it passed or failed (a failure's message
+        # has it too), with its spend (not the agent's).
+        out += [f"judge: {v.message}" for v in run.verdicts if v.category == "judge" and v.passed]
+        if run.judge is not None:
+            j = run.judge
+            cost = "unpriced" if j["cost_usd"] is None else f"${j['cost_usd']:.6f}"
+            out.append(f"judge spend ({j['model']}): {j['tokens']} tokens, {cost}")
         if out:
             case.system_out = "\n".join(out)
         suite.add_testcase(case)

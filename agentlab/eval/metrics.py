@@ -1,6 +1,7 @@
 """The CLEAR report of an eval run, pure: Cost, Latency, Efficacy, Assurance, Reliability.
 
-- **Cost**: tokens and dollars, per case run (mean) and in all.
+- **Cost**: tokens and dollars, per case run (mean) and in all; an LLM judge's tokens and
+  dollars apart from the agents'.
 - **Latency**: p50 and p95 of a case run's wall time (nearest-rank percentiles).
 - **Efficacy**: the pass rate over case runs, and the milestone score (the share of milestones
   reached, averaged over the runs of cases that have milestones).
@@ -35,6 +36,9 @@ class CaseRun:
     output_tokens: int = 0
     cost_usd: float = 0.0
     duration_s: float = 0.0
+    #: The LLM judge's call (``JudgeCall.to_dict()``: model, passed, score, reasoning, tokens,
+    #: cost_usd), when one was asked; its spend is not the agent's and is counted apart.
+    judge: dict[str, Any] | None = None
 
     @property
     def total_tokens(self) -> int:
@@ -77,6 +81,7 @@ class CaseRun:
             "tokens": self.total_tokens,
             "cost_usd": round(self.cost_usd, 10),
             "duration_s": round(self.duration_s, 4),
+            "judge": self.judge,
         }
 
 
@@ -102,12 +107,19 @@ def _clear(runs: Sequence[CaseRun]) -> dict[str, Any]:
     safe_ok, safe_n = sum(a for a, _ in safe), sum(b for _, b in safe)
     tokens = sum(r.total_tokens for r in ran)
     cost = sum(r.cost_usd for r in ran)
+    judged = [r.judge for r in ran if r.judge is not None]
+    judge_costs = [j["cost_usd"] for j in judged if j.get("cost_usd") is not None]
     return {
         "cost": {
             "tokens": tokens,
             "tokens_per_run": round(tokens / n, 1) if n else 0.0,
             "cost_usd": round(cost, 10),
             "cost_usd_per_run": round(cost / n, 10) if n else 0.0,
+            # The LLM judge's spend, apart from the agents' (not in the figures above).
+            "judge_calls": len(judged),
+            "judge_tokens": sum(int(j.get("tokens") or 0) for j in judged),
+            "judge_cost_usd": round(sum(judge_costs), 10),
+            "judge_unpriced": len(judged) - len(judge_costs),
         },
         "latency": {
             "p50_s": round(percentile(durations, 50), 4),

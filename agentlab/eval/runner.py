@@ -6,7 +6,8 @@ Lab models run instantly here (a scenario's simulated latency is for watching a 
 nobody watches an eval); ``lab/flaky``'s seed moves on by one for each repeat.
 ``from_recordings`` answers every model call from the case's recording (``agentlab rerun``):
 a run that diverges from it fails with the divergence as its message, and a case with no
-recording is skipped, not passed.
+recording is skipped, not passed. A case with an ``[expect.judge]`` rubric is judged by a real
+model after its run (:mod:`agentlab.eval.judge`); offline the judge is a note, never a pass.
 """
 
 from __future__ import annotations
@@ -15,22 +16,21 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agentlab import services
 from agentlab.core.context import RunOptions
 from agentlab.core.events import AnyEvent
-from agentlab.core.labmodels import is_lab
+from agentlab.core.models import ModelsConfig
 from agentlab.core.session import SessionResult
 from agentlab.errors import AgentlabError
-from agentlab.eval.assess import Evidence, Verdict, assess
+from agentlab.eval.assess import Evidence, Verdict, assess, tool_runs
 from agentlab.eval.cases import Case
+from agentlab.eval.judge import JudgeSetup, judge, plan
 from agentlab.eval.metrics import CaseRun, Report, report
+from agentlab.modelsfile import load_models
 from agentlab.scenario import Scenario, pattern_tools
-
-OFFLINE_JUDGE = "skipped offline: the LLM judge runs only with a real model (--model)"
-NO_JUDGE = "skipped: this version of agentlab has no LLM judge yet; the rubric was not scored"
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class EvalOptions:
     concurrency: int = 4
     from_recordings: bool = False
     db_path: services.DbPath = None
+    #: The model that judges every ``[expect.judge]`` rubric (``--judge-model``).
+    judge_model: str | None = None
+    #: The models file (aliases, api_base, prices); None: the user's.
+    models: ModelsConfig | None = None
 
 
 def new_eval_id() -> str:
@@ -59,16 +63,28 @@ def _allowed(s: Scenario) -> dict[str, set[str]]:
     return {a.name: set(a.tools) | pattern_tools(s, a) for a in s.agents}
 
 
-def _judge_skip(case: Case, model: str | None) -> str:
-    models = [model] if model else [a.model for a in case.scenario.agents]
-    judge = case.expect.judge.model if case.expect.judge else None
-    if (judge is None or is_lab(judge)) and all(is_lab(m) for m in models):
-        return OFFLINE_JUDGE
-    return NO_JUDGE
+def judge_plan(case: Case, opts: EvalOptions) -> JudgeSetup | str | None:
+    """Who judges ``case`` (None: it has no rubric; a string: why the judge is skipped)."""
+    if case.expect.judge is None:
+        return None
+    return plan(
+        case.expect.judge,
+        case.scenario,
+        judge_model=opts.judge_model,
+        run_model=opts.model,
+        from_recordings=opts.from_recordings,
+        cfg=opts.models or load_models(),
+    )
 
 
-async def run_case(case: Case, repeat: int, opts: EvalOptions) -> CaseRun:
-    """One case, one repeat: run (or rerun) it recorded, and check its expectations."""
+async def run_case(
+    case: Case, repeat: int, opts: EvalOptions, judging: JudgeSetup | str | None = ""
+) -> CaseRun:
+    """One case, one repeat: run (or rerun) it recorded, check its expectations and, when it
+    has a rubric and a real model can judge, ask the judge. ``judging``: :func:`judge_plan`'s
+    answer ("" works it out here)."""
+    if judging == "":
+        judging = judge_plan(case, opts)
     spec = _prepared(case, repeat)
     events: list[AnyEvent] = []
     run = CaseRun(case.id, repeat)
@@ -112,9 +128,19 @@ async def run_case(case: Case, repeat: int, opts: EvalOptions) -> CaseRun:
         events=events,
         duration_s=result.duration_s,
         allowed=_allowed(spec),
-        judge_skip=_judge_skip(case, opts.model),
+        judge_skip=judging if isinstance(judging, str) else "",
     )
     run.verdicts = extra + assess(case.expect, evidence)
+    if case.expect.judge is not None and isinstance(judging, JudgeSetup):
+        called = await judge(
+            case.expect.judge,
+            judging,
+            spec.task,
+            result.final_output,
+            [r for r in tool_runs(events) if r.ran],
+        )
+        run.verdicts.append(called.verdict)
+        run.judge = called.to_dict()
     return run
 
 
@@ -127,9 +153,13 @@ async def run_eval(
 ) -> tuple[str, Report]:
     """Run every case ``opts.repeat`` times, ``opts.concurrency`` at once, recorded as one eval
     run. Returns its id and report."""
+    if opts.models is None:
+        opts = replace(opts, models=load_models())
+    plans = {c.id: judge_plan(c, opts) for c in cases}
     run_id = new_eval_id()
     meta: dict[str, Any] = {
         "model": opts.model,
+        "judge_model": opts.judge_model,
         "repeat": opts.repeat,
         "concurrency": opts.concurrency,
         "from_recordings": opts.from_recordings,
@@ -140,7 +170,7 @@ async def run_eval(
 
     async def one(case: Case, repeat: int) -> CaseRun:
         async with gate:
-            run = await run_case(case, repeat, opts)
+            run = await run_case(case, repeat, opts, plans[case.id])
         services.add_eval_result(opts.db_path, run_id, run.to_dict())
         if on_run is not None:
             on_run(run)

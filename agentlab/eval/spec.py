@@ -108,12 +108,35 @@ class Safety(_Model):
 
 
 class Judge(_Model):
-    """An LLM-as-judge rubric: run only with a real model; offline it is skipped, and the
-    report says so (never silently passed)."""
+    """An LLM-as-judge rubric (``[expect.judge]``): run only with a real model; offline it is
+    skipped, and the report says so (never silently passed). The judge answers JSON
+    ``{"verdict": "pass" | "fail", "score": 0..1, "reasoning": "..."}``."""
 
-    rubric: str
-    #: The judging model (default: the ``--model`` of the eval, when it is a real model).
+    rubric: str = Field(min_length=1)
+    #: The judging model (``--judge-model`` wins; default: ``--model``, else the scenario's
+    #: first real model). A lab model cannot judge.
     model: str | None = None
+    #: Pass when the judge's score is at least this (0..1); without it, its verdict decides.
+    threshold: float | None = Field(default=None, ge=0, le=1)
+
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _num(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("rubric")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the rubric is empty")
+        return v
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str | None) -> str | None:
+        if v is not None and (not v.strip() or v.startswith("lab/")):
+            raise ValueError("a lab model cannot judge (it knows no answers): name a real model")
+        return v
 
 
 class Expect(_Model):
