@@ -169,8 +169,9 @@ ApprovalsOpt = Annotated[
     str,
     typer.Option(
         "--approvals",
-        metavar="ask|allow|deny",
-        help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
+        metavar="ask|allow|deny|TOOL=allow|deny,...",
+        help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny; "
+        "or per tool, e.g. issue_refund=deny,allow. Recorded as decided by policy.",
     ),
 ]
 ThenModelOpt = Annotated[
@@ -410,8 +411,10 @@ def _execute(
         raise UsageError(f"--lock-wait: expected a number of seconds (0 or more), got {lock_wait}")
     if lock_wait is None:
         lock_wait = lock_wait_from_env()  # a bad value is one line naming the variable
-    if approvals not in ("ask", "allow", "deny"):
-        raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
+    try:
+        prompts.parse_policy(approvals)
+    except ValueError as exc:
+        raise UsageError(f"--approvals: {exc}") from None
     for folder in allow_paths or []:
         if not folder.expanduser().is_dir():
             raise UsageError(f"--allow-path: no such folder: {folder}")

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from agentlab import approvalsfile
 from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
 from agentlab.core.compare import Comparison, compare
 from agentlab.core.context import (
@@ -105,6 +106,10 @@ async def run_recorded(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario, options = prepare_models(scenario, options or RunOptions())
+    # "Approve this tool always": remembered per scenario name in approvalsfile.py.
+    always = options.approved_always | approvalsfile.approved_always(scenario.name)
+    options = replace(options, approved_always=always)
+    approve = approvalsfile.remembering(approve, scenario.name)
     wait = lock_wait_from_env() if lock_wait_s is None else lock_wait_s
     with _opened(db_path) if record else nullcontext() as db:
         bus = bus or EventBus()
