@@ -73,4 +73,4 @@ def remembering(approve: ApproveFn, scenario: str, path: Path | None = None) -> 
     return wrapped
 
 
-__all__ = ["approved_always", "approvals_path", "remember_always", "remembering"]
+__all__ = ["approvals_path", "approved_always", "remember_always", "remembering"]

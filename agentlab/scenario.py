@@ -254,10 +254,6 @@ def _shape_problems(s: Scenario) -> list[Problem]:
 def _approval_problems(s: Scenario) -> list[Problem]:
     out = []
     if s.guardrails is not None:
-        if s.guardrails.mask_storage:
-            out.append(
-                Problem("guardrails.mask_storage", "masking what is stored is not supported yet")
-            )
         for key in ("trusted_tools", "retrieval_tools"):
             out += [
                 Problem(f"guardrails.{key}[{j}]", f"unknown tool {name!r}")

@@ -118,14 +118,17 @@ async def test_the_poisoned_document_is_quarantined_the_exfiltration_refused_and
     assert finding["injection"] and finding["action"] == "quarantine"
     assert ended["allowlist"].verdict == "block"
     assert "http_get" in ended["allowlist"].reason
-    assert ended["output_guard"].verdict == "modify"
+    # The reply holds the email exactly where it is stored (replay, rerun); people see it masked.
+    assert ended["output_guard"].verdict == "flag" and ended["output_guard"].detail == {
+        "pii": {"email": 1}
+    }
     # The model read the document between markers, at every later call, recorded once.
     later = [e for e in events if isinstance(e, LlmCallStarted)][1:]
     for call in later:
         tool_msgs = [m for m in call.messages if m.get("role") == "tool"]
         assert "<<<UNTRUSTED RETRIEVED CONTENT FROM read_file>>>" in tool_msgs[0]["content"]
     assert sum(isinstance(e, CheckStarted) and e.check == "input_guard" for e in events) == 1
-    assert "[EMAIL]" in result.final_output and "@example.com" not in result.final_output
+    assert "dana.whitfield@example.com" in result.final_output  # stored exact
 
 
 USER_INJECTION = """
@@ -278,7 +281,7 @@ def test_the_guardrail_verdicts_are_spans_in_sessions_show_and_the_otlp_export(
     assert verdicts == {
         "check input_guard": {"stringValue": "modify"},
         "check allowlist": {"stringValue": "block"},
-        "check output_guard": {"stringValue": "modify"},
+        "check output_guard": {"stringValue": "flag"},
     }
 
 

@@ -208,7 +208,9 @@ def approval_dialog(req: Any, read: Any = None, say: Any = None) -> Any:
                 if problem:
                     say(f"  does not fit the tool's schema: {problem}")
                     continue
-                return Decision(True, "approved at the terminal with edited arguments", arguments=edited)
+                return Decision(
+                    True, "approved at the terminal with edited arguments", arguments=edited
+                )
             continue
         if key == "n":
             why = str(read("reason the agent reads (optional)")).strip()

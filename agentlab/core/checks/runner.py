@@ -73,6 +73,13 @@ class CheckRunner:
         self.ctx = ctx
         self.agent = agent
         self._at = {stage: [c for c in checks if stage in c.stages] for stage in STAGES}
+        #: What an output check asked to send back to the model (``Retry``), until taken.
+        self._retry = ""
+
+    def take_retry(self) -> str:
+        """The feedback of a reply an output check sent back (then forgotten), or ""."""
+        retry, self._retry = self._retry, ""
+        return retry
 
     async def run(self, seen: S, parent: Span) -> Ruling[S]:
         """Run the stage's checks in order on ``seen``; each sees what the one before let
@@ -95,6 +102,8 @@ class CheckRunner:
                 why = verdict.reason or f"stopped by the {check.name} check"
                 reason = verdict.stop_reason or f"check:{check.name}"
                 raise CheckStop(self.agent, check.name, reason, why)
+        if isinstance(ruling.seen, ModelOutput) and ruling.seen.retry:
+            self._retry = ruling.seen.retry
         return ruling
 
     async def _recorded(

@@ -109,8 +109,7 @@ class ApprovalModal(ConfirmModal):
         why = request.reason + ". " if request.reason and request.schema is None else ""
         super().__init__(
             f"Approve {request.agent}: {call_text(request.tool, request.arguments)}?",
-            why
-            + f"{request.agent} wants to run {request.tool}, which needs a person's approval. "
+            why + f"{request.agent} wants to run {request.tool}, which needs a person's approval. "
             "If you deny it, the agent is told so and carries on without it."
             if request.schema is not None
             else why + "If you deny it, the agent stops.",
