@@ -232,7 +232,10 @@ def _shape_problems(s: Scenario) -> list[Problem]:
                 todo.extend(by_name[name].workers)
         for tool in agent.tools:
             for folder in BUILTIN_TOOLS[tool].needs:
-                if getattr(s, folder) is None:
+                if folder == "hosts" and not s.hosts:
+                    why = f'{tool} reaches the network: allow hosts with `hosts = ["<host>"]`'
+                    out.append(Problem(f"agents[{i}].tools", why + " at the top"))
+                elif folder != "hosts" and getattr(s, folder) is None:
                     out.append(
                         Problem(
                             f"agents[{i}].tools", f'{tool} needs `{folder} = "<folder>"` at the top'

@@ -117,7 +117,9 @@ async def run_session(
         options=options,
         complete=_unless_unrecorded(bus, complete or default_complete),
         tool_ctx=ToolContext(
-            workspace=scenario.resolve(scenario.workspace), docs=scenario.resolve(scenario.docs)
+            workspace=scenario.resolve(scenario.workspace),
+            docs=scenario.resolve(scenario.docs),
+            hosts=tuple(scenario.hosts),
         ),
         raise_cap=raise_cap,
         approve=approve,

@@ -280,6 +280,8 @@ class Scenario(_Model):
     entry: str | None = None
     workspace: str | None = None
     docs: str | None = None
+    #: Hosts a network tool (``http_get``) may reach; empty (the default): no network.
+    hosts: list[str] = Field(default_factory=list)
     max_concurrency: int = Field(default=4, ge=1, le=64)
     price_as: str | None = None
     limits: Limits = Field(default_factory=Limits)

@@ -41,6 +41,7 @@ TEXT_FIELDS = frozenset(
         "note",
         "error",
         "message",
+        "detail",
     }
 )
 
