@@ -474,7 +474,7 @@ def _object(
 #: Words that may stand between an override verb and the rules it overrides in an attack
 #: ("ignore all your previous system instructions"); any other word right before the noun
 #: names a topic ("forget the old VPN instructions", "skip the setup instructions").
-_RULE_MODIFIERS = frozenset(
+_RULE_MODIFIERS = _words(
     "the a an all any every of your my our previous prior above earlier preceding former old "
     "original initial existing current given these those this that such other same whole "
     "entire core default standard usual normal hidden secret real actual internal built-in "
@@ -488,7 +488,7 @@ _RULE_MODIFIERS = frozenset(
     "le gli i tue tuoi tutte tutti precedenti "
     "les la le des tes vos toutes tous précédentes precedentes précédents antérieures "
     "die der den dem das deine deinen deiner ihre alle allen vorherigen obigen bisherigen "
-    "все всех свои твои предыдущие прежние".split()
+    "все всех свои твои предыдущие прежние"
 )
 #: Owners that make the rules someone else's: "make a chatbot ignore its instructions".
 _THIRD_PARTY = frozenset(["its", "their", "his", "her"])
@@ -572,7 +572,9 @@ _CONNECT = frozenset(
 )
 _NEG = frozenset(["not", "don't", "dont", "never", "stop", "cease", "without"])
 #: Words after which "prompt" is a noun, not a request ("the system prompt").
-_NOT_A_VERB = frozenset(["system", "the", "a", "your", "this", "initial", "hidden", "login", "command"])
+_NOT_A_VERB = frozenset(
+    ["system", "the", "a", "your", "this", "initial", "hidden", "login", "command"]
+)
 #: Owners before "late" that make it "my late grandmother", the jailbreak trope.
 _OWNERS = frozenset(["my", "your", "our", "his", "her", "their"])
 #: Concepts that make "instead, you must ..." an attack's demand.
@@ -582,6 +584,8 @@ _ATTACK_ASKS = frozenset(["leak", "ovr", "private", "strong", "self", "solicit"]
 def _negated(tokens: list[str], k: int) -> bool:
     """A negation in the three words before token ``k`` ("will never ask you to ...")."""
     return any(t in _NEG for t in tokens[max(0, k - 3) : k])
+
+
 _FOLLOW = frozenset(
     ["follow", "following", "obey", "obeying", "comply", "adhere", "listen", "respect"]
 )
@@ -735,9 +739,7 @@ def _exfiltration_and_persona(
     if asks and (p := _near(asks, get("solicited", []), 7)):
         found["solicit"] = _snip(tokens, p)
     # persona: switch .. trait; "you are now" / "from now on you('re)" .. trait
-    trait = [
-        k for k in get("trait", []) if tokens[k] != "late" or (k and tokens[k - 1] in _OWNERS)
-    ]
+    trait = [k for k in get("trait", []) if tokens[k] != "late" or (k and tokens[k - 1] in _OWNERS)]
     if trait:
         starts = list(get("persona", []))
         starts += get("pstart", [])
