@@ -839,11 +839,11 @@ def _new_task_and_authority(
                      r"send|email|reply|respond|call|recommend|ask|print|output|list|dump|reveal|"
                      r"leak|tell|say|write)", view[k:])  # fmt: skip
         # "instead, you must submit the expense report" is an office memo: the bare modal counts
-        # only when what follows is what an attack asks for (send, leak, override, a secret).
+        # only when what follows is what an attack asks for (leak, override, a secret).
         if m and m.group(1):
             i = tokens.index("instead")
-            after = tokens[i + 1 : i + 10]
-            if not any(set(_CONCEPTS.get(t, ())) & _ATTACK_ASKS for t in after):
+            demand = tokens[i + 1 : i + 10]
+            if not any(set(_CONCEPTS.get(t, ())) & _ATTACK_ASKS for t in demand):
                 m = None
         if m:
             found.setdefault("new_task", view[k : k + 40])
