@@ -170,3 +170,25 @@ def test_terminal_dialog_answers() -> None:
     assert any("not JSON" in s for s in said) and any("schema" in s for s in said)
     # Empty edit goes back to the choices.
     assert _dialog(["e", "", "x", "y"])[0].approved
+
+
+async def test_the_decision_reaches_the_otlp_export(tmp_path) -> None:
+    async def approve(req):
+        edited = {**req.arguments, "amount_usd": 240.0}
+        return Decision(True, "halved", arguments=edited, remember="session")
+
+    db = tmp_path / "o.db"
+    result = await services.run_recorded(GATE, db_path=db, approve=approve)
+    doc = json.loads(services.export_session(db, result.session_id, "otlp-json"))
+    events = [
+        ev
+        for rs in doc["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for sp in ss["spans"]
+        for ev in sp.get("events", [])
+        if ev["name"] == "approval_decided"
+    ]
+    (ev,) = events
+    attrs = {a["key"]: next(iter(a["value"].values())) for a in ev["attributes"]}
+    assert attrs["agentlab.by"] == "person" and attrs["agentlab.remember"] == "session"
+    assert json.loads(attrs["agentlab.edited"])["amount_usd"] == 240.0
