@@ -169,8 +169,9 @@ ApprovalsOpt = Annotated[
     str,
     typer.Option(
         "--approvals",
-        metavar="ask|allow|deny",
-        help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny.",
+        metavar="ask|allow|deny|TOOL=allow|deny,...",
+        help="Risky tool calls: ask (at the terminal; else the scenario's policy), allow, deny; "
+        "or per tool, e.g. issue_refund=deny,allow. Recorded as decided by policy.",
     ),
 ]
 ThenModelOpt = Annotated[
@@ -395,7 +396,9 @@ def _execute(
     """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
     from agentlab.console import prompts
     from agentlab.console.printer import Printer
+    from agentlab.core.checks import display
     from agentlab.core.context import RunOptions
+    from agentlab.core.events import SessionStarted
     from agentlab.core.spec import MAX_LAB_LATENCY_MS
     from agentlab.modelsfile import load_models
     from agentlab.paths import default_scenarios_dir
@@ -415,8 +418,10 @@ def _execute(
         raise UsageError(f"--lock-wait: expected a number of seconds (0 or more), got {lock_wait}")
     if lock_wait is None:
         lock_wait = lock_wait_from_env()  # a bad value is one line naming the variable
-    if approvals not in ("ask", "allow", "deny"):
-        raise UsageError(f"--approvals: expected ask, allow or deny, got {approvals!r}")
+    try:
+        prompts.parse_policy(approvals)
+    except ValueError as exc:
+        raise UsageError(f"--approvals: {exc}") from None
     for folder in allow_paths or []:
         if not folder.expanduser().is_dir():
             raise UsageError(f"--allow-path: no such folder: {folder}")
@@ -439,7 +444,11 @@ def _execute(
     if not json_out:
         console = _console()
         printer = Printer(console, live=console.is_terminal)
-        subscribers.append(printer)
+        subscribers.append(display.masking(printer))  # PII masked when the scenario asks
+    masked: list[bool] = []  # whether the session's scenario masks what people see
+    subscribers.append(
+        lambda e: masked.append(display.masks(e)) if isinstance(e, SessionStarted) else None
+    )
     hooks = {
         "raise_cap": prompts.raise_cap_hook(printer),
         "approve": prompts.approve_hook(approvals, printer),
@@ -485,6 +494,8 @@ def _execute(
             printer.close()
     if json_out:
         summary = rerun_.summary() if rerun_ is not None else result.summary()
+        if any(masked):  # what a person sees of a scenario that masks PII
+            summary["final_output"] = display.mask_value(summary["final_output"])
         typer.echo(json.dumps(summary, ensure_ascii=False))
     elif rerun_ is not None:
         live = f", {rerun_.live_calls} made live" if rerun_.live_calls else ", no model called"
@@ -652,9 +663,13 @@ def sessions_show(
     """Show a session: summary, per-agent spend, and its span tree."""
     from agentlab import services
     from agentlab.console import tables
+    from agentlab.core.checks import display
 
     report = services.session_report(_db(ctx, db), session_id)
     session = report.session
+    if display.session_masks(session):  # what a person sees of a scenario that masks PII
+        session = {**session, "final_output": display.mask_value(session.get("final_output"))}
+        report.spans = display.mask_spans(report.spans)
     if json_out:
         data = services.session_row(session)
         data["reruns"] = report.reruns
@@ -728,6 +743,14 @@ def export(
         ),
     ] = None,
     db: DbOpt = None,
+    no_mask: Annotated[
+        bool,
+        typer.Option(
+            "--no-mask",
+            help="Export exactly what is stored: PII is masked by default when the session's "
+            "scenario masks it ([guardrails] mask_output).",
+        ),
+    ] = False,
 ) -> None:
     """Export a session: OTLP traces (opens in Phoenix, Langfuse, any OTLP backend) or JSONL."""
     from agentlab import services
@@ -741,10 +764,10 @@ def export(
     path = _db(ctx, db)
     body: bytes
     if fmt == "otlp-proto":
-        body = services.export_otlp_proto(path, session_id)
+        body = services.export_otlp_proto(path, session_id, mask=not no_mask)
     else:
         body = services.export_session(
-            path, session_id, "jsonl" if fmt == "jsonl" else "otlp-json"
+            path, session_id, "jsonl" if fmt == "jsonl" else "otlp-json", mask=not no_mask
         ).encode("utf-8")
     if endpoint is not None:
         url = services.post_otlp(
@@ -836,16 +859,18 @@ def replay(
 
     from agentlab import services
     from agentlab.console.printer import Printer
+    from agentlab.core.checks import display
 
     recording = services.load_recording(_db(ctx, db), session_id)
     session, events = recording.session, recording.events
     printer = Printer(_console(), batch=speed == 0)  # instant: written in batches
+    view = display.masking(printer)  # PII masked when the session's scenario asks
     prev = events[0].mono if events else 0.0
     for e in events:
         if speed > 0:
             time.sleep(max(0.0, min(2.0, (e.mono - prev) / speed)))
             prev = e.mono
-        printer(e)
+        view(e)
     printer.close()
     if events and events[-1].kind != "session_ended":
         typer.echo(f"(session {session['id']} was {session['status']}: recording ends here)")

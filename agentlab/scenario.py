@@ -232,7 +232,10 @@ def _shape_problems(s: Scenario) -> list[Problem]:
                 todo.extend(by_name[name].workers)
         for tool in agent.tools:
             for folder in BUILTIN_TOOLS[tool].needs:
-                if getattr(s, folder) is None:
+                if folder == "hosts" and not s.hosts:
+                    why = f'{tool} reaches the network: allow hosts with `hosts = ["<host>"]`'
+                    out.append(Problem(f"agents[{i}].tools", why + " at the top"))
+                elif folder != "hosts" and getattr(s, folder) is None:
                     out.append(
                         Problem(
                             f"agents[{i}].tools", f'{tool} needs `{folder} = "<folder>"` at the top'
@@ -254,10 +257,6 @@ def _shape_problems(s: Scenario) -> list[Problem]:
 def _approval_problems(s: Scenario) -> list[Problem]:
     out = []
     if s.guardrails is not None:
-        if s.guardrails.mask_storage:
-            out.append(
-                Problem("guardrails.mask_storage", "masking what is stored is not supported yet")
-            )
         for key in ("trusted_tools", "retrieval_tools"):
             out += [
                 Problem(f"guardrails.{key}[{j}]", f"unknown tool {name!r}")

@@ -19,7 +19,9 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from agentlab import approvalsfile
 from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
+from agentlab.core.checks import display
 from agentlab.core.compare import Comparison, compare
 from agentlab.core.context import (
     ApproveFn,
@@ -106,6 +108,10 @@ async def run_recorded(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario, options = prepare_models(scenario, options or RunOptions())
+    # "Approve this tool always": remembered per scenario name in approvalsfile.py.
+    always = options.approved_always | approvalsfile.approved_always(scenario.name)
+    options = replace(options, approved_always=always)
+    approve = approvalsfile.remembering(approve, scenario.name)
     wait = lock_wait_from_env() if lock_wait_s is None else lock_wait_s
     with _opened(db_path) if record else nullcontext() as db:
         bus = bus or EventBus()
@@ -339,17 +345,27 @@ def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[s
     return report
 
 
-def export_session(db_path: DbPath, session_id: str, fmt: ExportFormat) -> str:
+def export_session(
+    db_path: DbPath, session_id: str, fmt: ExportFormat, *, mask: bool = True
+) -> str:
     """The session as OTLP JSON (one document) or JSONL (a header line, then one event a
-    line: lossless, see :mod:`agentlab.store.transfer`)."""
+    line: lossless, see :mod:`agentlab.store.transfer`). A session whose scenario masks PII
+    is exported masked unless ``mask`` is False (``--no-mask``: exact, e.g. to rerun it from
+    the file elsewhere)."""
     if fmt == "otlp-proto":
         raise ValueError("otlp-proto is binary: use export_otlp_proto")
     if fmt == "jsonl":
         recording = load_recording(db_path, session_id)
-        return "".join(dump_lines(recording.session["id"], recording.events))
+        events = recording.events
+        if mask and display.session_masks(recording.session):
+            events = display.mask_events(list(events))
+        return "".join(dump_lines(recording.session["id"], events))
     with _opened(db_path) as db:
-        sid = _find(db, session_id)["id"]
-        return json.dumps(export_otlp(db, sid), indent=2) + "\n"
+        session = _find(db, session_id)
+        doc = export_otlp(db, session["id"])
+        if mask and display.session_masks(session):
+            doc = display.mask_otlp(doc)
+        return json.dumps(doc, indent=2) + "\n"
 
 
 def _quantile(values: list[float], q: float) -> float | None:
@@ -392,13 +408,17 @@ def dashboard(db_path: DbPath, now: float | None = None, days: int = 14) -> dict
     return {"today": totals(midnight), "week": totals(midnight - 6 * 86400), "spend": spend}
 
 
-def export_otlp_proto(db_path: DbPath, session_id: str) -> bytes:
-    """The session as an OTLP ``ExportTraceServiceRequest`` in protobuf (opentelemetry-proto)."""
+def export_otlp_proto(db_path: DbPath, session_id: str, *, mask: bool = True) -> bytes:
+    """The session as an OTLP ``ExportTraceServiceRequest`` in protobuf (opentelemetry-proto);
+    masked as :func:`export_session` says."""
     from agentlab.store.otlp_proto import to_proto
 
     with _opened(db_path) as db:
-        sid = _find(db, session_id)["id"]
-        return to_proto(export_otlp(db, sid))
+        session = _find(db, session_id)
+        doc = export_otlp(db, session["id"])
+        if mask and display.session_masks(session):
+            doc = display.mask_otlp(doc)
+        return to_proto(doc)
 
 
 def post_otlp(endpoint: str, body: bytes, fmt: ExportFormat) -> str:

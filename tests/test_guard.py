@@ -13,7 +13,7 @@ from redteam_corpus import BENIGN, INJECTIONS
 from typer.testing import CliRunner
 
 from agentlab.cli import app
-from agentlab.core.checks import CHECKS, checks_for, trifecta
+from agentlab.core.checks import CHECKS, checks_for
 from agentlab.core.checks.injection import scan
 from agentlab.core.checks.pii import find, redact
 from agentlab.core.checks.sanitize import sanitise
@@ -116,16 +116,19 @@ async def test_the_poisoned_document_is_quarantined_the_exfiltration_refused_and
     finding = ended["input_guard"].detail["findings"][0]
     assert finding["trust"] == "retrieved" and finding["source"] == "read_file"
     assert finding["injection"] and finding["action"] == "quarantine"
-    assert ended["allowlist"].verdict == "block"
-    assert "http_get" in ended["allowlist"].reason
-    assert ended["output_guard"].verdict == "modify"
+    assert ended["egress"].verdict == "block"
+    assert "collect.evil.example" in ended["egress"].reason
+    # The reply holds the email exactly where it is stored (replay, rerun); people see it masked.
+    assert ended["output_guard"].verdict == "flag" and ended["output_guard"].detail == {
+        "pii": {"email": 1}
+    }
     # The model read the document between markers, at every later call, recorded once.
     later = [e for e in events if isinstance(e, LlmCallStarted)][1:]
     for call in later:
         tool_msgs = [m for m in call.messages if m.get("role") == "tool"]
         assert "<<<UNTRUSTED RETRIEVED CONTENT FROM read_file>>>" in tool_msgs[0]["content"]
     assert sum(isinstance(e, CheckStarted) and e.check == "input_guard" for e in events) == 1
-    assert "[EMAIL]" in result.final_output and "@example.com" not in result.final_output
+    assert "dana.whitfield@example.com" in result.final_output  # stored exact
 
 
 USER_INJECTION = """
@@ -199,21 +202,20 @@ def test_audit_passes_the_shipped_scenarios() -> None:
 TRIFECTA = """
 task = "t"
 workspace = "."
+hosts = ["docs.example.com"]
 {guard}
 [[agents]]
 name = "reader"
 model = "lab/scripted"
-tools = ["read_file", "calculator"]
+tools = ["read_file", "http_get"]
   [[agents.script]]
   text = "ok"
 """
 
 
 def test_audit_fails_on_an_unacknowledged_trifecta_and_names_the_fixes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    # No shipped tool can send data out yet: pretend the calculator can.
-    monkeypatch.setitem(trifecta.CAPABILITIES, "calculator", frozenset({"can_exfiltrate"}))
     bad = tmp_path / "bad.toml"
     bad.write_text(TRIFECTA.format(guard=""))
     out = CliRunner().invoke(app, ["audit", str(bad)])
@@ -260,7 +262,7 @@ def test_the_guardrail_verdicts_are_spans_in_sessions_show_and_the_otlp_export(
     assert out.exit_code == 0, out.stdout
     sid = json.loads(out.stdout)["session_id"]
     shown = runner.invoke(app, ["sessions", "show", sid, "--db", str(db)])
-    for line in ("check input_guard · modify", "check allowlist · block", "check output_guard"):
+    for line in ("check input_guard · modify", "check egress · block", "check output_guard"):
         assert line in shown.stdout
     otlp = tmp_path / "t.json"
     runner.invoke(app, ["export", sid, "--db", str(db), "-o", str(otlp)])
@@ -277,8 +279,8 @@ def test_the_guardrail_verdicts_are_spans_in_sessions_show_and_the_otlp_export(
     }
     assert verdicts == {
         "check input_guard": {"stringValue": "modify"},
-        "check allowlist": {"stringValue": "block"},
-        "check output_guard": {"stringValue": "modify"},
+        "check egress": {"stringValue": "block"},
+        "check output_guard": {"stringValue": "flag"},
     }
 
 

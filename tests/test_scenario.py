@@ -76,7 +76,7 @@ def test_good_scenario_loads() -> None:
         ),
         (
             'task = "t"\n[[agents]]\nname = "a"\ntools = ["calculator", "rm"]\n',
-            "x.toml:4: agents[0].tools[1]: unknown tool 'rm' (built-in tools: calculator, "
+            "x.toml:4: agents[0].tools[1]: unknown tool 'rm' (built-in tools: calculator, http_get, "
             "issue_refund, list_files, read_file, search_docs)",
         ),
     ],

@@ -92,6 +92,10 @@ def status_style(status: str) -> str:
     return STATUS_STYLE.get(status, "")
 
 
+#: How long an approval lasts, as the transcript says it.
+REMEMBER_WORDS = {"once": "this call", "session": "for the session", "always": "always"}
+
+
 def verdict_text(verdict: str, by: str = "check", reason: str = "", width: int = 200) -> Text:
     """``flag: repeated add(1,2) x3``, ``block by person: not today``: a check's verdict, who
     decided when it was not the check itself, and why (styled by the verdict)."""
@@ -187,11 +191,17 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
             pad = "" if in_check else "  "
             word = "approved" if e.approved else "denied"
             verdict = f"{'✓' if e.approved else '✗'} {word} by {e.by}"
+            if e.approved and e.remember != "once":
+                verdict += " (remembered)" if e.remembered else f" ({REMEMBER_WORDS[e.remember]})"
             note = f": {e.note}" if e.note else ""
             if e.note.startswith(f"{word} "):  # "approved in the TUI": not "approved" twice
                 note = e.note.removeprefix(word)
             style = "green" if e.approved else "red"
-            return [Text(f"{indent}{pad}{verdict}{note}", style=style)]
+            out = [Text(f"{indent}{pad}{verdict}{note}", style=style)]
+            if e.edited is not None:
+                edited = clip(fmt_args(e.edited), 300)
+                out.append(Text(f"{indent}{pad}  with edited arguments: {edited}", style=style))
+            return out
         case AgentEnded():
             extra = f" ({e.stop_reason})" if e.stop_reason != "completed" else ""
             return [Text(f"{indent}◆ {e.agent} {e.status}{extra}", style=status_style(e.status))]

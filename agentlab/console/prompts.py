@@ -7,6 +7,7 @@ hooks answer None so the scenario's policy decides.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import threading
@@ -75,19 +76,143 @@ def raise_cap_hook(printer: Any) -> Any:
     return raise_cap
 
 
+#: ``--approvals``: one word for every call, or ``TOOL=allow|deny`` entries (comma-separated)
+#: with an optional word for the other tools (``issue_refund=deny,allow``).
+APPROVAL_WORDS = ("ask", "allow", "deny")
+
+
+def parse_policy(text: str) -> tuple[str, dict[str, str]]:
+    """``--approvals`` as (the word for tools not named, {tool: allow|deny}); ValueError with
+    one line saying what is wrong."""
+    default, per_tool = "ask", {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if "=" in part:
+            tool, _, word = (x.strip() for x in part.partition("="))
+            if not tool or word not in ("allow", "deny"):
+                raise ValueError(f"expected TOOL=allow or TOOL=deny, got {part!r}")
+            per_tool[tool] = word
+        elif part in APPROVAL_WORDS:
+            default = part
+        else:
+            raise ValueError(
+                f"expected ask, allow, deny or TOOL=allow|deny (comma-separated), got {part!r}"
+            )
+    return default, per_tool
+
+
 def approve_hook(mode: str, printer: Any) -> Any:
-    """Risky tool calls: ask the person at the terminal, or follow --approvals allow|deny."""
-    from agentlab.console.lines import fmt_args
+    """Risky tool calls: ask the person at the terminal, or follow ``--approvals`` (a policy:
+    recorded as decided by policy, naming the option)."""
     from agentlab.core.context import Decision
 
-    ask = asker(printer)
+    default, per_tool = parse_policy(mode)
+    ask = chooser(printer)
 
     async def approve(req: Any) -> Any:
-        if mode in ("allow", "deny"):
-            return Decision(mode == "allow", f"--approvals {mode}")
+        word = per_tool.get(req.tool, default)
+        if word in ("allow", "deny"):
+            named = f"{req.tool}={word}" if req.tool in per_tool else word
+            return Decision(word == "allow", f"--approvals {named}", by="policy")
         if not can_ask() or printer is None:
             return None  # the scenario's policy decides
-        ok = await ask(f"Approve {req.agent}: {req.tool}({fmt_args(req.arguments)})?")
-        return Decision(ok, "approved at the terminal" if ok else "denied at the terminal")
+        return await ask(lambda: approval_dialog(req))
 
     return approve
+
+
+def chooser(printer: Any) -> Any:
+    """Like :func:`asker`, for a dialog of several questions: ``fn`` runs on a daemon thread
+    with the live display paused; EOF or Ctrl-C there is a denial."""
+    from agentlab.core.context import Decision
+
+    lock = asyncio.Lock()
+
+    async def ask(fn: Any) -> Any:
+        async with lock:
+            loop = asyncio.get_running_loop()
+            answer: asyncio.Future[Any] = loop.create_future()
+
+            def settle(value: Any) -> None:
+                if not answer.done():
+                    answer.set_result(value)
+
+            def prompt() -> None:
+                try:
+                    value = fn()
+                except BaseException:
+                    value = Decision(False, "no answer at the terminal")
+                try:
+                    loop.call_soon_threadsafe(settle, value)
+                except RuntimeError:
+                    pass
+
+            if printer is not None:
+                printer.pause()
+            try:
+                threading.Thread(target=prompt, name="agentlab-prompt", daemon=True).start()
+                return await answer
+            finally:
+                if printer is not None:
+                    printer.resume()
+
+    return ask
+
+
+APPROVAL_CHOICES = (
+    "y  approve this call",
+    "s  approve this tool for the rest of the session",
+    "a  approve this tool always (every run of this scenario)",
+    "e  edit the arguments (JSON), then run it",
+    "n  deny (you give the reason the agent reads)",
+)
+
+
+def approval_dialog(req: Any, read: Any = None, say: Any = None) -> Any:
+    """The terminal's approval question (blocking; ``read``/``say`` stand in for the terminal
+    in tests). Returns a :class:`Decision`."""
+    from agentlab.console.lines import fmt_args
+    from agentlab.core.checks.runner import argument_problem
+    from agentlab.core.context import Decision
+
+    read = read or (lambda prompt: typer.prompt(prompt, default="", show_default=False))
+    say = say or typer.echo
+    editable = req.schema is not None
+    say(f"Approve {req.agent}: {req.tool}({fmt_args(req.arguments)})?")
+    if req.reason:
+        say(f"  why asked: {req.reason}")
+    keys = "ysaen" if editable else "yn"
+    for line in APPROVAL_CHOICES:
+        if line[0] in keys:
+            say(f"  {line}")
+    while True:
+        key = str(read(f"[{'/'.join(keys)}]")).strip().lower()[:1]
+        if key == "y":
+            return Decision(True, "approved at the terminal")
+        if key == "s" and editable:
+            return Decision(True, "approved at the terminal for the session", remember="session")
+        if key == "a" and editable:
+            return Decision(True, "approved at the terminal always", remember="always")
+        if key == "e" and editable:
+            while True:
+                text = str(read("arguments (JSON; empty to go back)")).strip()
+                if not text:
+                    break
+                try:
+                    edited = json.loads(text)
+                except ValueError as exc:
+                    say(f"  not JSON: {exc}")
+                    continue
+                problem = argument_problem(req.schema, edited)
+                if problem:
+                    say(f"  does not fit the tool's schema: {problem}")
+                    continue
+                return Decision(
+                    True, "approved at the terminal with edited arguments", arguments=edited
+                )
+            continue
+        if key == "n":
+            why = str(read("reason the agent reads (optional)")).strip()
+            return Decision(False, why or "denied at the terminal")
+        say(f"  answer one of {', '.join(keys)}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from agentlab.core import llm, prices
 from agentlab.core.budget import Budget
@@ -31,15 +31,39 @@ async def never_raise(_: LimitExceededError) -> float | None:
 
 @dataclass(frozen=True)
 class ApprovalRequest:
+    """What a person is asked about: a tool call (``tool``, its ``arguments`` and the JSON
+    ``schema`` an edit of them must follow) or, with ``schema`` None, something else a check
+    escalates (a reply that failed validation: ``tool`` is then ``"reply"``)."""
+
     agent: str
     tool: str
     arguments: dict[str, Any]
+    #: The tool's JSON schema of arguments; None when the arguments cannot be edited.
+    schema: dict[str, Any] | None = None
+    #: Why a person is asked (the check's reason).
+    reason: str = ""
+
+
+#: How long an approval lasts: this call only, every call of the tool for the rest of the
+#: session, or every call of the tool in every run of this scenario (remembered on disk).
+Remember = Literal["once", "session", "always"]
+#: Who decided: a person, or a rule (the scenario's policy, ``--approvals``).
+DecidedBy = Literal["person", "policy"]
 
 
 @dataclass(frozen=True)
 class Decision:
+    """An answer to an :class:`ApprovalRequest`.
+
+    ``note`` is the reason (a denial's reason is what the model reads); ``arguments`` approves
+    the call with these arguments instead (an edit, validated against the tool's schema);
+    ``remember`` makes an approval last (see :data:`Remember`)."""
+
     approved: bool
     note: str = ""
+    by: DecidedBy = "person"
+    remember: Remember = "once"
+    arguments: dict[str, Any] | None = None
 
 
 #: Asks a person about a risky tool call; returns None when nobody can be asked (the scenario's
@@ -66,6 +90,9 @@ class RunOptions:
     fork_at: str = ""
     #: The models file (aliases, timeouts, retries, fallbacks); None: built-in defaults.
     models: ModelsConfig | None = None
+    #: Tools a person approved "always" for this scenario (read by the caller from where it
+    #: keeps them, ``approvalsfile.py``): their calls run without asking, recorded as such.
+    approved_always: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -79,12 +106,15 @@ class RunContext:
     raise_cap: RaiseCapFn = never_raise
     approve: ApproveFn = nobody_to_ask
     semaphore: asyncio.Semaphore | None = None
+    #: Tools approved for the rest of this session (a person's "session" or "always" answer).
+    approved: dict[str, Remember] = field(default_factory=dict)
     _lab_configs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     #: The session's span (set when the session opens; agents at the top open theirs below it).
     session_span: Span = field(init=False)
 
     def __post_init__(self) -> None:
         self.session_span = root_span(self.bus, self.session_id)
+        self.approved.update(dict.fromkeys(self.options.approved_always, "always"))
 
     def model_for(self, spec: AgentSpec) -> str:
         return self.options.model or spec.model

@@ -312,7 +312,14 @@ class ApprovalDecided(Event, kw_only=True):
     call_id: str
     approved: bool
     by: Literal["person", "policy"] = "policy"
+    #: The reason (a denial's is what the model reads).
     note: str = ""
+    #: How long the approval lasts: ``once``, ``session`` (the rest of this session) or
+    #: ``always`` (every run of the scenario); ``remembered``: an earlier answer decided.
+    remember: Literal["once", "session", "always"] = "once"
+    remembered: bool = False
+    #: The arguments the call ran with, when the person edited them.
+    edited: dict[str, Any] | None = None
 
 
 class Handoff(Event, kw_only=True):

@@ -117,7 +117,9 @@ async def run_session(
         options=options,
         complete=_unless_unrecorded(bus, complete or default_complete),
         tool_ctx=ToolContext(
-            workspace=scenario.resolve(scenario.workspace), docs=scenario.resolve(scenario.docs)
+            workspace=scenario.resolve(scenario.workspace),
+            docs=scenario.resolve(scenario.docs),
+            hosts=tuple(scenario.hosts),
         ),
         raise_cap=raise_cap,
         approve=approve,
@@ -168,6 +170,7 @@ def _unless_unrecorded(bus: EventBus, complete: CompleteFn) -> CompleteFn:
 
 def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:
     scenario, options = ctx.scenario, ctx.options
+    g = scenario.guardrails
     return SessionStarted(
         scenario=scenario.name,
         scenario_path=scenario.path,
@@ -184,6 +187,8 @@ def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:
                 {"name": a.name, "model": ctx.model_for(a), "tools": a.tools}
                 for a in scenario.agents
             ],
+            # What a person sees is masked (console, exports: checks/display.py).
+            **({"mask_pii": True} if g is not None and g.mask_output else {}),
         },
     )
 

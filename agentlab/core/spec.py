@@ -160,13 +160,23 @@ class Guardrails(_Model):
     validate_arguments: bool = True
     #: Output layer: mask PII and secrets in replies (and so in final outputs).
     mask_output: bool = True
-    #: Mask what is stored too (costs exact replay and rerun: the stored requests differ).
-    #: Not supported yet: the loader refuses ``true``.
+    #: Mask the model's replies where they are stored too (and so in the conversation the
+    #: model goes on with). Off: what is stored stays exact (replay, rerun and debugging see
+    #: the real text) and only what people see is masked (console, final outputs, exports).
     mask_storage: bool = False
     #: Output layer: a reply longer than this fails validation.
     max_output_chars: int | None = Field(default=None, ge=1)
     #: Output layer: a final reply must match this regular expression.
     output_regex: str | None = None
+    #: Output layer: a final reply must be JSON valid against this JSON schema (an inline
+    #: table; a reply fenced in a ```json block counts).
+    output_schema: dict[str, Any] | None = None
+    #: Output layer: a final reply that fails validation is sent back once with the error
+    #: (the model reads it and tries again) before ``on_invalid_output`` applies.
+    output_retry: bool = True
+    #: What a reply that still fails does: stop the agent (``guardrail:output``) or ask a
+    #: person (the approval flow of risky tools; a denial stops it, an approval lets it stand).
+    on_invalid_output: Literal["stop", "ask"] = "stop"
     #: Acknowledge a lethal trifecta on purpose: the reason (``agentlab audit`` reports it).
     trifecta_reason: str = ""
 
@@ -174,6 +184,18 @@ class Guardrails(_Model):
     @classmethod
     def _num(cls, v: Any) -> Any:
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("output_schema")
+    @classmethod
+    def _schema(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is not None:
+            import jsonschema  # only scenarios that declare a schema pay for the import
+
+            try:
+                jsonschema.Draft202012Validator.check_schema(v)
+            except jsonschema.SchemaError as exc:
+                raise ValueError(f"not a valid JSON schema: {exc.message}") from None
+        return v
 
     @field_validator("output_regex")
     @classmethod
@@ -258,6 +280,8 @@ class Scenario(_Model):
     entry: str | None = None
     workspace: str | None = None
     docs: str | None = None
+    #: Hosts a network tool (``http_get``) may reach; empty (the default): no network.
+    hosts: list[str] = Field(default_factory=list)
     max_concurrency: int = Field(default=4, ge=1, le=64)
     price_as: str | None = None
     limits: Limits = Field(default_factory=Limits)

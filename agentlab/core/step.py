@@ -100,6 +100,10 @@ async def take_step(run: AgentRun) -> Done | None:
         run.output = resp.content
         raise resp.limit_error
     if not resp.tool_calls:
+        retry = run.checks.take_retry()  # output validation sends a bad reply back once
+        if retry:
+            run.messages.append({"role": "user", "content": retry})
+            return None
         return Done(resp.content)
     results = await _all_or_none([_run_tool(run, call) for call in resp.tool_calls])
     for call, result in zip(resp.tool_calls, results, strict=True):

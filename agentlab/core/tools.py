@@ -24,16 +24,20 @@ import re
 import threading
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from agentlab.core import docsearch, sandbox, secrets
+from agentlab.core import docsearch, network, sandbox, secrets
 
 MAX_RESULT_CHARS = 20_000
-#: Folders a tool can need from the scenario (each a top-level scenario key of that name).
-Need = Literal["workspace", "docs"]
+#: What a tool can need from the scenario (each a top-level scenario key of that name): a
+#: folder, or (``hosts``) the hosts a network tool may reach.
+Need = Literal["workspace", "docs", "hosts"]
+#: What a tool gives an agent, for the lethal-trifecta audit (``checks/trifecta.py``): it reads
+#: private data, it puts untrusted content in front of the model, it can send data out.
+Capability = Literal["reads_private_data", "sees_untrusted_content", "can_exfiltrate"]
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what OpenAI-compatible APIs accept
 
 
@@ -45,6 +49,8 @@ class ToolContext:
     """Folder the file tools may read; ``None`` makes them return an error result."""
     docs: Path | None = None
     """Folder of .txt/.md files ``search_docs`` searches."""
+    hosts: tuple[str, ...] = ()
+    """Hosts ``http_get`` may reach; empty: no network."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class Tool:
     blocking: bool = True
     """A sync tool that may block runs in an abandonable thread; ``False`` (pure, bounded CPU
     work) runs it inline."""
+    capabilities: frozenset[Capability] = frozenset()
+    """What the tool gives an agent (``agentlab audit`` reads them)."""
 
     def schema(self) -> dict[str, Any]:
         """The tool in the OpenAI/litellm ``tools=[...]`` format."""
@@ -209,6 +217,7 @@ def tool(
     risky: bool = False,
     needs: tuple[Need, ...] = (),
     blocking: bool = True,
+    capabilities: Sequence[Capability] = (),
 ) -> Tool: ...
 @overload
 def tool(
@@ -218,6 +227,7 @@ def tool(
     risky: bool = False,
     needs: tuple[Need, ...] = (),
     blocking: bool = True,
+    capabilities: Sequence[Capability] = (),
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 def tool(
     fn: Callable[..., Any] | None = None,
@@ -226,9 +236,11 @@ def tool(
     risky: bool = False,
     needs: tuple[Need, ...] = (),
     blocking: bool = True,
+    capabilities: Sequence[Capability] = (),
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a ``Tool`` from a function: ``@tool``, ``@tool(risky=True)``,
-    ``@tool(needs=("workspace",))`` or ``tool(fn, name=...)``.
+    ``@tool(needs=("workspace",))``, ``@tool(capabilities=["can_exfiltrate"])`` or
+    ``tool(fn, name=...)``.
 
     The schema comes from the type hints (str, int, float, bool, list[...], dict, Literal[...],
     ``X | None``), parameters with defaults are optional, and the docstring's first paragraph and
@@ -241,7 +253,8 @@ def tool(
         if not _NAME_RE.match(tool_name):
             raise ValueError(f"invalid tool name {tool_name!r}: use letters, digits, _ or -")
         description, parameters = _build_schema(f, tool_name)
-        return Tool(tool_name, description, parameters, f, risky, needs, blocking)
+        caps = frozenset(capabilities)
+        return Tool(tool_name, description, parameters, f, risky, needs, blocking, caps)
 
     return wrap(fn) if fn is not None else wrap
 
@@ -409,7 +422,7 @@ def calculator(expression: str) -> str:
     return sandbox.evaluate(expression)
 
 
-@tool(needs=("workspace",))
+@tool(needs=("workspace",), capabilities=["reads_private_data"])
 def list_files(path: str = ".", *, ctx: ToolContext) -> str:
     """List the files and folders in a workspace folder (folders end with "/").
 
@@ -419,7 +432,7 @@ def list_files(path: str = ".", *, ctx: ToolContext) -> str:
     return sandbox.list_dir(ctx.workspace, path)
 
 
-@tool(needs=("workspace",))
+@tool(needs=("workspace",), capabilities=["reads_private_data", "sees_untrusted_content"])
 def read_file(path: str, *, ctx: ToolContext) -> str:
     """Read a text file from the workspace.
 
@@ -429,7 +442,7 @@ def read_file(path: str, *, ctx: ToolContext) -> str:
     return sandbox.read_text(ctx.workspace, path)
 
 
-@tool(needs=("docs",))
+@tool(needs=("docs",), capabilities=["reads_private_data", "sees_untrusted_content"])
 def search_docs(query: str, limit: int = 3, *, ctx: ToolContext) -> str:
     """Search the reference documents and return the best-matching passages with their file names.
 
@@ -456,8 +469,19 @@ def issue_refund(customer_id: str, amount_usd: float, reason: str) -> str:
     return f"refund of ${amount_usd:.2f} issued to {customer_id} (simulated), reference R-{ref}"
 
 
+@tool(needs=("hosts",), capabilities=["sees_untrusted_content", "can_exfiltrate"])
+def http_get(url: str, *, ctx: ToolContext) -> str:
+    """Fetch a web page with HTTP GET and return its text. Only the hosts the scenario allows
+    can be reached; anything else is refused before a connection is made.
+
+    Args:
+        url: The full http:// or https:// URL, e.g. "https://docs.example.com/pricing".
+    """
+    return network.fetch(ctx.hosts, url)
+
+
 BUILTIN_TOOLS: dict[str, Tool] = {
-    t.name: t for t in (calculator, list_files, read_file, search_docs, issue_refund)
+    t.name: t for t in (calculator, list_files, read_file, search_docs, issue_refund, http_get)
 }
 
 

@@ -23,6 +23,7 @@ from agentlab.core.checks.base import (
     Verdict,
 )
 from agentlab.core.checks.guard_input import InputGuardCheck
+from agentlab.core.checks.guard_network import EgressCheck
 from agentlab.core.checks.guard_output import OutputGuardCheck
 from agentlab.core.checks.guard_tools import ArgumentsCheck
 from agentlab.core.checks.loop import LoopCheck
@@ -50,10 +51,12 @@ __all__ = [
 
 #: Every check the runtime knows, in the order they run at a stage.
 #: The guardrail checks (input_guard, arguments, output_guard) do nothing unless the scenario
-#: has a ``[guardrails]`` table. Arguments are checked before a person is asked to approve.
+#: has a ``[guardrails]`` table. Arguments are checked before a person is asked to approve;
+#: egress (a network tool's host allowlist) runs for any agent that holds a network tool.
 CHECKS: list[type[Check]] = [
     InputGuardCheck,
     ArgumentsCheck,
+    EgressCheck,
     ApprovalCheck,
     LoopCheck,
     OutputGuardCheck,

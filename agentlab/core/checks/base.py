@@ -64,6 +64,14 @@ ALLOW = Verdict()
 
 
 @dataclass(frozen=True)
+class Retry:
+    """An output check's ``modify`` content that asks the model again: ``feedback`` (what was
+    wrong with the reply) is its next message."""
+
+    feedback: str
+
+
+@dataclass(frozen=True)
 class ModelInput:
     """Before a model call: the messages about to be sent."""
 
@@ -96,12 +104,17 @@ class ModelOutput:
     step: int
     content: str
     tool_calls: list[dict[str, Any]]
+    #: Set by a :class:`Retry` modification: the reply stands in the conversation, this is
+    #: sent back to the model as the user's next message and the agent takes another step.
+    retry: str = ""
 
     @property
     def subject(self) -> str:
         return "reply"
 
     def modified(self, content: Any) -> ModelOutput:
+        if isinstance(content, Retry):
+            return replace(self, retry=content.feedback)
         return replace(self, content=str(content))
 
     def shown(self) -> dict[str, Any]:

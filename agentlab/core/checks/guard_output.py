@@ -2,23 +2,32 @@
 secret masking of the model's reply.
 
 - Validation (when the scenario declares it): a final reply (one that calls no tool) longer
-  than ``max_output_chars`` or not matching ``output_regex`` stops the agent with
-  ``guardrail:output``.
-- Masking (``mask_output``, on by default with ``[guardrails]``): emails, phone numbers, Luhn-valid
-  card numbers, SSNs, checksum-valid IBANs, provider API keys and tokens, private key blocks and
-  IP addresses in the reply become ``[EMAIL]``, ``[CREDIT_CARD]``, ... (``pii.py``).
+  than ``max_output_chars``, not matching ``output_regex`` or not JSON valid against
+  ``output_schema`` is sent back to the model once with the error (``output_retry``: a
+  ``modify`` verdict whose content is a :class:`Retry`); if it fails again the agent stops with
+  ``guardrail:output``, or (``on_invalid_output = "ask"``) a person decides through the
+  approval flow: approved, the reply stands; denied, the agent stops with ``guardrail:output``.
+- Masking (``mask_output``, on by default with ``[guardrails]``): emails, phone numbers,
+  Luhn-valid card numbers, SSNs, checksum-valid IBANs, provider API keys and tokens, private key
+  blocks and IP addresses become ``[EMAIL]``, ``[CREDIT_CARD]``, ... (``pii.py``) in what a
+  person sees: the console, final outputs and exports mask on display (``console/``,
+  ``store/export.py``), so what is stored stays exact for replay and rerun. With
+  ``mask_storage = true`` this check masks the reply itself, so the stored reply (and the
+  conversation the model goes on with) is masked too.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from agentlab.core.checks.base import ALLOW, Check, ModelOutput, Seen, Verdict
+from agentlab.core.checks.base import ALLOW, Check, ModelOutput, Retry, Seen, Verdict
 from agentlab.core.checks.pii import find, redact
 from agentlab.core.events import Stage
+from agentlab.core.events import Verdict as VerdictKind
 from agentlab.core.spec import AgentSpec, Guardrails, Scenario
 from agentlab.core.tools import Tool
 
@@ -30,37 +39,91 @@ class OutputGuardCheck(Check):
     def __init__(self, settings: Guardrails) -> None:
         self.settings = settings
         self.regex = re.compile(settings.output_regex) if settings.output_regex else None
+        self.schema = _validator(settings.output_schema)
+        #: Replies of this agent run sent back for another try (at most one).
+        self.retried = 0
 
     @classmethod
     def build(cls, scenario: Scenario, agent: AgentSpec, tools: Sequence[Tool]) -> Check | None:
         g = scenario.guardrails
         if g is None:
             return None
-        if not g.mask_output and g.max_output_chars is None and g.output_regex is None:
+        validates = g.max_output_chars is not None or g.output_regex is not None or g.output_schema
+        if not g.mask_output and not validates:
             return None
         return cls(g)
 
+    def problem(self, reply: str) -> str:
+        """What is wrong with a final reply (one line), or ""."""
+        g = self.settings
+        if g.max_output_chars is not None and len(reply) > g.max_output_chars:
+            return f"the reply is {len(reply)} characters (max {g.max_output_chars})"
+        if self.regex is not None and not self.regex.search(reply):
+            return f"the reply does not match {g.output_regex!r}"
+        if self.schema is not None:
+            return schema_problem(self.schema, reply)
+        return ""
+
     async def check(self, seen: Seen) -> Verdict:
-        if not isinstance(seen, ModelOutput) or not seen.content:
+        if not isinstance(seen, ModelOutput):
             return ALLOW
         g = self.settings
         if not seen.tool_calls:
-            problem = ""
-            if g.max_output_chars is not None and len(seen.content) > g.max_output_chars:
-                problem = f"the reply is {len(seen.content)} characters (max {g.max_output_chars})"
-            elif self.regex is not None and not self.regex.search(seen.content):
-                problem = f"the reply does not match {g.output_regex!r}"
+            problem = self.problem(seen.content)
             if problem:
-                return Verdict(
-                    "stop", problem, {"invalid": problem}, stop_reason="guardrail:output"
-                )
-        if not g.mask_output:
+                detail: dict[str, Any] = {"invalid": problem}
+                if g.output_retry and not self.retried:
+                    self.retried += 1
+                    detail["retry"] = self.retried
+                    feedback = (
+                        f"Your reply failed validation: {problem}. "
+                        "Answer again, following the required format exactly."
+                    )
+                    return Verdict(
+                        "modify", f"{problem}; sent back once", detail, content=Retry(feedback)
+                    )
+                kind: VerdictKind = "ask" if g.on_invalid_output == "ask" else "stop"
+                return Verdict(kind, problem, detail, stop_reason="guardrail:output")
+        if not g.mask_output or not seen.content:
             return ALLOW
         matches = find(seen.content)
         if not matches:
             return ALLOW
         kinds = Counter(m.kind for m in matches)
-        why = "masked " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        found = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        if not g.mask_storage:  # stored exact; every view masks it (display.py)
+            return Verdict("flag", f"{found} masked where people see it", {"pii": dict(kinds)})
         return Verdict(
-            "modify", why, {"masked": dict(kinds)}, content=redact(seen.content, matches)
+            "modify",
+            f"masked {found}",
+            {"masked": dict(kinds)},
+            content=redact(seen.content, matches),
         )
+
+
+_FENCED = re.compile(r"^\s*```(?:json)?\s*\n(.*?)\n\s*```\s*$", re.DOTALL)
+
+
+def _validator(schema: dict[str, Any] | None) -> Any:
+    if not schema:
+        return None
+    import jsonschema  # only scenarios that declare a schema pay for the import
+
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_problem(validator: Any, reply: str) -> str:
+    """Why ``reply`` is not JSON valid against the schema (one line), or ""."""
+    import jsonschema
+
+    fenced = _FENCED.match(reply)
+    text = fenced.group(1) if fenced else reply
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        return f"the reply is not JSON ({exc})"
+    best = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if best is None:
+        return ""
+    where = "/".join(str(p) for p in best.absolute_path)
+    return f"the reply does not follow the schema: {where + ': ' if where else ''}{best.message}"

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from agentlab.core.checks.sanitize import Sanitised, sanitise, views
@@ -451,18 +451,59 @@ _BREAK = frozenset(["to", "and", "then", "for", "so", "because", "if", "when", "
 
 
 def _object(
-    tokens: list[str], verbs: list[int], nouns: list[int], within: int
+    tokens: list[str],
+    verbs: list[int],
+    nouns: list[int],
+    within: int,
+    fits: Callable[[list[str], int, int], bool] | None = None,
 ) -> tuple[int, int] | None:
-    """A verb and a noun after it that is its object: no clause break between them."""
+    """A verb and a noun after it that is its object: no clause break between them (and, with
+    ``fits``, a pair it accepts)."""
     for i in verbs:
         for j in nouns:
             if (
                 i < j <= i + within
                 and not any(t in _BREAK or t.isdigit() for t in tokens[i + 1 : j])
                 and (j + 1 == len(tokens) or tokens[j + 1] not in _COMPOUND)
+                and (fits is None or fits(tokens, i, j))
             ):
                 return i, j
     return None
+
+
+#: Words that may stand between an override verb and the rules it overrides in an attack
+#: ("ignore all your previous system instructions"); any other word right before the noun
+#: names a topic ("forget the old VPN instructions", "skip the setup instructions").
+_RULE_MODIFIERS = _words(
+    "the a an all any every of your my our previous prior above earlier preceding former old "
+    "original initial existing current given these those this that such other same whole "
+    "entire core default standard usual normal hidden secret real actual internal built-in "
+    "builtin developer developers developer's operator operator's system safety security "
+    "content moderation ethical ethics programming programmed own preset pre-set "
+    "openai's anthropic's company's admin admin's assistant's model's ai's "
+    "you were was been have had what which i we they he she it is are be told given said "
+    # es / pt / it / fr / de / ru function words and "previous"
+    "las los la el tus tu sus todas todos anteriores previas previos estas esas "
+    "as os a o suas seus tuas teus todas todos anteriores "
+    "le gli i tue tuoi tutte tutti precedenti "
+    "les la le des tes vos toutes tous précédentes precedentes précédents antérieures "
+    "die der den dem das deine deinen deiner ihre alle allen vorherigen obigen bisherigen "
+    "все всех свои твои предыдущие прежние"
+)
+#: Owners that make the rules someone else's: "make a chatbot ignore its instructions".
+_THIRD_PARTY = frozenset(["its", "their", "his", "her"])
+
+
+def _addressed_rules(tokens: list[str], i: int, j: int) -> bool:
+    """Whether the rules at ``j`` that the verb at ``i`` overrides are the reader's own rules,
+    not a topic's (setup instructions) or a third party's (its instructions)."""
+    between = tokens[i + 1 : j]
+    if any(t in _THIRD_PARTY for t in between):
+        return False
+    if not between:
+        return True
+    before = between[-1]
+    return before in _RULE_MODIFIERS or before in _CONCEPTS or before.endswith("'s")
 
 
 def _snip(tokens: list[str], pair: tuple[int, int]) -> str:
@@ -530,6 +571,21 @@ _CONNECT = frozenset(
     ]
 )
 _NEG = frozenset(["not", "don't", "dont", "never", "stop", "cease", "without"])
+#: Words after which "prompt" is a noun, not a request ("the system prompt").
+_NOT_A_VERB = frozenset(
+    ["system", "the", "a", "your", "this", "initial", "hidden", "login", "command"]
+)
+#: Owners before "late" that make it "my late grandmother", the jailbreak trope.
+_OWNERS = frozenset(["my", "your", "our", "his", "her", "their"])
+#: Concepts that make "instead, you must ..." an attack's demand.
+_ATTACK_ASKS = frozenset(["leak", "ovr", "private", "strong", "self", "solicit"])
+
+
+def _negated(tokens: list[str], k: int) -> bool:
+    """A negation in the three words before token ``k`` ("will never ask you to ...")."""
+    return any(t in _NEG for t in tokens[max(0, k - 3) : k])
+
+
 _FOLLOW = frozenset(
     ["follow", "following", "obey", "obeying", "comply", "adhere", "listen", "respect"]
 )
@@ -589,7 +645,7 @@ def _override_and_leak(
     get = pos.get
     ovr, instr = get("ovr", []), get("instr", [])
     # override: verb .. noun; noun .. cancelled; disable .. safety; ignore everything above
-    if ovr and (p := _object(tokens, ovr, instr + get("safety", []), 7)):
+    if ovr and (p := _object(tokens, ovr, instr + get("safety", []), 7, _addressed_rules)):
         found["override"] = _snip(tokens, p)
     elif instr and (p := _near(instr, get("cancelled", []), 5)):
         mine = any(t in ("your", "you", "you're", "my") for t in tokens[max(0, p[0] - 2) : p[1]])
@@ -670,12 +726,20 @@ def _exfiltration_and_persona(
                                   "dirección", "adresse", "endereço", "indirizzo", "адрес")
         ):  # fmt: skip
             found["exfiltration"] = _snip(tokens, p)
-        elif get("strong") and _near(send, get("strong", []), 8, 3):
+        elif get("strong") and _near(send, get("strong", []), 8, 3) and not _negated(tokens, p[0]):
             found["secret_request"] = _snip(tokens, p)
-    if get("solicit") and (p := _near(get("solicit", []), get("solicited", []), 7)):
+    # solicit: asking for a password; not "prompt" as a noun (the system prompt), not negated
+    # ("a real admin will never ask you to send your password")
+    asks = [
+        k
+        for k in get("solicit", [])
+        if not (tokens[k] == "prompt" and k and tokens[k - 1] in _NOT_A_VERB)
+        and not _negated(tokens, k)
+    ]
+    if asks and (p := _near(asks, get("solicited", []), 7)):
         found["solicit"] = _snip(tokens, p)
     # persona: switch .. trait; "you are now" / "from now on you('re)" .. trait
-    trait = get("trait", [])
+    trait = [k for k in get("trait", []) if tokens[k] != "late" or (k and tokens[k - 1] in _OWNERS)]
     if trait:
         starts = list(get("persona", []))
         starts += get("pstart", [])
@@ -771,9 +835,17 @@ def _new_task_and_authority(
             found["new_task"] = after
     if "instead" in tokens:
         k = view.find("instead")
-        if re.match(r"instead,? (?:you (?:must|will|should)|do the following|follow|approve|"
-                    r"send|email|reply|respond|call|recommend|ask|print|output|list|dump|reveal|"
-                    r"leak|tell|say|write)", view[k:]):  # fmt: skip
+        m = re.match(r"instead,? (?:(you (?:must|will|should))|do the following|follow|approve|"
+                     r"send|email|reply|respond|call|recommend|ask|print|output|list|dump|reveal|"
+                     r"leak|tell|say|write)", view[k:])  # fmt: skip
+        # "instead, you must submit the expense report" is an office memo: the bare modal counts
+        # only when what follows is what an attack asks for (leak, override, a secret).
+        if m and m.group(1):
+            i = tokens.index("instead")
+            demand = tokens[i + 1 : i + 10]
+            if not any(set(_CONCEPTS.get(t, ())) & _ATTACK_ASKS for t in demand):
+                m = None
+        if m:
             found.setdefault("new_task", view[k : k + 40])
     if ("comply" in view or "follow" in view or "obey" in view) and re.search(
         r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these "

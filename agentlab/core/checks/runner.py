@@ -11,8 +11,10 @@ policy decides when nobody can be asked) and becomes an allow or a block by that
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Literal, TypeVar
+
+import jsonschema
 
 from agentlab.core.checks.base import (
     STAGES,
@@ -71,6 +73,13 @@ class CheckRunner:
         self.ctx = ctx
         self.agent = agent
         self._at = {stage: [c for c in checks if stage in c.stages] for stage in STAGES}
+        #: What an output check asked to send back to the model (``Retry``), until taken.
+        self._retry = ""
+
+    def take_retry(self) -> str:
+        """The feedback of a reply an output check sent back (then forgotten), or ""."""
+        retry, self._retry = self._retry, ""
+        return retry
 
     async def run(self, seen: S, parent: Span) -> Ruling[S]:
         """Run the stage's checks in order on ``seen``; each sees what the one before let
@@ -93,6 +102,8 @@ class CheckRunner:
                 why = verdict.reason or f"stopped by the {check.name} check"
                 reason = verdict.stop_reason or f"check:{check.name}"
                 raise CheckStop(self.agent, check.name, reason, why)
+        if isinstance(ruling.seen, ModelOutput) and ruling.seen.retry:
+            self._retry = ruling.seen.retry
         return ruling
 
     async def _recorded(
@@ -114,28 +125,69 @@ class CheckRunner:
         return verdict, by
 
     async def _ask(self, span: Span, seen: S, verdict: Verdict) -> tuple[Verdict, By]:
+        ctx = self.ctx
+        tool = seen.tool if isinstance(seen, ToolUse) else None
         call_id = seen.call_id if isinstance(seen, ToolUse) else ""
         arguments = seen.shown()
         span.emit(ApprovalRequested(tool=seen.subject, call_id=call_id, arguments=arguments))
-        decision = await self.ctx.approve(ApprovalRequest(self.agent, seen.subject, arguments))
-        by: Literal["person", "policy"] = "person"
+        remembered = tool is not None and tool.name in ctx.approved
+        if remembered:
+            how = ctx.approved[seen.subject]
+            decision: Decision | None = Decision(True, _REMEMBERED[how], remember=how)
+        else:
+            schema = tool.parameters if tool is not None else None
+            request = ApprovalRequest(self.agent, seen.subject, arguments, schema, verdict.reason)
+            decision = await ctx.approve(request)
         if decision is None:
-            policy = self.ctx.scenario.approvals.policy
-            by = "policy"
+            policy = ctx.scenario.approvals.policy
             decision = Decision(
-                policy == "allow", f"no one to ask; the scenario's policy is {policy}"
+                policy == "allow", f"no one to ask; the scenario's policy is {policy}", "policy"
             )
+        by: By = decision.by
+        edited = decision.arguments if decision.approved else None
+        if edited is not None and tool is not None:
+            problem = argument_problem(tool.parameters, edited)
+            if problem:  # an interface lets no invalid edit through; refuse one that is
+                decision = Decision(False, f"the edited arguments are invalid: {problem}")
+                by, edited = "check", None
+        if decision.approved and tool is not None and decision.remember != "once":
+            ctx.approved.setdefault(tool.name, decision.remember)
         span.emit(
             ApprovalDecided(
                 tool=seen.subject,
                 call_id=call_id,
                 approved=decision.approved,
-                by=by,
+                by=decision.by,
                 note=decision.note,
+                remember=decision.remember if decision.approved else "once",
+                remembered=remembered,
+                edited=edited,
             )
         )
-        kind: Literal["allow", "block"] = "allow" if decision.approved else "block"
-        return Verdict(kind, decision.note, detail=verdict.detail), by
+        if not decision.approved:
+            return replace(verdict, kind="block", reason=decision.note or "not approved"), by
+        if edited is not None:
+            return Verdict("modify", decision.note, detail=verdict.detail, content=edited), by
+        return Verdict("allow", decision.note, detail=verdict.detail), by
+
+
+#: The note of a call approved by an earlier answer.
+_REMEMBERED = {
+    "once": "approved",
+    "session": "approved earlier for the rest of the session",
+    "always": "approved earlier for every run of this scenario",
+}
+
+
+def argument_problem(schema: dict[str, Any], arguments: Any) -> str:
+    """Why ``arguments`` do not follow a tool's JSON ``schema`` (one line), or ""."""
+    best = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(arguments)
+    )
+    if best is None:
+        return ""
+    where = "/".join(str(p) for p in best.absolute_path)
+    return f"{where}: {best.message}" if where else best.message
 
 
 def record(parent: Span, check: str, stage: Stage, verdict: Verdict, subject: str = "") -> None:

@@ -2,33 +2,23 @@
 
 An agent whose tools together give it all three capabilities can be talked by an injected
 document into sending private data away (``advisor-knowledge.md`` §6.3). Each tool declares what
-it gives in :data:`CAPABILITIES`; :func:`audit` reports, per agent, which of the three its tools
-give it, and a scenario acknowledges a trifecta it holds on purpose with
-``[guardrails] trifecta_reason``.
+it gives on its definition (``@tool(capabilities=[...])``, ``Tool.capabilities``); :func:`audit`
+reports, per agent, which of the three its tools give it, and a scenario acknowledges a
+trifecta it holds on purpose with ``[guardrails] trifecta_reason``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from agentlab.core.spec import Scenario
+from agentlab.core.tools import BUILTIN_TOOLS, Capability, Tool
 
-Capability = Literal["reads_private_data", "sees_untrusted_content", "can_exfiltrate"]
 TRIFECTA: tuple[Capability, ...] = (
     "reads_private_data",
     "sees_untrusted_content",
     "can_exfiltrate",
 )
-
-#: What each built-in tool gives an agent. A tool not listed gives nothing.
-CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "list_files": frozenset({"reads_private_data"}),
-    "read_file": frozenset({"reads_private_data", "sees_untrusted_content"}),
-    "search_docs": frozenset({"reads_private_data", "sees_untrusted_content"}),
-    "http_get": frozenset({"sees_untrusted_content", "can_exfiltrate"}),
-    "send_email": frozenset({"can_exfiltrate"}),
-}
 
 FIXES = (
     "split the agent: one reads the untrusted content, another holds the private data or the "
@@ -55,16 +45,22 @@ class AgentAudit:
         return self.trifecta and not self.acknowledged
 
 
-def audit(scenario: Scenario, extra_tools: dict[str, set[str]] | None = None) -> list[AgentAudit]:
+def audit(
+    scenario: Scenario,
+    extra_tools: dict[str, set[str]] | None = None,
+    known: dict[str, Tool] | None = None,
+) -> list[AgentAudit]:
     """Per agent, the trifecta capabilities its tools give it (``extra_tools``: the tools its
-    pattern adds, by agent name)."""
+    pattern adds, by agent name; ``known``: the tools by name, the built-ins by default)."""
+    known = BUILTIN_TOOLS if known is None else known
     reason = scenario.guardrails.trifecta_reason if scenario.guardrails else ""
     out = []
     for agent in scenario.agents:
         tools = [*agent.tools, *sorted((extra_tools or {}).get(agent.name, set()))]
         has: dict[Capability, list[str]] = {}
         for name in tools:
-            for cap in sorted(CAPABILITIES.get(name, frozenset())):
+            tool = known.get(name)
+            for cap in sorted(tool.capabilities if tool is not None else ()):
                 has.setdefault(cap, []).append(name)
         a = AgentAudit(agent.name, has)
         out.append(AgentAudit(agent.name, has, reason) if a.trifecta and reason else a)

@@ -7,11 +7,14 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import Input, Label, Static, TextArea
 
-from agentlab.core.context import ApprovalRequest
+from agentlab.core.checks.runner import argument_problem
+from agentlab.core.context import ApprovalRequest, Decision
 from agentlab.tui.screens.confirm import ConfirmModal
 
 MAX_ARGS = 12  # arguments listed one per line; the rest are counted
@@ -51,7 +54,12 @@ def arguments_table(arguments: dict[str, Any]) -> Table:
 
 
 class ApprovalModal(ConfirmModal):
-    """Dismisses with True (run the tool) or False (refuse it: the agent is told so)."""
+    """Asks about one call. Dismisses with True (run it) or False (refuse it: the agent is told
+    so); :attr:`decision` then says how: once (``y``), for the rest of the session (``s``),
+    always for this scenario (``a``), with edited arguments (``e``: JSON checked against the
+    tool's schema before it is accepted) or denied with a reason the agent reads (``r``).
+    A question about something other than a tool call (a reply that failed validation) has no
+    schema: only yes and no."""
 
     DEFAULT_CSS = """
     ApprovalModal #dialog {
@@ -64,23 +72,128 @@ class ApprovalModal(ConfirmModal):
         padding: 0 2;
         background: $boost;
     }
+    ApprovalModal #edit, ApprovalModal #reason, ApprovalModal #problem {
+        display: none;
+    }
+    ApprovalModal #edit {
+        height: 8;
+    }
+    ApprovalModal #problem {
+        color: $error;
+    }
+    ApprovalModal.editing #edit, ApprovalModal.editing #problem,
+    ApprovalModal.denying #reason {
+        display: block;
+    }
+    ApprovalModal #more {
+        color: $text-muted;
+        margin-top: 1;
+    }
     """
+
+    BINDINGS = [
+        Binding("s", "remember('session')", "Session"),
+        Binding("a", "remember('always')", "Always"),
+        Binding("e", "edit", "Edit"),
+        Binding("r", "deny_why", "Deny with reason"),
+        Binding("ctrl+s", "submit_edit", "Run edited", show=False),
+    ]
 
     YES = "Approve (y)"
     NO = "Deny (n)"
 
     def __init__(self, request: ApprovalRequest) -> None:
         self.request = request
+        #: How the person answered (set when the modal is dismissed).
+        self.decision: Decision | None = None
+        why = request.reason + ". " if request.reason and request.schema is None else ""
         super().__init__(
             f"Approve {request.agent}: {call_text(request.tool, request.arguments)}?",
-            f"{request.agent} wants to run {request.tool}, which needs a person's approval. "
-            "If you deny it, the agent is told so and carries on without it.",
+            why + f"{request.agent} wants to run {request.tool}, which needs a person's approval. "
+            "If you deny it, the agent is told so and carries on without it."
+            if request.schema is not None
+            else why + "If you deny it, the agent stops.",
         )
+
+    @property
+    def editable(self) -> bool:
+        return self.request.schema is not None
 
     def compose_details(self) -> ComposeResult:
         with VerticalScroll(id="arguments"):
             yield Static(arguments_table(self.request.arguments))
+        if self.editable:
+            yield TextArea(
+                json.dumps(self.request.arguments, indent=2, ensure_ascii=False),
+                id="edit",
+                language=None,
+            )
+            yield Label("", id="problem")
+            yield Input(placeholder="why not (the agent reads it); enter to deny", id="reason")
+            yield Label(
+                "s approve for the session · a approve always (this scenario) · "
+                "e edit the arguments (ctrl+s runs them) · r deny with a reason",
+                id="more",
+            )
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#dialog").border_title = "Approval needed"
+
+    def _done(self, decision: Decision) -> None:
+        self.decision = decision
+        self.dismiss(decision.approved)
+
+    def action_answer(self, yes: bool) -> None:
+        if self.has_class("editing") and yes:
+            self.action_submit_edit()
+            return
+        self._done(Decision(yes, "approved in the TUI" if yes else "denied in the TUI"))
+
+    def action_remember(self, how: str) -> None:
+        if not self.editable:
+            return
+        if how == "session":
+            self._done(Decision(True, "approved in the TUI for the session", remember="session"))
+        else:
+            self._done(Decision(True, "approved in the TUI always", remember="always"))
+
+    def action_edit(self) -> None:
+        if not self.editable:
+            return
+        self.remove_class("denying")
+        self.add_class("editing")
+        self.query_one("#edit", TextArea).focus()
+
+    def action_deny_why(self) -> None:
+        if not self.editable:
+            return
+        self.remove_class("editing")
+        self.add_class("denying")
+        self.query_one("#reason", Input).focus()
+
+    def action_submit_edit(self) -> None:
+        if not self.has_class("editing") or self.request.schema is None:
+            return
+        problem = self.edit_problem(self.query_one("#edit", TextArea).text)
+        if isinstance(problem, str):
+            self.query_one("#problem", Label).update(problem)
+            return
+        self._done(Decision(True, "approved in the TUI with edited arguments", arguments=problem))
+
+    def edit_problem(self, text: str) -> str | dict[str, Any]:
+        """The edited arguments, or what is wrong with them (one line)."""
+        try:
+            edited = json.loads(text)
+        except ValueError as exc:
+            return f"not JSON: {exc}"
+        problem = argument_problem(self.request.schema or {}, edited)
+        if problem:
+            return f"does not fit the tool's schema: {problem}"
+        assert isinstance(edited, dict)  # the schema is an object's
+        return edited
+
+    @on(Input.Submitted, "#reason")
+    def _reason(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._done(Decision(False, event.value.strip() or "denied in the TUI"))

@@ -110,7 +110,10 @@ class RunScreen(Screen[None]):
         return modal.value if yes else None
 
     async def ask_approval(self, request: ApprovalRequest) -> Decision:
-        yes = await self._ask(ApprovalModal(request), f"{request.agent} asks to run {request.tool}")
+        modal = ApprovalModal(request)
+        yes = await self._ask(modal, f"{request.agent} asks to run {request.tool}")
+        if modal.decision is not None:  # once, session, always, edited, denied with a reason
+            return modal.decision
         return Decision(yes, "approved in the TUI" if yes else "denied in the TUI")
 
     async def _ask(self, modal: Any, why: str) -> bool:
