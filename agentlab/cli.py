@@ -467,6 +467,7 @@ def _execute(
                     subscribers=subscribers,
                     record=record,
                     lock_wait_s=lock_wait,
+                    remembered_approvals=approvals == "ask",
                     **hooks,
                 )
             )
@@ -483,6 +484,7 @@ def _execute(
                     record=record,
                     lock_wait_s=lock_wait,
                     allow_paths=allow_paths or (),
+                    remembered_approvals=approvals == "ask",
                     **hooks,
                 )
             )

@@ -99,8 +99,13 @@ async def run_recorded(
     bus: EventBus | None = None,
     record: bool = True,
     lock_wait_s: float | None = None,
+    remembered_approvals: bool | None = None,
 ) -> SessionResult:
     """Run a scenario with the recorder attached: the session is in SQLite as it happens.
+
+    ``remembered_approvals``: whether tools a person approved "always" for this scenario run
+    without asking (default: only when someone can be asked; an explicit ``--approvals``
+    policy and unattended runs such as evals decide by policy alone).
 
     The recorder is essential: if it cannot write (another program's lock held past
     ``lock_wait_s``, default ``AGENTLAB_LOCK_WAIT`` or 30 s; a full disk; a read-only database)
@@ -109,8 +114,11 @@ async def run_recorded(
         scenario = load_scenario(scenario)
     scenario, options = prepare_models(scenario, options or RunOptions())
     # "Approve this tool always": remembered per scenario name in approvalsfile.py.
-    always = options.approved_always | approvalsfile.approved_always(scenario.name)
-    options = replace(options, approved_always=always)
+    if remembered_approvals is None:
+        remembered_approvals = approve is not nobody_to_ask
+    if remembered_approvals:
+        always = options.approved_always | approvalsfile.approved_always(scenario.name)
+        options = replace(options, approved_always=always)
     approve = approvalsfile.remembering(approve, scenario.name)
     wait = lock_wait_from_env() if lock_wait_s is None else lock_wait_s
     with _opened(db_path) if record else nullcontext() as db:
@@ -543,6 +551,7 @@ async def rerun_recorded(
     record: bool = True,
     lock_wait_s: float | None = None,
     allow_paths: Sequence[Path] = (),
+    remembered_approvals: bool | None = None,
 ) -> Rerun:
     """Run a scenario (by default the recorded one) answering every model call from the
     recording ``source`` (a session id or a JSONL file): see :mod:`agentlab.core.cassette`.
@@ -587,6 +596,7 @@ async def rerun_recorded(
         bus=bus,
         record=record,
         lock_wait_s=lock_wait_s,
+        remembered_approvals=remembered_approvals,
     )
     return Rerun(
         result,

@@ -192,3 +192,19 @@ async def test_the_decision_reaches_the_otlp_export(tmp_path) -> None:
     attrs = {a["key"]: next(iter(a["value"].values())) for a in ev["attributes"]}
     assert attrs["agentlab.by"] == "person" and attrs["agentlab.remember"] == "session"
     assert json.loads(attrs["agentlab.edited"])["amount_usd"] == 240.0
+
+
+def test_a_remembered_always_does_not_override_an_explicit_policy_or_an_unattended_run(
+    tmp_path,
+) -> None:
+    """`--approvals deny` (and runs with no one to ask, such as `agentlab eval`) decide by
+    policy, not by what a person once approved on this machine."""
+    approvalsfile.remember_always("approval_gate", "issue_refund")
+    db = str(tmp_path / "p.db")
+    out = CliRunner().invoke(app, ["run", str(GATE), "--db", db, "--approvals", "deny", "--json"])
+    assert out.exit_code == 0, out.output
+    assert "issued to C-1042" not in json.loads(out.stdout)["final_output"]
+    import asyncio
+
+    result = asyncio.run(services.run_recorded(GATE, db_path=tmp_path / "q.db"))
+    assert "issued to C-1042" not in result.final_output
