@@ -103,7 +103,8 @@ class ReplayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield EventView(format_id=typed_app(self).formats.session_id)
+        formats = typed_app(self).formats
+        yield EventView(format_id=formats.session_id, format_duration=formats.duration)
         yield Timeline()
         yield Footer()
 

@@ -61,6 +61,7 @@ class EventView(Vertical):
     }
     EventView #spans {
         width: 40%;
+        min-width: 36;  /* at 80 columns a step keeps its duration and cost */
         border: round $primary 50%;
     }
     EventView #transcript {
@@ -88,11 +89,13 @@ class EventView(Vertical):
         self,
         *,
         format_id: Callable[[str], str] = str,
+        format_duration: Callable[[float], str] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.format_id = format_id
+        self.format_duration = format_duration
         self._timer: Timer | None = None
         #: Why the run waits for a person (a modal is open), or "" when it does not.
         self.waiting = ""
@@ -108,7 +111,10 @@ class EventView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield SpanTree(id="spans")
+            if self.format_duration is None:
+                yield SpanTree(id="spans")
+            else:
+                yield SpanTree(id="spans", format_duration=self.format_duration)
             yield Transcript(id="transcript")
         with Horizontal(id="spend"):
             yield Gauges(id="gauges")
