@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlite_utils import Database
 
@@ -59,6 +59,9 @@ from agentlab.store.queries import list_sessions as _list_sessions
 from agentlab.store.recorder import Recorder
 from agentlab.store.transfer import dump_lines, import_events, read_file, session_from_events
 from agentlab.store.txn import write_txn
+
+if TYPE_CHECKING:
+    from agentlab.core.inspect import SpanDetail
 
 DbPath = Path | str | None
 ExportFormat = Literal["otlp-json", "otlp-proto", "jsonl"]
@@ -585,6 +588,19 @@ def diff_sessions(db_path: DbPath, a: str, b: str) -> Comparison:
     """Two recorded sessions (ids, JSONL files or shipped recordings) side by side (:mod:`agentlab.core.compare`)."""
     left, right = load_recording(db_path, a), load_recording(db_path, b)
     return compare(left.session, left.events, right.session, right.events)
+
+
+# --- span inspector --------------------------------------------------------------------------
+
+
+def span_detail(db_path: DbPath, session_id: str, span_id: str) -> SpanDetail | None:
+    """One span of a recorded session in detail (what the TUI's inspector shows): a model
+    call's whole request is rebuilt from the stored message deltas by ``get_events``."""
+    from agentlab.core.inspect import inspect_span
+
+    with _opened(db_path) as db:
+        events = get_events(db, _find(db, session_id)["id"])
+    return inspect_span(events, span_id)
 
 
 # --- eval runs (``agentlab eval``; the runner is agentlab/eval/runner.py) ---------------------

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from test_tui are used as parameters)
 """Defect 10: span-tree labels fit their pane (cut with an ellipsis, never silently), keep the
 step's cost at 80 columns, and say how long each span took."""
 
@@ -43,7 +44,10 @@ def _tree_lines(app) -> list[str]:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_tree_labels_at_80_and_120_columns_keep_cost_and_duration(
-    tmp_path: Path, db_path, recorded, size  # noqa: F811
+    tmp_path: Path,
+    db_path,
+    recorded,
+    size,
 ) -> None:
     app = make_app(db_path=db_path, scenarios_dir=tmp_path)
     async with app.run_test(size=size) as pilot:

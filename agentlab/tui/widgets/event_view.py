@@ -102,6 +102,8 @@ class EventView(Vertical):
         self._clear_state()
 
     def _clear_state(self) -> None:
+        #: Every event fed so far: what the span inspector reads (the state at this point).
+        self.events: list[AnyEvent] = []
         self.tally = Tally()
         self.ended: SessionEnded | None = None
         self.multi_agent = False
@@ -151,6 +153,7 @@ class EventView(Vertical):
 
     def feed(self, e: AnyEvent) -> None:
         """Take one event (an EventBus subscriber: keep it quick)."""
+        self.events.append(e)
         self.tally(e)
         named = self.multi_agent  # lines say whose they are when several agents run
         ended: SessionEnded | None = None
@@ -205,7 +208,7 @@ class EventView(Vertical):
         indent = "  " * max(0, self.level.get(e.span_id, 0))
         who = getattr(e, "agent", "") if named else ""
         in_check = e.span_id in self.checks
-        self.transcript.write(render.transcript(e, indent, who, in_check))
+        self.transcript.write(render.transcript(e, indent, who, in_check), e.span_id)
         if ended is not None:
             self._ended(ended)
         else:

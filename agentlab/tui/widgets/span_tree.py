@@ -5,9 +5,8 @@ A worker agent's parent is the lead's ``delegate`` tool call, so teams read as a
 
 from __future__ import annotations
 
-from typing import assert_never
-
 from collections.abc import Callable
+from typing import assert_never
 
 from rich.style import Style
 from rich.text import Text
@@ -72,6 +71,7 @@ class SpanTree(Tree[str]):
     ) -> None:
         super().__init__("(waiting for the session)", id=id, classes=classes)
         self.show_root = True
+        self.auto_expand = False  # enter inspects a span; space folds it
         self.guide_depth = 3  # a narrow pane keeps two more cells a level for the label
         self.format_duration = format_duration
         self.nodes_by_span: dict[str, TreeNode[str]] = {}
@@ -208,7 +208,7 @@ class SpanTree(Tree[str]):
         depth, up = 0, node.parent
         while up is not None:
             depth, up = depth + 1, up.parent
-        icon = text.cell_len - node.label.cell_len
+        icon = text.cell_len - node._label.cell_len  # the fold icon's cells
         width = self.scrollable_content_region.width - depth * self.guide_depth - icon
         label = fit_label(parts[0], parts[1], max(4, width))
         label.stylize(style)
