@@ -18,16 +18,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlite_utils import Database
 
-from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
-from agentlab.core.compare import Comparison, compare
-from agentlab.core.context import (
-    ApproveFn,
-    CompleteFn,
-    RaiseCapFn,
-    RunOptions,
-    never_raise,
-    nobody_to_ask,
-)
 from agentlab.core.events import (
     AnyEvent,
     EventBus,
@@ -35,16 +25,10 @@ from agentlab.core.events import (
     SessionStarted,
     Subscriber,
 )
-from agentlab.core.llm import complete as llm_complete
-from agentlab.core.prices import reprice
-from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
 from agentlab.errors import SessionNotFound, UsageError
-from agentlab.modelsfile import prepare as prepare_models
-from agentlab.scenario import Scenario, load_scenario
 from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
 from agentlab.store import open_db
-from agentlab.store.export import export_otlp
 from agentlab.store.queries import (
     LIST_COLUMNS,
     AmbiguousSessionError,
@@ -56,10 +40,15 @@ from agentlab.store.queries import (
     reruns_of,
 )
 from agentlab.store.queries import list_sessions as _list_sessions
-from agentlab.store.recorder import Recorder
-from agentlab.store.transfer import dump_lines, import_events, read_file, session_from_events
 from agentlab.store.txn import write_txn
 
+# The runtime (scenario models, prices, the agent loop, the cassette, the recorder) loads when
+# a run or a rerun starts: reading the store (the TUI's first paint) does not need it.
+if TYPE_CHECKING:
+    from agentlab.core.compare import Comparison
+    from agentlab.core.context import ApproveFn, CompleteFn, RaiseCapFn, RunOptions
+    from agentlab.core.session import SessionResult
+    from agentlab.scenario import Scenario
 if TYPE_CHECKING:
     from agentlab.core.inspect import SpanDetail
 
@@ -93,8 +82,8 @@ async def run_recorded(
     options: RunOptions | None = None,
     db_path: DbPath = None,
     subscribers: Iterable[Subscriber] = (),
-    raise_cap: RaiseCapFn = never_raise,
-    approve: ApproveFn = nobody_to_ask,
+    raise_cap: RaiseCapFn | None = None,
+    approve: ApproveFn | None = None,
     complete: CompleteFn | None = None,
     bus: EventBus | None = None,
     record: bool = True,
@@ -104,7 +93,14 @@ async def run_recorded(
 
     The recorder is essential: if it cannot write (another program's lock held past
     ``lock_wait_s``, default ``AGENTLAB_LOCK_WAIT`` or 30 s; a full disk; a read-only database)
-    the run stops with ``error:recording``. ``record=False`` runs with no recording at all."""
+    the run stops with ``error:recording``. ``record=False`` runs with no recording at all.
+    No ``raise_cap``: caps are never raised; no ``approve``: nobody to ask (the policy)."""
+    from agentlab.core.context import RunOptions, never_raise, nobody_to_ask
+    from agentlab.core.session import run_session
+    from agentlab.modelsfile import prepare as prepare_models
+    from agentlab.scenario import Scenario, load_scenario
+    from agentlab.store.recorder import Recorder
+
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario, options = prepare_models(scenario, options or RunOptions())
@@ -121,8 +117,8 @@ async def run_recorded(
                 scenario,
                 bus=bus,
                 options=options,
-                raise_cap=raise_cap,
-                approve=approve,
+                raise_cap=raise_cap or never_raise,
+                approve=approve or nobody_to_ask,
                 complete=complete,
             )
         finally:
@@ -170,6 +166,8 @@ def recording_bus(
     db_path: DbPath = None, subscribers: Iterable[Subscriber] = ()
 ) -> Iterator[RecordingBus]:
     """Record whatever is emitted on the yielded bus, as native sessions are."""
+    from agentlab.store.recorder import Recorder
+
     with _opened(db_path) as db:
         bus = EventBus()
         recorder = Recorder(db)
@@ -292,6 +290,8 @@ def load_recording(db_path: DbPath, arg: str, *, snapshots: bool = True) -> Reco
     :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header).
     ``snapshots=False`` leaves out the budget snapshots a view replays (a rerun needs only the
     calls)."""
+    from agentlab.store.transfer import read_file, session_from_events
+
     path = find_recording(arg)
     if path is None and is_file_ref(arg):
         raise UsageError(f"{arg}: no such file{recording_hint(arg)}")
@@ -316,6 +316,8 @@ def load_recording(db_path: DbPath, arg: str, *, snapshots: bool = True) -> Reco
 def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[str, Any]:
     """What the session's recorded tokens would have cost on each of ``models``
     (:func:`agentlab.core.prices.reprice`), tallied by the same code as a live run."""
+    from agentlab.core.prices import reprice
+
     with _opened(db_path) as db:
         session = _find(db, session_id)
         tally = tally_events(get_events(db, session["id"]))
@@ -327,6 +329,9 @@ def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[s
 def export_session(db_path: DbPath, session_id: str, fmt: ExportFormat) -> str:
     """The session as OTLP JSON (one document) or JSONL (a header line, then one event a
     line: lossless, see :mod:`agentlab.store.transfer`)."""
+    from agentlab.store.export import export_otlp
+    from agentlab.store.transfer import dump_lines
+
     if fmt == "otlp-proto":
         raise ValueError("otlp-proto is binary: use export_otlp_proto")
     if fmt == "jsonl":
@@ -379,6 +384,7 @@ def dashboard(db_path: DbPath, now: float | None = None, days: int = 14) -> dict
 
 def export_otlp_proto(db_path: DbPath, session_id: str) -> bytes:
     """The session as an OTLP ``ExportTraceServiceRequest`` in protobuf (opentelemetry-proto)."""
+    from agentlab.store.export import export_otlp
     from agentlab.store.otlp_proto import to_proto
 
     with _opened(db_path) as db:
@@ -416,6 +422,8 @@ def post_otlp(endpoint: str, body: bytes, fmt: ExportFormat) -> str:
 def import_session(db_path: DbPath, file: Path | str) -> str:
     """Store a JSONL recording (a file, or a shipped recording by name) in the database under
     its own session id. Returns the id."""
+    from agentlab.store.transfer import import_events, read_file
+
     f = read_file(find_recording(str(file)) or file)
     with _opened(db_path) as db:
         return import_events(db, f.events)
@@ -466,6 +474,8 @@ class Rerun:
 
 
 def _rerun_scenario(recording: Recording, scenario: Scenario | Path | str | None) -> Scenario:
+    from agentlab.scenario import Scenario, load_scenario
+
     if isinstance(scenario, Scenario):
         return scenario
     if scenario is not None:
@@ -498,8 +508,8 @@ async def rerun_recorded(
     fork_at: str | None = None,
     options: RunOptions | None = None,
     subscribers: Iterable[Subscriber] = (),
-    raise_cap: RaiseCapFn = never_raise,
-    approve: ApproveFn = nobody_to_ask,
+    raise_cap: RaiseCapFn | None = None,
+    approve: ApproveFn | None = None,
     live: CompleteFn | None = None,
     record: bool = True,
     lock_wait_s: float | None = None,
@@ -511,6 +521,10 @@ async def rerun_recorded(
     ``fork_at`` (``N`` or ``AGENT:N``) goes live from that step on. ``options`` gives the run's
     other settings; its caps are added to the ones the recorded run was given on the command
     line."""
+    from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
+    from agentlab.core.context import RunOptions
+    from agentlab.core.llm import complete as llm_complete
+
     recording = load_recording(db_path, source, snapshots=False)
     spec = _rerun_scenario(recording, scenario)
     fork = ForkAt.parse(fork_at) if fork_at is not None else None
@@ -586,6 +600,8 @@ class _Notices:
 
 def diff_sessions(db_path: DbPath, a: str, b: str) -> Comparison:
     """Two recorded sessions (ids, JSONL files or shipped recordings) side by side (:mod:`agentlab.core.compare`)."""
+    from agentlab.core.compare import compare
+
     left, right = load_recording(db_path, a), load_recording(db_path, b)
     return compare(left.session, left.events, right.session, right.events)
 

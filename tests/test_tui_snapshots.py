@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SCENARIOS
-from test_tui import PAUSE_SCENARIO, wait_for
+from test_tui import PAUSE_SCENARIO, scenarios_read, wait_for
 
 from agentlab.core.context import RunOptions
 from agentlab.services import run_recorded
@@ -25,6 +25,11 @@ PINNED = Formats(
     session_id=lambda sid: "20260101-120000-abcdef",
     duration=lambda s: "1.0s",
 )
+
+
+async def ready(pilot) -> None:
+    """Home has read its scenarios (a thread, after the first paint): snapshots never race it."""
+    await wait_for(pilot, lambda: scenarios_read(pilot.app))
 
 
 @pytest.fixture
@@ -57,20 +62,20 @@ def two(tmp_path: Path, app):
 @SIZES
 def test_snapshot_home_with_one_session(snap_compare, app, size) -> None:
     """Home: the recorded session (newest first), the scenarios list, the key bindings."""
-    assert snap_compare(app, terminal_size=size)
+    assert snap_compare(app, run_before=ready, terminal_size=size)
 
 
 @SIZES
 def test_snapshot_replay_of_a_finished_session(snap_compare, app, size) -> None:
     """Replay: span tree, transcript with tool calls and the recovered error, gauges, agents,
     summary."""
-    assert snap_compare(app, press=["enter"], terminal_size=size)
+    assert snap_compare(app, run_before=ready, press=["enter"], terminal_size=size)
 
 
 @SIZES
 def test_snapshot_replay_stepped_to_the_first_tool_calls(snap_compare, app, size) -> None:
     """Step-through: from the beginning, four events shown; the rest still to come."""
-    assert snap_compare(app, press=["enter", "b", *["space"] * 6], terminal_size=size)
+    assert snap_compare(app, run_before=ready, press=["enter", "b", *["space"] * 6], terminal_size=size)
 
 
 @SIZES
@@ -78,6 +83,7 @@ def test_snapshot_run_paused_at_a_cap(snap_compare, app, size) -> None:
     """A live run at its one-step cap: the modal asks whether to raise it; gauges show 1 / 1."""
 
     async def run_to_the_cap(pilot) -> None:
+        await ready(pilot)
         await pilot.press("tab", "down", "r")  # pause-demo, the second scenario
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RaiseCapModal))
         for view in pilot.app.screen_stack[-2].query(EventView):
@@ -93,6 +99,7 @@ def test_snapshot_run_waiting_for_approval(snap_compare, app, size) -> None:
     tree marks the call as awaiting approval."""
 
     async def run_to_the_gate(pilot) -> None:
+        await ready(pilot)
         pilot.app.run_scenario(SCENARIOS / "approval_gate.toml")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal))
         # Draw what the throttled redraw has pending (a timer would race a loaded machine).
@@ -106,22 +113,22 @@ def test_snapshot_run_waiting_for_approval(snap_compare, app, size) -> None:
 @SIZES
 def test_snapshot_sessions_browser(snap_compare, two, size) -> None:
     """Sessions: both sessions, columns by priority, the compare hint, the keys."""
-    assert snap_compare(two, press=["s"], terminal_size=size)
+    assert snap_compare(two, run_before=ready, press=["s"], terminal_size=size)
 
 
 @SIZES
 def test_snapshot_compare(snap_compare, two, size) -> None:
     """Compare: outcomes, totals and per-agent spend side by side, where they part, outputs."""
-    assert snap_compare(two, press=["s", "m", "down", "m", "c"], terminal_size=size)
+    assert snap_compare(two, run_before=ready, press=["s", "m", "down", "m", "c"], terminal_size=size)
 
 
 @SIZES
 def test_snapshot_help(snap_compare, app, size) -> None:
     """Help (?): every key of the home screen beside it."""
-    assert snap_compare(app, press=["question_mark"], terminal_size=size)
+    assert snap_compare(app, run_before=ready, press=["question_mark"], terminal_size=size)
 
 
 @SIZES
 def test_snapshot_replay_seeked_half_way(snap_compare, app, size) -> None:
     """Replay seeked to 50%: the timeline, and gauges that agree with the agents table."""
-    assert snap_compare(app, press=["enter", "5"], terminal_size=size)
+    assert snap_compare(app, run_before=ready, press=["enter", "5"], terminal_size=size)
