@@ -86,7 +86,7 @@ def clear_text(run: dict[str, Any], fmt: Formats) -> Text:
                      f"({_rate(eff.get('pass_rate'))}) · milestones "
                      f"{ms.get('reached', 0)}/{ms.get('total', 0)}"),
         ("Assurance", f"{a.get('passed', 0)}/{a.get('checked', 0)} safety checks held "
-                      f"({_rate(a.get('rate'))})"),
+                      f"({_rate(a.get('rate'))})" if a.get("checked") else "none checked"),
         ("Reliability", f"k={rel.get('k', 1)} · pass^k {_rate(rel.get('pass_hat_k'))} · "
                         f"pass@k {_rate(rel.get('pass_at_k'))}"),
     ]  # fmt: skip
@@ -116,7 +116,7 @@ class EvalRunsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "open", "Open", priority=True),
+        Binding("enter", "open", "Open"),  # not priority: keys typed ahead move the cursor first
     ]
 
     def __init__(self) -> None:
@@ -133,7 +133,8 @@ class EvalRunsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "Eval runs"
         self.runs = services.list_eval_runs(typed_app(self).db_path, limit=500)
-        self.sub_title = f"{len(self.runs)} runs"
+        n = len(self.runs)
+        self.sub_title = f"{n} run{'' if n == 1 else 's'}"
         empty = self.query_one("#runs-empty", Static)
         empty.update("" if self.runs else "No eval runs yet: `agentlab eval scenarios/` makes one.")
         empty.display = not self.runs
@@ -178,7 +179,7 @@ class EvalRunScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "replay", "Replay the case", priority=True),
+        Binding("enter", "replay", "Replay the case"),  # not priority (see above)
     ]
 
     def __init__(self, run: dict[str, Any]) -> None:
