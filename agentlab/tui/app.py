@@ -21,8 +21,6 @@ from agentlab.paths import default_db_path, default_scenarios_dir
 from agentlab.shipped import find_scenario
 from agentlab.tui.formats import Formats
 from agentlab.tui.screens.home import HomeScreen
-from agentlab.tui.screens.replay import ReplayScreen
-from agentlab.tui.screens.sessions import SessionsScreen
 
 # Loaded when first asked for: the runtime (scenario models, prices, the agent loop) is not
 # needed to paint home, and costs a third of a second to import.
@@ -30,6 +28,7 @@ if TYPE_CHECKING:
     from agentlab.core.context import RunOptions
     from agentlab.tui.screens.advisor import AdvisorScreen
     from agentlab.tui.screens.evals import EvalRunScreen
+    from agentlab.tui.screens.sessions import SessionsScreen
 
 
 #: agentlab's own look: a lab-bench teal and amber on a dark slate, not stock Textual.
@@ -143,6 +142,8 @@ class AgentlabApp(App[None]):
         self.compare(message.a, message.b)
 
     def open_sessions(self) -> None:
+        from agentlab.tui.screens.sessions import SessionsScreen
+
         self.push_screen(SessionsScreen())
 
     def open_evals(self) -> None:
@@ -206,6 +207,8 @@ class AgentlabApp(App[None]):
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
+        from agentlab.tui.screens.replay import ReplayScreen
+
         self.push_screen(ReplayScreen(recording.session, recording.events))
 
     def open_advisor(self) -> None:

@@ -114,7 +114,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#scenarios-box").border_title = "Scenarios"
         self.query_one("#scenarios", DataTable).add_columns(*SCENARIO_COLUMNS)
         self.load_scenarios()
-        self.read_scenarios()
+        self.call_after_refresh(self.read_scenarios)  # once the first frame is out
         self.action_refresh()
         # First launch: something has focus, so arrows and enter work before any tab.
         sessions = self.query_one("#sessions", DataTable)
