@@ -15,22 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlite_utils import Database
 
-from agentlab import approvalsfile
-from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
-from agentlab.core.checks import display
-from agentlab.core.compare import Comparison, compare
-from agentlab.core.context import (
-    ApproveFn,
-    CompleteFn,
-    RaiseCapFn,
-    RunOptions,
-    never_raise,
-    nobody_to_ask,
-)
 from agentlab.core.events import (
     AnyEvent,
     EventBus,
@@ -38,16 +26,10 @@ from agentlab.core.events import (
     SessionStarted,
     Subscriber,
 )
-from agentlab.core.llm import complete as llm_complete
-from agentlab.core.prices import reprice
-from agentlab.core.session import SessionResult, run_session
 from agentlab.core.tally import Tally, tally_events
 from agentlab.errors import RecordingFailed, SessionNotFound, UsageError
-from agentlab.modelsfile import prepare as prepare_models
-from agentlab.scenario import Scenario, load_scenario
 from agentlab.shipped import find_recording, recording_hint, shipped_scenarios
 from agentlab.store import open_db
-from agentlab.store.export import export_otlp
 from agentlab.store.queries import (
     LIST_COLUMNS,
     AmbiguousSessionError,
@@ -59,9 +41,17 @@ from agentlab.store.queries import (
     reruns_of,
 )
 from agentlab.store.queries import list_sessions as _list_sessions
-from agentlab.store.recorder import Recorder, recording_failure
-from agentlab.store.transfer import dump_lines, import_events, read_file, session_from_events
 from agentlab.store.txn import write_txn
+
+# The runtime (scenario models, prices, the agent loop, the cassette, the recorder) loads when
+# a run or a rerun starts: reading the store (the TUI's first paint) does not need it.
+if TYPE_CHECKING:
+    from agentlab.core.compare import Comparison
+    from agentlab.core.context import ApproveFn, CompleteFn, RaiseCapFn, RunOptions
+    from agentlab.core.session import SessionResult
+    from agentlab.scenario import Scenario
+if TYPE_CHECKING:
+    from agentlab.core.inspect import SpanDetail
 
 DbPath = Path | str | None
 ExportFormat = Literal["otlp-json", "otlp-proto", "jsonl"]
@@ -93,8 +83,8 @@ async def run_recorded(
     options: RunOptions | None = None,
     db_path: DbPath = None,
     subscribers: Iterable[Subscriber] = (),
-    raise_cap: RaiseCapFn = never_raise,
-    approve: ApproveFn = nobody_to_ask,
+    raise_cap: RaiseCapFn | None = None,
+    approve: ApproveFn | None = None,
     complete: CompleteFn | None = None,
     bus: EventBus | None = None,
     record: bool = True,
@@ -109,17 +99,25 @@ async def run_recorded(
 
     The recorder is essential: if it cannot write (another program's lock held past
     ``lock_wait_s``, default ``AGENTLAB_LOCK_WAIT`` or 30 s; a full disk; a read-only database)
-    the run stops with ``error:recording``. ``record=False`` runs with no recording at all."""
+    the run stops with ``error:recording``. ``record=False`` runs with no recording at all.
+    No ``raise_cap``: caps are never raised; no ``approve``: nobody to ask (the policy)."""
+    from agentlab import approvalsfile
+    from agentlab.core.context import RunOptions, never_raise, nobody_to_ask
+    from agentlab.core.session import run_session
+    from agentlab.modelsfile import prepare as prepare_models
+    from agentlab.scenario import Scenario, load_scenario
+    from agentlab.store.recorder import Recorder
+
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario, options = prepare_models(scenario, options or RunOptions())
     # "Approve this tool always": remembered per scenario name in approvalsfile.py.
     if remembered_approvals is None:
-        remembered_approvals = approve is not nobody_to_ask
+        remembered_approvals = approve is not None and approve is not nobody_to_ask
     if remembered_approvals:
         always = options.approved_always | approvalsfile.approved_always(scenario.name)
         options = replace(options, approved_always=always)
-    approve = approvalsfile.remembering(approve, scenario.name)
+    approve = approvalsfile.remembering(approve or nobody_to_ask, scenario.name)
     wait = lock_wait_from_env() if lock_wait_s is None else lock_wait_s
     with _opened(db_path) if record else nullcontext() as db:
         bus = bus or EventBus()
@@ -133,7 +131,7 @@ async def run_recorded(
                 scenario,
                 bus=bus,
                 options=options,
-                raise_cap=raise_cap,
+                raise_cap=raise_cap or never_raise,
                 approve=approve,
                 complete=complete,
             )
@@ -176,6 +174,8 @@ class RecordingBus:
         """Write what is emitted inside in one transaction; raises ``RecordingFailed`` when it
         could not be recorded (the recorder is essential: nothing is reported recorded that
         is not)."""
+        from agentlab.store.recorder import recording_failure
+
         self.check()
         try:
             with write_txn(self.db):
@@ -186,6 +186,8 @@ class RecordingBus:
 
     def check(self) -> None:
         """Raise the recorder's failure, if it had one."""
+        from agentlab.store.recorder import recording_failure
+
         failure = self.bus.failure
         if failure is None:
             return
@@ -199,6 +201,8 @@ def recording_bus(
     db_path: DbPath = None, subscribers: Iterable[Subscriber] = ()
 ) -> Iterator[RecordingBus]:
     """Record whatever is emitted on the yielded bus, as native sessions are."""
+    from agentlab.store.recorder import Recorder
+
     with _opened(db_path) as db:
         bus = EventBus()
         recorder = Recorder(db)
@@ -321,6 +325,8 @@ def load_recording(db_path: DbPath, arg: str, *, snapshots: bool = True) -> Reco
     :func:`agentlab.store.transfer.read_file` (with or without the ``format_version`` header).
     ``snapshots=False`` leaves out the budget snapshots a view replays (a rerun needs only the
     calls)."""
+    from agentlab.store.transfer import read_file, session_from_events
+
     path = find_recording(arg)
     if path is None and is_file_ref(arg):
         raise UsageError(f"{arg}: no such file{recording_hint(arg)}")
@@ -345,6 +351,8 @@ def load_recording(db_path: DbPath, arg: str, *, snapshots: bool = True) -> Reco
 def session_costs(db_path: DbPath, session_id: str, models: list[str]) -> dict[str, Any]:
     """What the session's recorded tokens would have cost on each of ``models``
     (:func:`agentlab.core.prices.reprice`), tallied by the same code as a live run."""
+    from agentlab.core.prices import reprice
+
     with _opened(db_path) as db:
         session = _find(db, session_id)
         tally = tally_events(get_events(db, session["id"]))
@@ -360,6 +368,10 @@ def export_session(
     line: lossless, see :mod:`agentlab.store.transfer`). A session whose scenario masks PII
     is exported masked unless ``mask`` is False (``--no-mask``: exact, e.g. to rerun it from
     the file elsewhere)."""
+    from agentlab.core.checks import display
+    from agentlab.store.export import export_otlp
+    from agentlab.store.transfer import dump_lines
+
     if fmt == "otlp-proto":
         raise ValueError("otlp-proto is binary: use export_otlp_proto")
     if fmt == "jsonl":
@@ -419,6 +431,8 @@ def dashboard(db_path: DbPath, now: float | None = None, days: int = 14) -> dict
 def export_otlp_proto(db_path: DbPath, session_id: str, *, mask: bool = True) -> bytes:
     """The session as an OTLP ``ExportTraceServiceRequest`` in protobuf (opentelemetry-proto);
     masked as :func:`export_session` says."""
+    from agentlab.core.checks import display
+    from agentlab.store.export import export_otlp
     from agentlab.store.otlp_proto import to_proto
 
     with _opened(db_path) as db:
@@ -459,6 +473,8 @@ def post_otlp(endpoint: str, body: bytes, fmt: ExportFormat) -> str:
 def import_session(db_path: DbPath, file: Path | str) -> str:
     """Store a JSONL recording (a file, or a shipped recording by name) in the database under
     its own session id. Returns the id."""
+    from agentlab.store.transfer import import_events, read_file
+
     f = read_file(find_recording(str(file)) or file)
     with _opened(db_path) as db:
         return import_events(db, f.events)
@@ -513,6 +529,8 @@ def _rerun_scenario(
     scenario: Scenario | Path | str | None,
     allow_paths: Sequence[Path] = (),
 ) -> Scenario:
+    from agentlab.scenario import Scenario, load_scenario
+
     if isinstance(scenario, Scenario):
         return scenario
     if scenario is not None:
@@ -545,8 +563,8 @@ async def rerun_recorded(
     fork_at: str | None = None,
     options: RunOptions | None = None,
     subscribers: Iterable[Subscriber] = (),
-    raise_cap: RaiseCapFn = never_raise,
-    approve: ApproveFn = nobody_to_ask,
+    raise_cap: RaiseCapFn | None = None,
+    approve: ApproveFn | None = None,
     live: CompleteFn | None = None,
     record: bool = True,
     lock_wait_s: float | None = None,
@@ -560,6 +578,10 @@ async def rerun_recorded(
     ``fork_at`` (``N`` or ``AGENT:N``) goes live from that step on. ``options`` gives the run's
     other settings; its caps are added to the ones the recorded run was given on the command
     line."""
+    from agentlab.core.cassette import Cassette, ForkAt, recorded_calls
+    from agentlab.core.context import RunOptions
+    from agentlab.core.llm import complete as llm_complete
+
     recording = load_recording(db_path, source, snapshots=False)
     spec = _rerun_scenario(recording, scenario, allow_paths)
     fork = ForkAt.parse(fork_at) if fork_at is not None else None
@@ -636,8 +658,23 @@ class _Notices:
 
 def diff_sessions(db_path: DbPath, a: str, b: str) -> Comparison:
     """Two recorded sessions (ids, JSONL files or shipped recordings) side by side (:mod:`agentlab.core.compare`)."""
+    from agentlab.core.compare import compare
+
     left, right = load_recording(db_path, a), load_recording(db_path, b)
     return compare(left.session, left.events, right.session, right.events)
+
+
+# --- span inspector --------------------------------------------------------------------------
+
+
+def span_detail(db_path: DbPath, session_id: str, span_id: str) -> SpanDetail | None:
+    """One span of a recorded session in detail (what the TUI's inspector shows): a model
+    call's whole request is rebuilt from the stored message deltas by ``get_events``."""
+    from agentlab.core.inspect import inspect_span
+
+    with _opened(db_path) as db:
+        events = get_events(db, _find(db, session_id)["id"])
+    return inspect_span(events, span_id)
 
 
 # --- eval runs (``agentlab eval``; the runner is agentlab/eval/runner.py) ---------------------

@@ -1,7 +1,9 @@
 """How fast the TUI opens and quits, in a fresh process each time (not a timed test).
 
-first paint: process start -> home screen mounted with its sessions (imports included);
-quit: ``q`` pressed after a finished run -> the process has exited (threads, atexit and all).
+first paint: process start -> home's first frame drawn, with its sessions and dashboard
+(imports included); scenarios listed: -> the scenario table filled in (home reads the files in a
+thread after the first frame); quit: ``q`` pressed (idle, or after a finished run) -> the
+process has exited (threads, atexit and all).
 
     python bench/bench_tui.py            # median of 3
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -24,18 +27,24 @@ CHILD = textwrap.dedent(
     t0 = time.perf_counter()
     import asyncio, json, sys
     from agentlab.tui.app import make_app
-    from agentlab.tui.screens.run import RunScreen
 
     async def main() -> None:
         app = make_app(db_path=sys.argv[1], scenarios_dir=sys.argv[2])
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
+            painted = asyncio.Event()
+            app.screen.call_after_refresh(painted.set)
+            await asyncio.wait_for(painted.wait(), 60)
             paint = time.perf_counter() - t0
+            await asyncio.wait_for(app.screen.scenarios_loaded.wait(), 60)
+            listed = time.perf_counter() - t0
+            await pilot.pause()
             if sys.argv[3] == "run":
+                from agentlab.tui.screens.run import RunScreen  # after the paint: the runtime
+
                 app.run_scenario("budget_math")
                 while not (isinstance(app.screen, RunScreen) and app.screen.summary):
                     await pilot.pause(0.05)
-            print(json.dumps({"paint": paint, "quit_at": time.time()}), flush=True)
+            print(json.dumps({"paint": paint, "listed": listed, "quit_at": time.time()}), flush=True)
             await pilot.press("q")
 
     asyncio.run(main())
@@ -47,7 +56,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def once(folder: Path, run: bool, fast: bool = True) -> tuple[float, float]:
+def once(folder: Path, run: bool, fast: bool = True) -> tuple[float, float, float]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -64,7 +73,7 @@ def once(folder: Path, run: bool, fast: bool = True) -> tuple[float, float]:
     assert proc.stdout is not None
     line = json.loads(proc.stdout.readline())
     proc.wait()
-    return line["paint"], time.time() - line["quit_at"]
+    return line["paint"], line["listed"], time.time() - line["quit_at"]
 
 
 def main() -> None:
@@ -73,16 +82,19 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paints, quits_idle, quits_run, quits_slow = [], [], [], []
+        paints, listed, quits_idle, quits_run, quits_slow = [], [], [], [], []
         for _ in range(args.n):
-            p, q = once(folder, run=False)
+            p, s, q = once(folder, run=False)
             paints.append(p)
+            listed.append(s)
             quits_idle.append(q)
-            quits_run.append(once(folder, run=True)[1])
-            quits_slow.append(once(folder, run=True, fast=False)[1])
+            quits_run.append(once(folder, run=True)[2])
+            quits_slow.append(once(folder, run=True, fast=False)[2])
+    print(f"load average {os.getloadavg()[0]:.2f}")
     print(
         f"first paint                       {statistics.median(paints):.3f} s  (median of {args.n})"
     )
+    print(f"scenarios listed                  {statistics.median(listed):.3f} s")
     print(f"quit, nothing run                 {statistics.median(quits_idle):.3f} s")
     print(f"quit after a run                  {statistics.median(quits_run):.3f} s")
     print(f"quit after a run, litellm's hooks {statistics.median(quits_slow):.3f} s  (before)")

@@ -4,6 +4,7 @@ the TUI's span tree and transcript. A check's verdict is told once, on its span'
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -127,11 +128,12 @@ async def test_tui_tree_shows_checks_with_their_verdict(db_path: Path) -> None:
         assert isinstance(screen, ReplayScreen)
         tree = screen.query_one(EventView).span_tree
         labels = [str(n.label) for n in tree.nodes_by_span.values()]
+        # Durations too (defect 10); a person's decision shows how long it took.
         assert labels[2:] == [
-            "◇ step 1 · 120 tok · $0.2500",
-            '⚙ issue_refund ✗ denied (customer_id="C-1042", a…)',
-            "◈ check approval · block by person: not today",
-            "◇ step 2 · 180 tok · $0.1250",
+            "◇ step 1 · 500ms · 120 tok · $0.2500",
+            '⚙ issue_refund ✗ denied (customer_id="C-1042", a…) · 2.5s',
+            "◈ check approval · block by person: not today · 1.5s",
+            "◇ step 2 · 500ms · 180 tok · $0.1250",
             "◈ check loop · flag: repeated add(1,2) x3",
         ]
         text = log_text(screen).splitlines()
@@ -172,7 +174,6 @@ async def test_an_approval_decided_before_its_tool_call_opens_still_marks_the_ca
             tree.add_event(e)
         await pilot.pause()
         labels = [str(n.label) for n in tree.nodes_by_span.values()]
-    assert labels[2:] == [
-        "◈ check approval · allow by person",
-        "⚙ issue_refund ✓ approved (amount_usd=5)",
-    ]
+    # A person's decision shows how long it took (defect 10): here a moment.
+    assert re.fullmatch(r"◈ check approval · allow by person · \d+\.\ds", labels[2]), labels
+    assert labels[3] == "⚙ issue_refund ✓ approved (amount_usd=5)"

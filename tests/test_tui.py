@@ -88,6 +88,11 @@ def summary_text(screen) -> str:
     return str(screen.query_one("#summary", Static).render())
 
 
+def scenarios_read(app) -> bool:
+    """Home has read the scenario files (it does so in a thread after the first paint)."""
+    return getattr(app.screen, "found", None) is not None
+
+
 async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -111,6 +116,7 @@ async def test_home_lists_sessions_and_scenarios(db_path, scenarios, recorded) -
         assert row[1] == "budget_math" and row[7] == "single"
         assert str(row[2]) == "completed"
         assert str(row[5]) == "4"
+        await wait_for(pilot, lambda: scenarios_read(app))
         names = app.screen.query_one("#scenarios", DataTable)
         assert [names.get_row_at(i)[0] for i in range(names.row_count)] == [
             "budget_math",
@@ -167,6 +173,7 @@ async def test_an_invalid_scenario_is_listed_and_refused_with_its_error(db_path,
     (scenarios / "broken.toml").write_text('name = "broken"\ntask = 3\n')
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: scenarios_read(app))
         table = app.screen.query_one("#scenarios", DataTable)
         assert str(table.get_row_at(0)[3]).startswith("invalid: broken.toml:2: task: ")
         await pilot.press("r")  # broken.toml sorts first

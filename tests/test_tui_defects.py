@@ -6,7 +6,14 @@ from __future__ import annotations
 import asyncio
 
 from rich.text import Text
-from test_tui import PAUSE_SCENARIO, db_path, recorded, scenarios, wait_for  # noqa: F401
+from test_tui import (  # noqa: F401
+    PAUSE_SCENARIO,
+    db_path,
+    recorded,
+    scenarios,
+    scenarios_read,
+    wait_for,
+)
 from textual.widgets import DataTable, Footer
 
 from agentlab.console.lines import transcript
@@ -84,7 +91,7 @@ async def test_6_descriptions_reflow_on_resize(db_path, scenarios) -> None:
     )
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: scenarios_read(app))
         table = app.screen.query_one("#scenarios", DataTable)
 
         def about() -> str:
@@ -116,7 +123,7 @@ async def test_8_invalid_scenario_names_file_line_key_and_does_not_open(db_path,
     (scenarios / "broken.toml").write_text('name = "broken"\ntask = 3\n')
     app = make_app(db_path=db_path, scenarios_dir=scenarios)
     async with app.run_test(size=BIG) as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: scenarios_read(app))
         table = app.screen.query_one("#scenarios", DataTable)
         about = str(table.get_row_at(0)[3])
         assert "broken.toml:2: task" in about, about

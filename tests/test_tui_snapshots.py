@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SCENARIOS
-from test_tui import PAUSE_SCENARIO, wait_for
+from test_tui import PAUSE_SCENARIO, scenarios_read, wait_for
 
 from agentlab.core.context import RunOptions
 from agentlab.services import run_recorded
@@ -25,6 +25,11 @@ PINNED = Formats(
     session_id=lambda sid: "20260101-120000-abcdef",
     duration=lambda s: "1.0s",
 )
+
+
+async def ready(pilot) -> None:
+    """Home has read its scenarios (a thread, after the first paint): snapshots never race it."""
+    await wait_for(pilot, lambda: scenarios_read(pilot.app))
 
 
 @pytest.fixture
@@ -57,20 +62,22 @@ def two(tmp_path: Path, app):
 @SIZES
 def test_snapshot_home_with_one_session(snap_compare, app, size) -> None:
     """Home: the recorded session (newest first), the scenarios list, the key bindings."""
-    assert snap_compare(app, terminal_size=size)
+    assert snap_compare(app, run_before=ready, terminal_size=size)
 
 
 @SIZES
 def test_snapshot_replay_of_a_finished_session(snap_compare, app, size) -> None:
     """Replay: span tree, transcript with tool calls and the recovered error, gauges, agents,
     summary."""
-    assert snap_compare(app, press=["enter"], terminal_size=size)
+    assert snap_compare(app, run_before=ready, press=["enter"], terminal_size=size)
 
 
 @SIZES
 def test_snapshot_replay_stepped_to_the_first_tool_calls(snap_compare, app, size) -> None:
     """Step-through: from the beginning, four events shown; the rest still to come."""
-    assert snap_compare(app, press=["enter", "b", *["space"] * 6], terminal_size=size)
+    assert snap_compare(
+        app, run_before=ready, press=["enter", "b", *["space"] * 6], terminal_size=size
+    )
 
 
 @SIZES
@@ -78,6 +85,7 @@ def test_snapshot_run_paused_at_a_cap(snap_compare, app, size) -> None:
     """A live run at its one-step cap: the modal asks whether to raise it; gauges show 1 / 1."""
 
     async def run_to_the_cap(pilot) -> None:
+        await ready(pilot)
         await pilot.press("tab", "down", "r")  # pause-demo, the second scenario
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RaiseCapModal))
         for view in pilot.app.screen_stack[-2].query(EventView):
@@ -93,6 +101,7 @@ def test_snapshot_run_waiting_for_approval(snap_compare, app, size) -> None:
     tree marks the call as awaiting approval."""
 
     async def run_to_the_gate(pilot) -> None:
+        await ready(pilot)
         pilot.app.run_scenario(SCENARIOS / "approval_gate.toml")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal))
         # Draw what the throttled redraw has pending (a timer would race a loaded machine).
@@ -106,22 +115,97 @@ def test_snapshot_run_waiting_for_approval(snap_compare, app, size) -> None:
 @SIZES
 def test_snapshot_sessions_browser(snap_compare, two, size) -> None:
     """Sessions: both sessions, columns by priority, the compare hint, the keys."""
-    assert snap_compare(two, press=["s"], terminal_size=size)
+    assert snap_compare(two, run_before=ready, press=["s"], terminal_size=size)
 
 
 @SIZES
 def test_snapshot_compare(snap_compare, two, size) -> None:
     """Compare: outcomes, totals and per-agent spend side by side, where they part, outputs."""
-    assert snap_compare(two, press=["s", "m", "down", "m", "c"], terminal_size=size)
+    assert snap_compare(
+        two, run_before=ready, press=["s", "m", "down", "m", "c"], terminal_size=size
+    )
 
 
 @SIZES
 def test_snapshot_help(snap_compare, app, size) -> None:
     """Help (?): every key of the home screen beside it."""
-    assert snap_compare(app, press=["question_mark"], terminal_size=size)
+    assert snap_compare(app, run_before=ready, press=["question_mark"], terminal_size=size)
 
 
 @SIZES
 def test_snapshot_replay_seeked_half_way(snap_compare, app, size) -> None:
     """Replay seeked to 50%: the timeline, and gauges that agree with the agents table."""
-    assert snap_compare(app, press=["enter", "5"], terminal_size=size)
+    assert snap_compare(app, run_before=ready, press=["enter", "5"], terminal_size=size)
+
+
+@pytest.fixture
+def evals(tmp_path: Path, app):
+    """The same app with an eval run of budget_math (two repeats)."""
+    from test_tui_evals import make_eval_run
+
+    make_eval_run(tmp_path / "lab.db")
+    return app
+
+
+@SIZES
+def test_snapshot_eval_runs(snap_compare, evals, size) -> None:
+    """Eval runs: the run with its CLEAR figures that fit a row (pass, pass^k, cost, p50)."""
+    assert snap_compare(evals, run_before=ready, press=["v"], terminal_size=size)
+
+
+@SIZES
+def test_snapshot_eval_run_cases(snap_compare, evals, size) -> None:
+    """One eval run: the CLEAR report in five lines and its case runs with their sessions."""
+    assert snap_compare(evals, run_before=ready, press=["v", "enter"], terminal_size=size)
+
+
+async def _inspect_first_tool(pilot) -> None:
+    from textual.widgets import Tree
+
+    await ready(pilot)
+    await pilot.press("enter")  # replay the session
+    await wait_for(pilot, lambda: pilot.app.screen.query(Tree))
+    tree = pilot.app.screen.query_one(EventView).span_tree
+    await pilot.pause()
+    tools = [s for s, e in tree.starts.items() if e.kind == "tool_call_started"]
+    tree.focus()
+    tree.move_cursor(tree.nodes_by_span[tools[0]])
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "InspectorScreen")
+    await pilot.pause()
+
+
+@SIZES
+def test_snapshot_inspect_a_tool_call(snap_compare, app, size) -> None:
+    """Inspector on a tool call: status, timing, arguments, result, the session's spend then."""
+    assert snap_compare(app, run_before=_inspect_first_tool, terminal_size=size)
+
+
+async def _inspect_last_step(pilot) -> None:
+    from textual.widgets import Tree
+
+    await ready(pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: pilot.app.screen.query(Tree))
+    tree = pilot.app.screen.query_one(EventView).span_tree
+    await pilot.pause()
+    steps = [s for s, e in tree.starts.items() if e.kind == "llm_call_started"]
+    tree.focus()
+    tree.move_cursor(tree.nodes_by_span[steps[-1]])
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "InspectorScreen")
+    await pilot.pause()
+
+
+@SIZES
+def test_snapshot_inspect_a_model_call(snap_compare, app, size) -> None:
+    """Inspector on the last step: model, tokens, cost, the whole request as sent."""
+    assert snap_compare(app, run_before=_inspect_last_step, terminal_size=size)
+
+
+@SIZES
+def test_snapshot_replay_searching_the_transcript(snap_compare, app, size) -> None:
+    """Replay with / search: the box over the transcript, the first match highlighted."""
+    assert snap_compare(
+        app, run_before=ready, press=["enter", "slash", *"division"], terminal_size=size
+    )

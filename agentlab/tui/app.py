@@ -16,19 +16,19 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from agentlab import services
-from agentlab.core.context import RunOptions
 from agentlab.errors import AgentlabError
 from agentlab.paths import default_db_path, default_scenarios_dir
 from agentlab.shipped import find_scenario
 from agentlab.tui.formats import Formats
-from agentlab.tui.screens.compare import CompareScreen
 from agentlab.tui.screens.home import HomeScreen
-from agentlab.tui.screens.replay import ReplayScreen
-from agentlab.tui.screens.run import RunScreen
-from agentlab.tui.screens.sessions import SessionsScreen
 
-if TYPE_CHECKING:  # the advisor screen loads when first asked for
+# Loaded when first asked for: the runtime (scenario models, prices, the agent loop) is not
+# needed to paint home, and costs a third of a second to import.
+if TYPE_CHECKING:
+    from agentlab.core.context import RunOptions
     from agentlab.tui.screens.advisor import AdvisorScreen
+    from agentlab.tui.screens.evals import EvalRunScreen
+    from agentlab.tui.screens.sessions import SessionsScreen
 
 
 #: agentlab's own look: a lab-bench teal and amber on a dark slate, not stock Textual.
@@ -75,8 +75,9 @@ class AgentlabApp(App[None]):
         )
         #: How times and session ids are shown (tests pin them for snapshots).
         self.formats = formats or Formats()
-        #: Options for runs started here (tests turn streaming off or add latency).
-        self.run_options = run_options or RunOptions()
+        #: Options for runs started here (tests turn streaming off or add latency); None: the
+        #: defaults.
+        self.run_options = run_options
 
     def on_mount(self) -> None:
         self.register_theme(THEME)
@@ -96,6 +97,8 @@ class AgentlabApp(App[None]):
         """The command palette (ctrl+p): the app's own commands first, then Textual's."""
         yield SystemCommand("Sessions", "Browse, filter, compare and delete sessions",
                             self.open_sessions)  # fmt: skip
+        yield SystemCommand("Eval runs", "Eval runs with their CLEAR figures; a case opens in replay",
+                            self.open_evals)  # fmt: skip
         yield SystemCommand("Replay last session", "Replay the newest recorded session",
                             self.replay_last)  # fmt: skip
         yield SystemCommand("Export last session", "Write the newest session as JSONL",
@@ -126,6 +129,12 @@ class AgentlabApp(App[None]):
     def on_home_screen_open_sessions(self, _: HomeScreen.OpenSessions) -> None:
         self.open_sessions()
 
+    def on_home_screen_open_evals(self, _: HomeScreen.OpenEvals) -> None:
+        self.open_evals()
+
+    def on_eval_run_screen_replay_session(self, message: EvalRunScreen.ReplaySession) -> None:
+        self.replay_session(message.session_id)
+
     def on_sessions_screen_replay_session(self, message: SessionsScreen.ReplaySession) -> None:
         self.replay_session(message.session_id)
 
@@ -133,7 +142,14 @@ class AgentlabApp(App[None]):
         self.compare(message.a, message.b)
 
     def open_sessions(self) -> None:
+        from agentlab.tui.screens.sessions import SessionsScreen
+
         self.push_screen(SessionsScreen())
+
+    def open_evals(self) -> None:
+        from agentlab.tui.screens.evals import EvalRunsScreen
+
+        self.push_screen(EvalRunsScreen())
 
     def compare(self, a: str, b: str) -> None:
         try:
@@ -141,6 +157,8 @@ class AgentlabApp(App[None]):
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
+        from agentlab.tui.screens.compare import CompareScreen
+
         self.push_screen(CompareScreen(comparison))
 
     def _last(self) -> str | None:
@@ -178,6 +196,8 @@ class AgentlabApp(App[None]):
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
+        from agentlab.tui.screens.run import RunScreen
+
         self.push_screen(RunScreen(found, self.run_options))
 
     def replay_session(self, session_id: str) -> None:
@@ -187,6 +207,8 @@ class AgentlabApp(App[None]):
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
+        from agentlab.tui.screens.replay import ReplayScreen
+
         self.push_screen(ReplayScreen(recording.session, recording.events))
 
     def open_advisor(self) -> None:

@@ -25,7 +25,9 @@ def _clock() -> float | None:
 
 
 def seconds(value: float) -> str:
-    """A duration: ``4.2s``, ``3m05s`` past a minute."""
+    """A duration: ``340ms`` under a second, ``4.2s``, ``3m05s`` past a minute."""
+    if value < 1:
+        return f"{value * 1000:.0f}ms"
     if value < 60:
         return f"{value:.1f}s"
     return f"{int(value // 60)}m{int(value % 60):02d}s"

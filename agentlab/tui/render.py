@@ -6,6 +6,7 @@ terminal transcript, the live TUI and replays all read the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import assert_never
 
 from rich.text import Text
@@ -121,3 +122,37 @@ def llm_extra(e: LlmCallEnded) -> str:
     # Checks that passed are not listed here: the loop check passes every step, and the tree
     # stays quiet; `sessions show` and the trace list them.
     return f"{e.input_tokens + e.output_tokens:,} tok · {fmt_cost(e.cost_usd)}"
+
+
+#: A fact after a span's label: (priority, text); priority 0 is the last to go.
+Fact = tuple[int, Text]
+
+
+def llm_facts(e: LlmCallEnded, duration: str) -> list[Fact]:
+    """A finished model call's facts in display order: duration, tokens, cost (kept longest)."""
+    return [
+        (1, Text(duration, style="dim")),
+        (2, Text(f"{e.input_tokens + e.output_tokens:,} tok", style="dim")),
+        (0, Text(fmt_cost(e.cost_usd), style="dim")),
+    ]
+
+
+def fit_label(head: Text, facts: Sequence[Fact], width: int) -> Text:
+    """``head · fact · fact`` in at most ``width`` cells (defect 10: no silent clipping).
+
+    The least important facts go first while the head keeps 20 cells; the most important one
+    (a step's cost) stays while the head keeps 6; whatever of the head does not fit is cut with
+    an ellipsis."""
+    order = sorted(range(len(facts)), key=lambda i: facts[i][0])
+    for k in range(len(facts), -1, -1):
+        tail = Text()
+        for i in sorted(order[:k]):
+            tail.append(" · ", style="dim")
+            tail.append_text(facts[i][1])
+        room = width - tail.cell_len
+        if k == 0 or room >= min(head.cell_len, 20 if k > 1 else 6):
+            out = head.copy()
+            if out.cell_len > room:
+                out.truncate(max(1, room), overflow="ellipsis")
+            return out + tail
+    raise AssertionError("unreachable")  # k == 0 always returns

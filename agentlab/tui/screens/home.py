@@ -1,9 +1,16 @@
-"""Home: recorded sessions (newest first) and the scenarios that can be run."""
+"""Home: recorded sessions (newest first) and the scenarios that can be run.
+
+The sessions and the dashboard paint first; the scenarios are read in a thread right after
+(validating them imports the runtime: a third of a second and more that the first paint does
+not wait for). Running one waits for that read.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -18,10 +25,15 @@ from agentlab import services
 from agentlab.console.lines import clip, cost_text, status_style
 from agentlab.console.tables import outcome
 from agentlab.errors import ScenarioError
-from agentlab.scenario import list_scenarios
 from agentlab.tui.columns import Column, cut, fit
 from agentlab.tui.formats import Formats
 from agentlab.tui.typed import typed_app
+
+if TYPE_CHECKING:
+    from agentlab.core.spec import Scenario
+
+#: What ``scenario.list_scenarios`` gives: each file with its scenario or its error.
+Found = list[tuple[Path, "Scenario | ScenarioError"]]
 
 #: In display order; ``priority`` says which survive a narrow terminal (status, cost and tokens
 #: before timestamps and the pattern).
@@ -57,15 +69,19 @@ class HomeScreen(Screen[None]):
     class OpenSessions(Message):
         """Open the sessions browser."""
 
+    class OpenEvals(Message):
+        """Open the eval runs."""
+
     BINDINGS = [
         Binding("r", "run", "Run scenario"),
         # Priority: the tables' own enter would hide this from the footer; open() looks at focus.
         Binding("enter", "open", "Open (replay / run)", priority=True),
         Binding("tab", "app.focus_next", "Sessions ⇄ scenarios"),
         Binding("s", "sessions", "Sessions"),
+        Binding("v", "evals", "Evals"),
         Binding("a", "advisor", "Advisor"),
-        Binding("f5", "refresh", "Refresh"),
-        Binding("ctrl+r", "refresh", "Refresh", show=False),
+        Binding("f5", "refresh_all", "Refresh"),
+        Binding("ctrl+r", "refresh_all", "Refresh", show=False),
     ]
 
     def __init__(self) -> None:
@@ -74,6 +90,10 @@ class HomeScreen(Screen[None]):
         self.invalid: dict[str, str] = {}
         self._rows: list[dict[str, Any]] = []
         self._width = 0
+        #: The scenario files read (None until the first read is done).
+        self.found: Found | None = None
+        #: Set once the scenarios have been read (running one waits for it).
+        self.scenarios_loaded = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,6 +114,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#scenarios-box").border_title = "Scenarios"
         self.query_one("#scenarios", DataTable).add_columns(*SCENARIO_COLUMNS)
         self.load_scenarios()
+        self.call_after_refresh(self.read_scenarios)  # once the first frame is out
         self.action_refresh()
         # First launch: something has focus, so arrows and enter work before any tab.
         sessions = self.query_one("#sessions", DataTable)
@@ -111,6 +132,28 @@ class HomeScreen(Screen[None]):
             self._fill_sessions()
 
     # --- data ------------------------------------------------------------------------------
+
+    def action_refresh_all(self) -> None:
+        """F5: the sessions and the dashboard, and the scenario files read again."""
+        self.read_scenarios()
+        self.action_refresh()
+
+    def read_scenarios(self) -> None:
+        self.run_worker(self._read_scenarios(), group="scenarios", exclusive=True)
+
+    async def _read_scenarios(self) -> None:
+        folder = typed_app(self).scenarios_dir
+
+        def read() -> Found:
+            from agentlab.scenario import list_scenarios
+
+            return list_scenarios(folder) if folder.is_dir() else []
+
+        try:
+            self.found = await asyncio.to_thread(read)
+            self.load_scenarios()
+        finally:
+            self.scenarios_loaded.set()
 
     def action_refresh(self) -> None:
         app = typed_app(self)
@@ -167,10 +210,14 @@ class HomeScreen(Screen[None]):
             table.move_cursor(row=min(cursor, len(cells) - 1))
 
     def load_scenarios(self) -> None:
+        """Fill the scenarios table from what was read, fitted to the width."""
         folder = typed_app(self).scenarios_dir
         table = self.query_one("#scenarios", DataTable)
         table.clear()
-        found = list_scenarios(folder) if folder.is_dir() else []
+        if self.found is None:
+            table.add_row("(reading…)", "", "", "", key="")
+            return
+        found = self.found
         rows = []
         self.invalid = {}
         for path, s in found:
@@ -193,7 +240,8 @@ class HomeScreen(Screen[None]):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def action_run(self) -> None:
+    async def action_run(self) -> None:
+        await self.scenarios_loaded.wait()  # a fraction of a second, once, at start
         table = self.query_one("#scenarios", DataTable)
         path = _key_at_cursor(table)
         if not path:
@@ -204,9 +252,9 @@ class HomeScreen(Screen[None]):
             return
         self.post_message(self.RunScenario(path))
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         if self.focused is self.query_one("#scenarios"):
-            self.action_run()
+            await self.action_run()
             return
         sid = _key_at_cursor(self.query_one("#sessions", DataTable))
         if sid:
@@ -218,11 +266,14 @@ class HomeScreen(Screen[None]):
     def action_sessions(self) -> None:
         self.post_message(self.OpenSessions())
 
+    def action_evals(self) -> None:
+        self.post_message(self.OpenEvals())
+
     @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    async def _selected(self, event: DataTable.RowSelected) -> None:
         """A click on a row (enter is the priority binding above)."""
         event.stop()
-        self.action_open()
+        await self.action_open()
 
 
 def _key_at_cursor(table: DataTable[Any]) -> str | None:

@@ -1,7 +1,8 @@
 """The replay screen: a recorded session's events, read back from SQLite, through the same
 ``EventView`` a live run uses, with controls to move through it.
 
-Opens at the end. ``space`` steps forward and ``←`` back, ``p`` plays at a chosen speed
+Opens at the end. Enter on a span inspects it, ``t`` jumps between tree and transcript, ``/``
+searches the transcript (``screens/inspector.py``). ``space`` steps forward and ``←`` back, ``p`` plays at a chosen speed
 (``+`` / ``-``), ``0``-``9`` seek to that tenth of the run, ``b`` / ``e`` go to the start and
 end. Every view shows exactly the state at the position: going back rebuilds the view from the
 first event (feeding is cheap), so nothing can lag or lead.
@@ -14,12 +15,12 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from agentlab.console.lines import status_style
 from agentlab.core.events import AnyEvent, BudgetUpdate, LlmDelta
+from agentlab.tui.screens.inspector import EventScreen
 from agentlab.tui.typed import typed_app
 from agentlab.tui.widgets.event_view import EventView
 
@@ -75,7 +76,7 @@ class Timeline(Static):
         self.update(text)
 
 
-class ReplayScreen(Screen[None]):
+class ReplayScreen(EventScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         # Priority: the focused tree would take space (fold) and left (collapse).
@@ -103,9 +104,15 @@ class ReplayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield EventView(format_id=typed_app(self).formats.session_id)
+        formats = typed_app(self).formats
+        yield EventView(format_id=formats.session_id, format_duration=formats.duration)
         yield Timeline()
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the search box has the keys, space and the arrows are its (they are priority
+        keys here, for the tree's sake)."""
+        return not (action in ("step", "step_back") and self.searching())
 
     def on_mount(self) -> None:
         self.title = f"Replay · {self.session.get('scenario') or ''}"
@@ -202,5 +209,7 @@ class ReplayScreen(Screen[None]):
             self._player = None
 
     def action_back(self) -> None:
+        if self.close_search():
+            return
         self._stop_playing()
         self.dismiss(None)

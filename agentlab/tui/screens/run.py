@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -25,6 +24,7 @@ from agentlab.console.lines import fmt_value
 from agentlab.core.context import ApprovalRequest, Decision, RunOptions
 from agentlab.errors import AgentlabError, LimitExceededError
 from agentlab.tui.screens.approval import ApprovalModal
+from agentlab.tui.screens.inspector import EventScreen
 from agentlab.tui.screens.raise_cap import RaiseCapModal
 from agentlab.tui.typed import typed_app
 from agentlab.tui.widgets.event_view import EventView
@@ -37,7 +37,7 @@ def _preload_model_layer() -> None:
     llm.preload()
 
 
-class RunScreen(Screen[None]):
+class RunScreen(EventScreen):
     BINDINGS = [Binding("escape", "back", "Back (stops a run)")]
 
     def __init__(self, scenario_path: Path | str, options: RunOptions | None = None) -> None:
@@ -52,7 +52,8 @@ class RunScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield EventView(format_id=typed_app(self).formats.session_id)
+        formats = typed_app(self).formats
+        yield EventView(format_id=formats.session_id, format_duration=formats.duration)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,6 +134,8 @@ class RunScreen(Screen[None]):
                 self.view.waiting = ""
 
     async def action_back(self) -> None:
+        if self.close_search():
+            return
         worker = self.worker
         if worker is not None and worker.is_running:
             worker.cancel()

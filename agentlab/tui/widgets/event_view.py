@@ -61,6 +61,7 @@ class EventView(Vertical):
     }
     EventView #spans {
         width: 40%;
+        min-width: 36;  /* at 80 columns a step keeps its duration and cost */
         border: round $primary 50%;
     }
     EventView #transcript {
@@ -88,17 +89,21 @@ class EventView(Vertical):
         self,
         *,
         format_id: Callable[[str], str] = str,
+        format_duration: Callable[[float], str] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.format_id = format_id
+        self.format_duration = format_duration
         self._timer: Timer | None = None
         #: Why the run waits for a person (a modal is open), or "" when it does not.
         self.waiting = ""
         self._clear_state()
 
     def _clear_state(self) -> None:
+        #: Every event fed so far: what the span inspector reads (the state at this point).
+        self.events: list[AnyEvent] = []
         self.tally = Tally()
         self.ended: SessionEnded | None = None
         self.multi_agent = False
@@ -108,7 +113,10 @@ class EventView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield SpanTree(id="spans")
+            if self.format_duration is None:
+                yield SpanTree(id="spans")
+            else:
+                yield SpanTree(id="spans", format_duration=self.format_duration)
             yield Transcript(id="transcript")
         with Horizontal(id="spend"):
             yield Gauges(id="gauges")
@@ -145,6 +153,7 @@ class EventView(Vertical):
 
     def feed(self, e: AnyEvent) -> None:
         """Take one event (an EventBus subscriber: keep it quick)."""
+        self.events.append(e)
         self.tally(e)
         named = self.multi_agent  # lines say whose they are when several agents run
         ended: SessionEnded | None = None
@@ -199,7 +208,7 @@ class EventView(Vertical):
         indent = "  " * max(0, self.level.get(e.span_id, 0))
         who = getattr(e, "agent", "") if named else ""
         in_check = e.span_id in self.checks
-        self.transcript.write(render.transcript(e, indent, who, in_check))
+        self.transcript.write(render.transcript(e, indent, who, in_check), e.span_id)
         if ended is not None:
             self._ended(ended)
         else:
