@@ -5,13 +5,13 @@ lab models - goes through :func:`complete`. litellm is imported lazily (it costs
 offline switches set first, and the lab models are registered as a litellm custom provider, so the
 runtime has exactly one code path.
 
-Lab models are streamed only when someone watches the tokens (``on_delta`` given): litellm's
-streamed path costs several milliseconds per call even on an instant model. A real provider is
-always streamed inside the seam, watched or not, so that its faults can be bounded and seen
-(:class:`CallSettings`): a connect timeout, a time-to-first-token timeout, an inter-chunk timeout,
-bounded retries with exponential backoff and jitter that honour Retry-After, a fallback list, and
-a stream that ends without a finish reason is ``error:truncated``, never a completed answer.
-Streaming costs a few ms a call, small next to any network latency.
+A call is streamed only when someone watches the tokens (``on_delta`` given): litellm's
+streamed path costs several milliseconds per call even on an instant model (4-5x its plain
+call), which an unwatched run (CI, evals, ``--json``) should not pay. Either way a real
+provider's faults are bounded and seen (:class:`CallSettings`): a connect timeout; streamed, a
+time-to-first-token and an inter-chunk timeout; not streamed, a timeout on the whole answer;
+bounded retries with exponential backoff and jitter that honour Retry-After, a fallback list;
+a stream that ends without a finish reason (or a body cut short) is never a completed answer.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ class CallSettings:
     first_token_timeout_s: float = 10.0
     #: Seconds of silence allowed between two chunks of a stream.
     chunk_timeout_s: float = 10.0
+    #: Seconds for a whole answer when nobody watches the tokens (the call is then not
+    #: streamed: litellm's stream handling costs several ms a call).
+    response_timeout_s: float = 60.0
     #: Attempts after the first on a rate limit, a 5xx, a connection error or a timeout.
     retries: int = 2
     #: First backoff in seconds; doubles each retry, with full jitter, up to ``max_backoff_s``.
@@ -171,6 +174,9 @@ def quirks(model: str) -> Quirks:
 def _litellm() -> Any:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    # litellm walks every request's messages after each call to shorten base64 for its
+    # logging callbacks (agentlab registers none): O(conversation) per call, for nothing.
+    os.environ.setdefault("MAX_BASE64_LENGTH_FOR_LOGGING", "0")
     import litellm
 
     # litellm builds a custom provider's coroutine in a worker thread; when the call is
@@ -517,7 +523,9 @@ async def _lab_via_litellm(req: LlmRequest, on_delta: OnDelta | None) -> LlmResp
         raise _model_error(exc, req.model) from None
 
 
-def _kwargs(req: LlmRequest, model: str, target: CallSettings | None) -> dict[str, Any]:
+def _kwargs(
+    req: LlmRequest, model: str, target: CallSettings | None, *, whole: bool = False
+) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"model": model, "messages": req.messages}
     if req.tools:
         kwargs["tools"] = req.tools
@@ -527,7 +535,11 @@ def _kwargs(req: LlmRequest, model: str, target: CallSettings | None) -> dict[st
         return kwargs
     import httpx  # a litellm dependency; only real providers get here (litellm is loaded)
 
-    wait = max(target.first_token_timeout_s, target.chunk_timeout_s)
+    wait = (
+        target.response_timeout_s
+        if whole
+        else max(target.first_token_timeout_s, target.chunk_timeout_s)
+    )
     # The socket's own timeouts are a backstop: the seam's clocks (first token, between chunks)
     # fire first and say which one it was.
     kwargs["timeout"] = httpx.Timeout(wait + 5.0, connect=target.connect_timeout_s)
@@ -655,7 +667,10 @@ async def _with_retries(
 
 
 async def _attempt(req: LlmRequest, target: CallSettings, on_delta: OnDelta | None) -> LlmResponse:
-    """One streamed attempt, under the connect, first-token and between-chunk clocks."""
+    """One streamed attempt, under the connect, first-token and between-chunk clocks; an
+    attempt nobody watches is one plain call (see :func:`_attempt_whole`)."""
+    if on_delta is None:
+        return await _attempt_whole(req, target)
     litellm = _litellm()
     kwargs = _kwargs(req, target.model, target)
     loop = asyncio.get_running_loop()
@@ -698,6 +713,30 @@ async def _attempt(req: LlmRequest, target: CallSettings, on_delta: OnDelta | No
         )
         err.billed = watch.billed(req, target.model)
         raise err
+    resp.model = target.model
+    return resp
+
+
+async def _attempt_whole(req: LlmRequest, target: CallSettings) -> LlmResponse:
+    """One attempt nobody watches: a plain (not streamed) call, under the connect clock and one
+    clock for the whole answer. A body cut short does not parse: an error, never an answer."""
+    litellm = _litellm()
+    kwargs = _kwargs(req, target.model, target, whole=True)
+    try:
+        async with asyncio.timeout(target.response_timeout_s):
+            raw = await litellm.acompletion(**kwargs)
+    except TimeoutError:
+        what = f"no answer within {target.response_timeout_s:g} s"
+        raise AttemptError(f"Timeout: {what}", "timeout") from None
+    except Exception as exc:
+        raise _model_error(exc, target.model, target) from None
+    try:
+        resp = _from_response(raw)
+    except (AttributeError, IndexError, TypeError) as exc:  # no choices, no message
+        raise AttemptError(
+            f"InternalServerError: the answer has no message ({exc})", "server"
+        ) from None
+    resp.provider_usage = bool(resp.input_tokens or resp.output_tokens)
     resp.model = target.model
     return resp
 
