@@ -130,26 +130,32 @@ class ConversationCounter:
     """:func:`count_messages` for one agent's growing conversation, counting only what is new.
 
     Conversations grow by appending (sent messages are never edited in place), so when the
-    messages counted last time are the very same objects at the start of this request, their
+    messages counted last time are the same (or equal) at the start of this request, their
     counts are reused: a step costs what it adds, not the whole conversation again."""
 
     def __init__(self) -> None:
         self._model = ""
         self._seen: list[dict[str, Any]] = []
         self._counts: list[int] = []
+        self._total = 0  # sum of _counts
         self._tools: tuple[int, int] = (0, 0)  # (id of the tools list, its count)
 
     def count(
         self, messages: list[dict[str, Any]], model: str, tools: list[dict[str, Any]] | None
     ) -> int:
         n = len(self._seen) if model == self._model else 0
-        if n > len(messages) or any(
-            a is not b for a, b in zip(self._seen, messages[:n], strict=True)
-        ):
+        # One C-level comparison (identity first, then value): equal messages count the same,
+        # so the earlier counts stand. No Python loop over the conversation on every call.
+        if n > len(messages) or messages[:n] != self._seen:
             n = 0
-        counts = self._counts[:n] + [count_message(m, model) for m in messages[n:]]
-        self._model, self._seen, self._counts = model, list(messages), counts
-        total = 3 + sum(counts)
+        if n == len(self._counts):
+            self._counts.extend(count_message(m, model) for m in messages[n:])
+            self._total += sum(self._counts[n:])
+        else:
+            self._counts = [count_message(m, model) for m in messages]
+            self._total = sum(self._counts)
+        self._model, self._seen = model, list(messages)
+        total = 3 + self._total
         if tools:
             if self._tools[0] != id(tools):
                 self._tools = (id(tools), count_tools(tools, model))
