@@ -144,3 +144,10 @@ def m002_lineage(db: Database) -> None:
     db.table("sessions").add_column("source_session", str)
     db.table("sessions").add_column("fork_at", str)
     db.table("sessions").create_index(["source_session"])
+
+
+@migration
+def m003_drop_events_kind_index(db: Database) -> None:
+    """No query reads events by kind (they are read per session in ``seq`` order), and the
+    index cost every step's commit a few more pages written (issue 9: the hot path)."""
+    db.execute("DROP INDEX IF EXISTS idx_events_session_id_kind")
