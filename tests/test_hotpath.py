@@ -132,3 +132,22 @@ def test_the_models_file_takes_a_response_timeout() -> None:
     assert Settings(response_timeout_s=30).overrides() == {"response_timeout_s": 30.0}
     with pytest.raises(ValueError):
         Settings(response_timeout_s=0)
+
+
+def test_the_tokenizer_cache_gives_the_same_tokens_and_survives_a_bad_file(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("AGENTLAB_CACHE_DIR", str(tmp_path))
+    load = tokens._encoding.__wrapped__  # past the in-process lru_cache
+    text = "Add 12 + 30, then <|endoftext|> call the calculator: héllo wörld"
+    first = load("cl100k_base")  # tiktoken's own load; writes the cache
+    (cached,) = (tmp_path / "tiktoken").glob("cl100k_base-*.marshal")
+    second = load("cl100k_base")  # from the cache
+    assert second.encode(text, disallowed_special=()) == first.encode(text, disallowed_special=())
+    assert second.n_vocab == first.n_vocab
+    cached.write_bytes(b"not marshal data")
+    third = load("cl100k_base")  # a bad file: the plain load, and the cache is rewritten
+    assert third.encode(text, disallowed_special=()) == first.encode(text, disallowed_special=())
+    assert cached.stat().st_size > 1000
+    monkeypatch.setenv("AGENTLAB_CACHE_DIR", "")
+    assert tokens._ranks_cache("cl100k_base", "1") is None
