@@ -3,7 +3,7 @@
 Run: python bench/profile_step.py [--config lab] [--steps 50] [--runs 20] [--top 15]
      python bench/profile_step.py --tree /work/old      # the same on another checkout
 
-Each run is the benchmark's run (a fresh database, the same scenario and fake model), after one
+Each run is the benchmark's run (the same scenario, fake model and database), after one
 warm-up run; only the runs are profiled. Prints the functions with the most own time and the
 agentlab functions with the most time under them, as a share of the profiled time (cProfile
 slows small functions more than big ones: read the shares, not the absolute times).
@@ -44,11 +44,11 @@ async def _runs(config: str, steps: int, runs: int, prof: cProfile.Profile) -> N
         ]
     options = RunOptions(stream=config == "stream_recorded")
     model = "lab/scripted" if lab else b.MODEL
-    await run_session(b._scenario(1, model), bus=EventBus(), options=options)
     scenario = b._scenario(steps, model)
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(runs):
-            db = os.path.join(tmp, f"{i}.db")
+        db = os.path.join(tmp, "bench.db")  # there and migrated, as in bench_overhead.py
+        await services.run_recorded(b._scenario(1, model), options=options, db_path=db)
+        for _ in range(runs):
             prof.enable()
             if config in ("unrecorded", "lab_unrecorded"):
                 await run_session(scenario, bus=EventBus(), options=options)
@@ -72,7 +72,14 @@ def _report(prof: cProfile.Profile, top: int) -> str:
         return f"{path}:{line}({fn})" if line else fn
 
     own = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
-    ours = [kv for kv in stats.items() if "/agentlab/" in kv[0][0] and "bench" not in kv[0][0]]
+    # The chain every step runs under (run_recorded > run_session > ... > take_step) says
+    # nothing: leave it out.
+    chain = {"run_recorded", "run_session", "_run", "run", "run_agent", "take_step", "_opened"}
+    ours = [
+        kv
+        for kv in stats.items()
+        if "/agentlab/" in kv[0][0] and "bench" not in kv[0][0] and kv[0][2] not in chain
+    ]
     cum = sorted(ours, key=lambda kv: kv[1][3], reverse=True)[:top]
     lines = [f"profiled {total * 1000:.0f} ms", "", "own time:"]
     lines += [f"  {v[2] / total:6.1%}  {name(k)}" for k, v in own]

@@ -617,15 +617,19 @@ async def _with_retries(
     req: LlmRequest, target: CallSettings, on_delta: OnDelta | None
 ) -> LlmResponse:
     """One model, up to ``1 + retries`` attempts (tenacity: exponential backoff with full
-    jitter, or exactly the provider's Retry-After when it gives one, within the limit)."""
+    jitter, or exactly the provider's Retry-After when it gives one, within the limit).
+
+    The first attempt runs bare: building the retry machinery costs ~0.1 ms a call, and almost
+    every call succeeds at once. Only a failure worth retrying builds it (attempts 2 onwards)."""
     import tenacity
 
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
+    max_attempts = 1 + (target.retries if quirks(target.model).retries else 0)
+
+    def wait_for(exc: BaseException | None, attempt: int) -> float:
         asked = getattr(exc, "retry_after", None)
         if asked is not None:
             return float(asked)
-        ceiling = min(target.max_backoff_s, target.backoff_s * 2 ** (state.attempt_number - 1))
+        ceiling = min(target.max_backoff_s, target.backoff_s * 2 ** (attempt - 1))
         return random.uniform(target.backoff_s / 2, max(target.backoff_s / 2, ceiling))
 
     def retry(exc: BaseException) -> bool:
@@ -633,31 +637,7 @@ async def _with_retries(
             return False
         return exc.retry_after is None or exc.retry_after <= target.max_retry_after_s
 
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        assert isinstance(exc, AttemptError)
-        sleep = state.next_action.sleep if state.next_action else 0.0
-        _tell(req, target.model, state.attempt_number, exc, "retry", sleep, target.model)
-
-    retrying = tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(
-            1 + (target.retries if quirks(target.model).retries else 0)
-        ),
-        wait=wait,
-        retry=tenacity.retry_if_exception(retry),
-        before_sleep=before_sleep,
-        reraise=True,
-    )
-    tries = 0
-
-    async def once() -> LlmResponse:
-        nonlocal tries
-        tries += 1
-        return await _attempt(req, target, on_delta)
-
-    try:
-        result: LlmResponse = await retrying(once)
-    except AttemptError as exc:
+    def given_up(exc: AttemptError, tries: int) -> AttemptError:
         exc.attempts = tries
         if exc.retry_after is not None and exc.retry_after > target.max_retry_after_s:
             over = AttemptError(
@@ -667,8 +647,48 @@ async def _with_retries(
                 streamed=exc.streamed,
             )
             over.attempts = tries
-            raise over from None
-        raise
+            return over
+        return exc
+
+    try:
+        return await _attempt(req, target, on_delta)
+    except AttemptError as exc:
+        if max_attempts == 1 or not retry(exc):
+            raise given_up(exc, 1) from None
+        first = exc
+    sleep = wait_for(first, 1)
+    _tell(req, target.model, 1, first, "retry", sleep, target.model)
+    await asyncio.sleep(sleep)
+
+    # Attempts 2.. : tenacity numbers them from 1, hence the +1.
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return wait_for(exc, state.attempt_number + 1)
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        assert isinstance(exc, AttemptError)
+        sleep = state.next_action.sleep if state.next_action else 0.0
+        _tell(req, target.model, state.attempt_number + 1, exc, "retry", sleep, target.model)
+
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(max_attempts - 1),
+        wait=wait,
+        retry=tenacity.retry_if_exception(retry),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    tries = 1
+
+    async def once() -> LlmResponse:
+        nonlocal tries
+        tries += 1
+        return await _attempt(req, target, on_delta)
+
+    try:
+        result: LlmResponse = await retrying(once)
+    except AttemptError as exc:
+        raise given_up(exc, tries) from None
     return result
 
 
