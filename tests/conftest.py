@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+# The decoded-tokenizer cache goes to a folder of this test run, not the user's ~/.cache
+# (subprocesses the tests start inherit it).
+os.environ["AGENTLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="agentlab-test-cache-")
 
 
 @pytest.fixture(autouse=True)

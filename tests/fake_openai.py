@@ -13,7 +13,7 @@ that way, then it answers normally. A fault is a name, or ``(name, seconds)`` fo
 - ``("slow", s)``: wait ``s`` seconds before answering at all;
 - ``("stall", s)``: stream the first piece, then go silent for ``s`` seconds;
 - ``"cut"``: stream a few pieces, then end the response with no finish reason and no ``[DONE]``
-  (a truncated answer);
+  (a truncated answer); not streamed: send half the body, then close the connection;
 - ``"cut_after_finish"``: send the finish reason, then end without usage or ``[DONE]`` (complete);
 - ``"bad_json"``: a 200 whose body (or SSE line) is not JSON;
 - ``"length"``: the answer ends with ``finish_reason = "length"``.
@@ -93,7 +93,22 @@ class _Handler(BaseHTTPRequestHandler):
         if name == "bad_json":
             self._send(200, b'{"id": "chatcmpl-1", "choices": [ {oops', "application/json")
             return
-        payload = {
+        if name == "cut":  # not streamed: half the body, then the connection closes
+            data = json.dumps(self._payload(body, message, finish)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        payload = self._payload(body, message, finish)
+        self._send(200, json.dumps(payload).encode(), "application/json")
+        self._served(USAGE)
+
+    def _payload(self, body: dict[str, Any], message: dict, finish: str) -> dict[str, Any]:
+        return {
             "id": "chatcmpl-1",
             "object": "chat.completion",
             "created": 0,
@@ -101,8 +116,6 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": USAGE,
         }
-        self._send(200, json.dumps(payload).encode(), "application/json")
-        self._served(USAGE)
 
     def _reply(self, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
         messages = body["messages"]

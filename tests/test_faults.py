@@ -20,6 +20,7 @@ FAST = {
     "connect_timeout_s": 1.0,
     "first_token_timeout_s": 1.0,
     "chunk_timeout_s": 1.0,
+    "response_timeout_s": 1.0,
     "retries": 2,
     "backoff_s": 0.01,
     "max_backoff_s": 0.05,
@@ -93,11 +94,16 @@ async def test_a_stall_mid_stream_is_a_timeout_and_not_retried_once_text_was_sho
     assert took < 10
 
 
-async def test_a_stall_nobody_watched_is_retried() -> None:
-    with FakeOpenAI([("stall", 30)]) as server:
-        result, events, _ = await run(server, stream=False)
+async def test_a_call_nobody_watches_is_not_streamed_and_a_slow_one_is_retried() -> None:
+    """Unwatched calls are plain calls (litellm's streaming costs 4-5x per call): the whole
+    answer is bounded by response_timeout_s, and a call over it is a timeout, retried."""
+    with FakeOpenAI([("slow", 30)]) as server:
+        result, events, took = await run(server, stream=False)
     assert result.status == "completed", result.error
     assert [r.error_kind for r in retries(events)] == ["timeout"]
+    assert "no answer within 1 s" in retries(events)[0].error
+    assert all(not r["body"].get("stream") for r in server.requests)
+    assert took < 10
 
 
 async def test_a_stream_cut_without_a_finish_reason_is_truncated_not_completed() -> None:
@@ -109,10 +115,19 @@ async def test_a_stream_cut_without_a_finish_reason_is_truncated_not_completed()
     assert ended.status == "error" and "without a finish reason" in ended.error
 
 
-async def test_a_cut_stream_is_truncated_even_when_nobody_watches() -> None:
+async def test_a_cut_answer_nobody_watches_is_an_error_never_an_answer() -> None:
+    """Not streamed, a body cut short does not parse: a retried error, and when every attempt
+    is cut the call fails; never a completed answer."""
     with FakeOpenAI(["cut"]) as server:
-        result, _, _ = await run(server, stream=False)
-    assert result.stop_reason == "error:truncated"
+        result, events, _ = await run(server, stream=False)
+    assert result.status == "completed", result.error
+    assert len(retries(events)) == 1 and len(server.requests) == 2
+    with FakeOpenAI(["cut"] * 3) as server:
+        result, events, _ = await run(server, stream=False)
+    assert result.status == "error" and result.stop_reason.startswith("error:")
+    assert result.final_output == ""
+    (ended,) = calls(events)
+    assert ended.status == "error"
 
 
 async def test_litellm_still_adds_a_synthetic_stop_to_a_cut_stream() -> None:

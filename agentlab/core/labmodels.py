@@ -22,6 +22,7 @@ tiktoken on the real request and reply, so they are real numbers.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
@@ -78,13 +79,19 @@ class LabConfig:
         data = data or {}
         return cls(
             agent=str(data.get("agent", "agent")),
-            script=list(data.get("script", [])),
+            # The caller's list itself (read, never changed here): a copy per call would make
+            # every call work out the script's turns again (see _turn_at).
+            script=_as_list(data.get("script")),
             ttft_ms=float(data.get("ttft_ms", 0.0)),
             tokens_per_s=float(data.get("tokens_per_s", 0.0)),
             fail=str(data.get("fail", "")),
             fail_rate=float(data.get("fail_rate", 0.0)),
             seed=int(data.get("seed", 0)),
         )
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    return value if isinstance(value, list) else list(value or [])
 
 
 def expand_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -123,23 +130,51 @@ def flaky_fails(seed: int, agent: str, rate: float) -> bool:
 
 
 def _turn_at(script: list[dict[str, Any]], n: int) -> dict[str, Any] | None:
-    """Turn ``n`` of the script with ``repeat`` unrolled, without unrolling it (a script of a
-    thousand repeats is walked, not copied, on every call)."""
-    for turn in script:
-        times = max(1, int(turn.get("repeat", 1)))
-        if n < times:
-            return turn
-        n -= times
-    return None
+    """Turn ``n`` of the script with ``repeat`` unrolled, without unrolling it: a binary search
+    over where each turn starts (worked out once per script, not walked on every call)."""
+    key = id(script)
+    known = _SCRIPT_STARTS.get(key)
+    if known is None or known[0] is not script or known[2] != len(script):
+        starts, at = [], 0
+        for turn in script:
+            starts.append(at)
+            at += max(1, int(turn.get("repeat", 1)))
+        if len(_SCRIPT_STARTS) >= 64:
+            _SCRIPT_STARTS.clear()
+        known = _SCRIPT_STARTS[key] = (script, (starts, at), len(script))
+    starts, end = known[1]
+    if n < 0 or n >= end:
+        return None
+    return script[bisect.bisect_right(starts, n) - 1]
+
+
+#: Per script (by id, holding it so the id stays its own): where each turn starts, and the end.
+_SCRIPT_STARTS: dict[int, tuple[list[dict[str, Any]], tuple[list[int], int], int]] = {}
 
 
 def _own_turns(messages: list[dict[str, Any]], agent: str) -> int:
-    """How many assistant messages this agent has produced since its input (its turn index)."""
-    n = 0
-    for m in messages:
+    """How many assistant messages this agent has produced since its input (its turn index).
+
+    Conversations grow by appending, so the count of the agent's previous request is reused
+    when that request is (by one C-level comparison) the start of this one: a call costs what
+    was added, not the whole conversation. The answer is still a function of the request."""
+    prev = _TURNS.get(agent)
+    n, count = 0, 0
+    if prev is not None and len(prev[0]) <= len(messages):
+        seen, counted = prev
+        if messages[: len(seen)] == seen:
+            n, count = len(seen), counted
+    for m in messages[n:] if n else messages:
         if m.get("role") == "assistant" and m.get("name", agent) == agent:
-            n += 1
-    return n
+            count += 1
+    if len(_TURNS) >= 256:
+        _TURNS.clear()
+    _TURNS[agent] = (list(messages), count)
+    return count
+
+
+#: Per agent name: the last request's messages and their count of the agent's own turns.
+_TURNS: dict[str, tuple[list[dict[str, Any]], int]] = {}
 
 
 def _render_turn(turn: dict[str, Any], messages: list[dict[str, Any]]) -> LabReply:

@@ -5,19 +5,20 @@ lab models - goes through :func:`complete`. litellm is imported lazily (it costs
 offline switches set first, and the lab models are registered as a litellm custom provider, so the
 runtime has exactly one code path.
 
-Lab models are streamed only when someone watches the tokens (``on_delta`` given): litellm's
-streamed path costs several milliseconds per call even on an instant model. A real provider is
-always streamed inside the seam, watched or not, so that its faults can be bounded and seen
-(:class:`CallSettings`): a connect timeout, a time-to-first-token timeout, an inter-chunk timeout,
-bounded retries with exponential backoff and jitter that honour Retry-After, a fallback list, and
-a stream that ends without a finish reason is ``error:truncated``, never a completed answer.
-Streaming costs a few ms a call, small next to any network latency.
+A call is streamed only when someone watches the tokens (``on_delta`` given): litellm's
+streamed path costs several milliseconds per call even on an instant model (4-5x its plain
+call), which an unwatched run (CI, evals, ``--json``) should not pay. Either way a real
+provider's faults are bounded and seen (:class:`CallSettings`): a connect timeout; streamed, a
+time-to-first-token and an inter-chunk timeout; not streamed, a timeout on the whole answer;
+bounded retries with exponential backoff and jitter that honour Retry-After, a fallback list;
+a stream that ends without a finish reason (or a body cut short) is never a completed answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import gc
 import json
 import os
 import random
@@ -65,6 +66,9 @@ class CallSettings:
     first_token_timeout_s: float = 10.0
     #: Seconds of silence allowed between two chunks of a stream.
     chunk_timeout_s: float = 10.0
+    #: Seconds for a whole answer when nobody watches the tokens (the call is then not
+    #: streamed: litellm's stream handling costs several ms a call).
+    response_timeout_s: float = 60.0
     #: Attempts after the first on a rate limit, a 5xx, a connection error or a timeout.
     retries: int = 2
     #: First backoff in seconds; doubles each retry, with full jitter, up to ``max_backoff_s``.
@@ -171,6 +175,9 @@ def quirks(model: str) -> Quirks:
 def _litellm() -> Any:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    # litellm walks every request's messages after each call to shorten base64 for its
+    # logging callbacks (agentlab registers none): O(conversation) per call, for nothing.
+    os.environ.setdefault("MAX_BASE64_LENGTH_FOR_LOGGING", "0")
     import litellm
 
     # litellm builds a custom provider's coroutine in a worker thread; when the call is
@@ -183,13 +190,19 @@ def _litellm() -> Any:
     )
     litellm.suppress_debug_info = True
     litellm.telemetry = False
+    # litellm's import leaves ~400k objects that live as long as the process; every full
+    # garbage collection would walk them again (tens of ms, mid-step). Freeze them, once.
+    gc.freeze()
     litellm.drop_params = True  # a provider that lacks a parameter should not fail the call
     litellm.custom_provider_map = [{"provider": "lab", "custom_handler": _lab_provider(litellm)}]
     return litellm
 
 
 def preload(
-    count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,), *, real_models: bool = False
+    count_as: tuple[str, ...] = (labmodels.DEFAULT_PRICE_AS,),
+    *,
+    real_models: bool = False,
+    models: tuple[str, ...] = (),
 ) -> None:
     """Pay the start-up costs now, e.g. in a thread while a UI keeps drawing: load the
     tokenizers of ``count_as`` models and, when real models will be called, import litellm
@@ -202,8 +215,11 @@ def preload(
     litellm = _litellm()
     # The OpenAI client (litellm's route for OpenAI and every OpenAI-compatible server) imports
     # its chat resources on the first request (~1-2 s of CPU): pay it here, not inside the
-    # first call's time-to-first-token clock.
-    import openai.resources.chat.completions  # noqa: F401
+    # first call's time-to-first-token clock. Not for ``models`` that are all answered by a
+    # registered custom provider (they never reach the client; ~30 MB saved).
+    custom = {str(p.get("provider")) for p in litellm.custom_provider_map}
+    if not models or any(m.partition("/")[0] not in custom for m in models):
+        import openai.resources.chat.completions  # noqa: F401
 
     if _preloaded:
         return
@@ -517,7 +533,9 @@ async def _lab_via_litellm(req: LlmRequest, on_delta: OnDelta | None) -> LlmResp
         raise _model_error(exc, req.model) from None
 
 
-def _kwargs(req: LlmRequest, model: str, target: CallSettings | None) -> dict[str, Any]:
+def _kwargs(
+    req: LlmRequest, model: str, target: CallSettings | None, *, whole: bool = False
+) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"model": model, "messages": req.messages}
     if req.tools:
         kwargs["tools"] = req.tools
@@ -527,7 +545,11 @@ def _kwargs(req: LlmRequest, model: str, target: CallSettings | None) -> dict[st
         return kwargs
     import httpx  # a litellm dependency; only real providers get here (litellm is loaded)
 
-    wait = max(target.first_token_timeout_s, target.chunk_timeout_s)
+    wait = (
+        target.response_timeout_s
+        if whole
+        else max(target.first_token_timeout_s, target.chunk_timeout_s)
+    )
     # The socket's own timeouts are a backstop: the seam's clocks (first token, between chunks)
     # fire first and say which one it was.
     kwargs["timeout"] = httpx.Timeout(wait + 5.0, connect=target.connect_timeout_s)
@@ -599,15 +621,19 @@ async def _with_retries(
     req: LlmRequest, target: CallSettings, on_delta: OnDelta | None
 ) -> LlmResponse:
     """One model, up to ``1 + retries`` attempts (tenacity: exponential backoff with full
-    jitter, or exactly the provider's Retry-After when it gives one, within the limit)."""
+    jitter, or exactly the provider's Retry-After when it gives one, within the limit).
+
+    The first attempt runs bare: building the retry machinery costs ~0.1 ms a call, and almost
+    every call succeeds at once. Only a failure worth retrying builds it (attempts 2 onwards)."""
     import tenacity
 
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
+    max_attempts = 1 + (target.retries if quirks(target.model).retries else 0)
+
+    def wait_for(exc: BaseException | None, attempt: int) -> float:
         asked = getattr(exc, "retry_after", None)
         if asked is not None:
             return float(asked)
-        ceiling = min(target.max_backoff_s, target.backoff_s * 2 ** (state.attempt_number - 1))
+        ceiling = min(target.max_backoff_s, target.backoff_s * 2 ** (attempt - 1))
         return random.uniform(target.backoff_s / 2, max(target.backoff_s / 2, ceiling))
 
     def retry(exc: BaseException) -> bool:
@@ -615,31 +641,7 @@ async def _with_retries(
             return False
         return exc.retry_after is None or exc.retry_after <= target.max_retry_after_s
 
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        assert isinstance(exc, AttemptError)
-        sleep = state.next_action.sleep if state.next_action else 0.0
-        _tell(req, target.model, state.attempt_number, exc, "retry", sleep, target.model)
-
-    retrying = tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(
-            1 + (target.retries if quirks(target.model).retries else 0)
-        ),
-        wait=wait,
-        retry=tenacity.retry_if_exception(retry),
-        before_sleep=before_sleep,
-        reraise=True,
-    )
-    tries = 0
-
-    async def once() -> LlmResponse:
-        nonlocal tries
-        tries += 1
-        return await _attempt(req, target, on_delta)
-
-    try:
-        result: LlmResponse = await retrying(once)
-    except AttemptError as exc:
+    def given_up(exc: AttemptError, tries: int) -> AttemptError:
         exc.attempts = tries
         if exc.retry_after is not None and exc.retry_after > target.max_retry_after_s:
             over = AttemptError(
@@ -649,13 +651,56 @@ async def _with_retries(
                 streamed=exc.streamed,
             )
             over.attempts = tries
-            raise over from None
-        raise
+            return over
+        return exc
+
+    try:
+        return await _attempt(req, target, on_delta)
+    except AttemptError as exc:
+        if max_attempts == 1 or not retry(exc):
+            raise given_up(exc, 1) from None
+        first = exc
+    sleep = wait_for(first, 1)
+    _tell(req, target.model, 1, first, "retry", sleep, target.model)
+    await asyncio.sleep(sleep)
+
+    # Attempts 2.. : tenacity numbers them from 1, hence the +1.
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return wait_for(exc, state.attempt_number + 1)
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        assert isinstance(exc, AttemptError)
+        sleep = state.next_action.sleep if state.next_action else 0.0
+        _tell(req, target.model, state.attempt_number + 1, exc, "retry", sleep, target.model)
+
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(max_attempts - 1),
+        wait=wait,
+        retry=tenacity.retry_if_exception(retry),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    tries = 1
+
+    async def once() -> LlmResponse:
+        nonlocal tries
+        tries += 1
+        return await _attempt(req, target, on_delta)
+
+    try:
+        result: LlmResponse = await retrying(once)
+    except AttemptError as exc:
+        raise given_up(exc, tries) from None
     return result
 
 
 async def _attempt(req: LlmRequest, target: CallSettings, on_delta: OnDelta | None) -> LlmResponse:
-    """One streamed attempt, under the connect, first-token and between-chunk clocks."""
+    """One streamed attempt, under the connect, first-token and between-chunk clocks; an
+    attempt nobody watches is one plain call (see :func:`_attempt_whole`)."""
+    if on_delta is None:
+        return await _attempt_whole(req, target)
     litellm = _litellm()
     kwargs = _kwargs(req, target.model, target)
     loop = asyncio.get_running_loop()
@@ -698,6 +743,30 @@ async def _attempt(req: LlmRequest, target: CallSettings, on_delta: OnDelta | No
         )
         err.billed = watch.billed(req, target.model)
         raise err
+    resp.model = target.model
+    return resp
+
+
+async def _attempt_whole(req: LlmRequest, target: CallSettings) -> LlmResponse:
+    """One attempt nobody watches: a plain (not streamed) call, under the connect clock and one
+    clock for the whole answer. A body cut short does not parse: an error, never an answer."""
+    litellm = _litellm()
+    kwargs = _kwargs(req, target.model, target, whole=True)
+    try:
+        async with asyncio.timeout(target.response_timeout_s):
+            raw = await litellm.acompletion(**kwargs)
+    except TimeoutError:
+        what = f"no answer within {target.response_timeout_s:g} s"
+        raise AttemptError(f"Timeout: {what}", "timeout") from None
+    except Exception as exc:
+        raise _model_error(exc, target.model, target) from None
+    try:
+        resp = _from_response(raw)
+    except (AttributeError, IndexError, TypeError) as exc:  # no choices, no message
+        raise AttemptError(
+            f"InternalServerError: the answer has no message ({exc})", "server"
+        ) from None
+    resp.provider_usage = bool(resp.input_tokens or resp.output_tokens)
     resp.model = target.model
     return resp
 

@@ -44,6 +44,7 @@ class Settings(BaseModel):
     connect_timeout_s: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT_S)
     first_token_timeout_s: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT_S)
     chunk_timeout_s: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT_S)
+    response_timeout_s: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT_S)
     retries: int | None = Field(default=None, ge=0, le=MAX_RETRIES)
     backoff_s: float | None = Field(default=None, ge=0, le=MAX_TIMEOUT_S)
     max_backoff_s: float | None = Field(default=None, ge=0, le=MAX_TIMEOUT_S)
@@ -53,6 +54,7 @@ class Settings(BaseModel):
         "connect_timeout_s",
         "first_token_timeout_s",
         "chunk_timeout_s",
+        "response_timeout_s",
         "backoff_s",
         "max_backoff_s",
         "max_retry_after_s",

@@ -101,6 +101,24 @@ def _attrs(**items: Any) -> dict[str, Any]:
     return {k.replace("__", "."): v for k, v in items.items() if v is not None and v != ""}
 
 
+def span_label(e: SpanStartEvent) -> tuple[str, str | None]:
+    """The name and agent of the span ``e`` opens: :func:`span_start`'s, without working out
+    its attributes (the recorder needs only these, on every span)."""
+    match e:
+        case SessionStarted():
+            return e.scenario, None
+        case AgentStarted():
+            return e.agent, e.agent
+        case LlmCallStarted():
+            return e.model, e.agent
+        case ToolCallStarted():
+            return e.tool, e.agent
+        case CheckStarted():
+            return e.check, e.agent
+        case _:
+            assert_never(e)
+
+
 def span_start(e: SpanStartEvent) -> SpanStart:
     """Name, agent and first attributes of the span ``e`` opens."""
     match e:

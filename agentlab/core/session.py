@@ -133,7 +133,12 @@ async def run_session(
         }
         real = any(not llm.is_lab(m) for m in models)
         if real:
-            await asyncio.to_thread(llm.preload, tuple(sorted(counted)), real_models=True)
+            await asyncio.to_thread(
+                llm.preload,
+                tuple(sorted(counted)),
+                real_models=True,
+                models=tuple(m for m in models if not llm.is_lab(m)),
+            )
         else:  # tokenizers only: milliseconds, no thread hop needed
             llm.preload(tuple(sorted(counted)))
     prices.check_prices(scenario, caps, ctx.model_for)

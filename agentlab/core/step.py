@@ -124,6 +124,8 @@ async def take_step(run: AgentRun) -> Done | None:
 async def _all_or_none(coros: list[Awaitable[ToolResult]]) -> list[ToolResult]:
     """Run a turn's tool calls concurrently. If one raises (a cap, a cancel), cancel the others
     and wait for them before re-raising, so no call outlives its agent (or the session)."""
+    if len(coros) == 1:  # the common turn: no task to create, nothing to cancel
+        return [await coros[0]]
     tasks = [asyncio.ensure_future(c) for c in coros]
     try:
         return list(await asyncio.gather(*tasks))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import hashlib
 import inspect
 import json
@@ -105,6 +106,16 @@ class UnknownToolError(KeyError):
 # --- schema derivation -----------------------------------------------------------------------
 
 _SIMPLE_TYPES: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _call_shape(fn: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """What calling ``fn`` needs, worked out once (``inspect.signature`` costs ~20 us a call):
+    its context parameters, its parameters without a default, whether it is a coroutine."""
+    params = list(inspect.signature(fn).parameters.values())
+    ctx = tuple(p.name for p in params if _is_ctx_param(p))
+    bare = tuple(p.name for p in params if not _is_ctx_param(p) and p.default is p.empty)
+    return ctx, bare, inspect.iscoroutinefunction(fn)
 
 
 def _is_ctx_param(param: inspect.Parameter) -> bool:
@@ -349,16 +360,13 @@ async def call_tool(t: Tool, arguments: dict[str, Any] | str, ctx: ToolContext) 
         return ToolResult(f"error: invalid arguments for tool {t.name!r}: {exc}", is_error=True)
     try:
         properties = t.parameters.get("properties", {})
-        for param in inspect.signature(t.fn).parameters.values():
-            if _is_ctx_param(param):
-                kwargs[param.name] = ctx
-            elif (
-                param.name in properties
-                and param.name not in kwargs
-                and param.default is param.empty
-            ):
-                kwargs[param.name] = None  # an `X | None` parameter the model left out
-        if inspect.iscoroutinefunction(t.fn):
+        ctx_params, no_default, is_async = _call_shape(t.fn)
+        for name in ctx_params:
+            kwargs[name] = ctx
+        for name in no_default:
+            if name in properties and name not in kwargs:
+                kwargs[name] = None  # an `X | None` parameter the model left out
+        if is_async:
             value = await t.fn(**kwargs)
         elif t.blocking:
             value = await in_daemon_thread(t.fn, kwargs, t.name)

@@ -181,3 +181,10 @@ def m004_eval_runs(db: Database) -> None:
         pk=("eval_run", "case_id", "repeat"),
     )
     db.table("eval_results").create_index(["session_id"])
+
+
+@migration
+def m005_drop_events_kind_index(db: Database) -> None:
+    """No query reads events by kind (they are read per session in ``seq`` order), and the
+    index cost every step's commit a few more pages written (issue 9: the hot path)."""
+    db.execute("DROP INDEX IF EXISTS idx_events_session_id_kind")

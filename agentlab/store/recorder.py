@@ -269,6 +269,10 @@ class Recorder:
         # SQLite's own busy handler does the waiting (no polling here); see _write_or_fail.
         db.execute(f"PRAGMA busy_timeout = {int(self.lock_wait_s * 1000)}")
         self._seq: dict[str, int] = {}
+        # Rows of the batch being committed, written with one statement each (executemany).
+        self._span_starts: list[tuple[Any, ...]] = []
+        self._span_ends: list[tuple[Any, ...]] = []
+        self._session_counts: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._pid = os.getpid()
@@ -336,11 +340,13 @@ class Recorder:
                 raise self.failure from None
 
     def _write(self, batch: list[AnyEvent]) -> None:
+        bodies = [compact(e).decode() for e in batch]  # before the write lock is taken
+        self._span_starts, self._span_ends, self._session_counts = [], [], {}
         with write_txn(self.db):
             rows = []
-            for e in batch:
+            for e, body in zip(batch, bodies, strict=True):
                 seq = self._next_seq(e.session_id)
-                rows.append((e.id, e.session_id, e.span_id, seq, e.kind, e.ts, compact(e).decode()))
+                rows.append((e.id, e.session_id, e.span_id, seq, e.kind, e.ts, body))
             self.db.conn.executemany(
                 "INSERT INTO events (id, session_id, span_id, seq, kind, ts, data) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -348,11 +354,12 @@ class Recorder:
             )
             for e in batch:
                 self._apply(e)
+            self._write_rows()
 
     def _delta(self, live: LlmCallStarted) -> LlmCallStarted:
         """The call with only what is new since this agent's previous call. Conversations grow
         by appending (the runtime never edits a sent message in place), so the earlier call's
-        messages being the very same objects at the start of this one proves the prefix."""
+        messages being the same (or equal) at the start of this one proves the prefix."""
         sent = live.messages
         prev = self._conversations.get(live.parent_id)
         self._conversations[live.parent_id] = (live.id, sent)
@@ -360,11 +367,9 @@ class Recorder:
             return live
         prev_id, prev_sent = prev
         n = len(prev_sent)
-        if (
-            n == 0
-            or n > len(sent)
-            or any(a is not b for a, b in zip(prev_sent, sent[:n], strict=True))
-        ):
+        # One C-level comparison (identity first, then value): an equal prefix rebuilds the
+        # same request, so no Python loop over the whole conversation on every call.
+        if n == 0 or n > len(sent) or sent[:n] != prev_sent:
             return live
         return msgspec.structs.replace(live, messages=sent[n:], prefix_id=prev_id, prefix_len=n)
 
@@ -384,10 +389,7 @@ class Recorder:
                 self._count_llm_call(e)
             case ToolCallEnded():
                 self._span_ended(e)
-                self.db.execute(
-                    "UPDATE sessions SET tool_calls = tool_calls + 1 WHERE id = ?",
-                    [e.session_id],
-                )
+                self._counts(e.session_id)["tool_calls"] += 1
             case AgentEnded() | CheckEnded():
                 self._span_ended(e)
             case (
@@ -482,51 +484,66 @@ class Recorder:
     def _span_started(self, e: SpanStartEvent) -> None:
         # Attributes are left empty: queries.get_spans works them out from the events (the
         # same semconv functions), so span rows do not store every text a second time.
-        start = semconv.span_start(e)
-        self.db.execute(
-            "INSERT INTO spans (id, session_id, parent_id, kind, name, agent, status, "
-            "start_ts, start_mono, attributes) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, '{}')",
-            [
-                e.span_id,
-                e.session_id,
-                getattr(e, "parent_id", None),
-                e.opens,
-                start.name,
-                start.agent,
-                e.ts,
-                e.mono,
-            ],
+        name, agent = semconv.span_label(e)
+        parent = getattr(e, "parent_id", None)
+        self._span_starts.append(
+            (e.span_id, e.session_id, parent, e.opens, name, agent, e.ts, e.mono)
         )
 
     def _span_ended(self, e: SpanEndEvent) -> None:
-        self.db.execute(
-            "UPDATE spans SET end_ts = ?, end_mono = ?, status = ? WHERE id = ?",
-            [e.ts, e.mono, e.end_status(), e.span_id],
-        )
+        self._span_ends.append((e.ts, e.mono, e.end_status(), e.span_id))
+
+    def _counts(self, session_id: str) -> dict[str, Any]:
+        """The batch's additions to a session's counters (written once, by _write_rows)."""
+        counts = self._session_counts.get(session_id)
+        if counts is None:
+            counts = self._session_counts[session_id] = {
+                "inp": 0, "out": 0, "cost": 0.0, "unpriced": 0, "done": 0, "tool_calls": 0,
+                "id": session_id,
+            }  # fmt: skip
+        return counts
 
     def _count_llm_call(self, e: LlmCallEnded) -> None:
         # A failed or cancelled call is not a step and costs nothing (as in core.tally).
         done = e.status == "completed"
-        unpriced = done and e.cost_usd is None
-        self.db.execute(
-            """UPDATE sessions SET
-                 input_tokens = input_tokens + :inp,
-                 output_tokens = output_tokens + :out,
-                 total_tokens = total_tokens + :inp + :out,
-                 cost_usd = CASE WHEN :unpriced THEN NULL ELSE cost_usd + :cost END,
-                 priced_cost_usd = priced_cost_usd + :cost,
-                 unpriced = max(unpriced, :unpriced),
-                 steps = steps + :done
-               WHERE id = :id""",
-            {
-                "inp": e.input_tokens,
-                "out": e.output_tokens,
-                "cost": e.cost_usd or 0.0,
-                "unpriced": int(unpriced),
-                "done": int(done),
-                "id": e.session_id,
-            },
-        )
+        counts = self._counts(e.session_id)
+        counts["inp"] += e.input_tokens
+        counts["out"] += e.output_tokens
+        counts["cost"] += e.cost_usd or 0.0
+        counts["unpriced"] = max(counts["unpriced"], int(done and e.cost_usd is None))
+        counts["done"] += int(done)
+
+    def _write_rows(self) -> None:
+        """The batch's span and session rows: a statement per kind of row, not one per event
+        (span starts first, so a span that opened and closed in the batch is there to close)."""
+        conn = self.db.conn
+        if self._span_starts:
+            conn.executemany(
+                "INSERT INTO spans (id, session_id, parent_id, kind, name, agent, status, "
+                "start_ts, start_mono, attributes) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, '{}')",
+                self._span_starts,
+            )
+        if self._span_ends:
+            conn.executemany(
+                "UPDATE spans SET end_ts = ?, end_mono = ?, status = ? WHERE id = ?",
+                self._span_ends,
+            )
+        if self._session_counts:
+            conn.executemany(
+                """UPDATE sessions SET
+                     input_tokens = input_tokens + :inp,
+                     output_tokens = output_tokens + :out,
+                     total_tokens = total_tokens + :inp + :out,
+                     cost_usd = CASE WHEN :unpriced THEN NULL ELSE cost_usd + :cost END,
+                     priced_cost_usd = priced_cost_usd + :cost,
+                     unpriced = max(unpriced, :unpriced),
+                     steps = steps + :done,
+                     tool_calls = tool_calls + :tool_calls
+                   WHERE id = :id""",
+                list(self._session_counts.values()),
+            )
+        self._span_starts, self._span_ends, self._session_counts = [], [], {}
 
     def _session_ended(self, e: SessionEnded) -> None:
         limits = e.usage.get("limits") if isinstance(e.usage, dict) else None
