@@ -270,3 +270,19 @@ def test_parse_reads_a_verdict(answer, threshold, want):
 def test_parse_refuses_what_is_not_a_verdict(answer, threshold, why):
     with pytest.raises(BadAnswer, match=why):
         parse(answer, threshold)
+
+
+def test_the_judges_verdict_is_kept_with_the_eval_run(tmp_path, server):
+    """A passing verdict's reasoning and the judge's spend are stored, not only failures."""
+    from agentlab import services
+
+    server.replies.append(json.dumps({"verdict": "pass", "score": 0.8, "reasoning": "Right."}))
+    db = tmp_path / "e.db"
+    out = cli("eval", str(calc(tmp_path)), "--judge-model", "judge", "--db", str(db), "--json")
+    assert out.exit_code == 0, out.output
+    [run] = services.list_eval_runs(db)
+    [result] = run["results"]
+    assert result["passed"] is True
+    judge = result["judge"]
+    assert (judge["passed"], judge["score"], judge["reasoning"]) == (True, 0.8, "Right.")
+    assert judge["model"] == "openai/judge-model" and judge["tokens"] == USAGE["total_tokens"]

@@ -36,6 +36,7 @@ def add_eval_result(db: Database, run_id: str, result: dict[str, Any]) -> None:
                 "passed": int(bool(result["passed"])),
                 "skipped": result.get("skipped") or None,
                 "failures": json.dumps(result.get("failures") or []),
+                "judge": json.dumps(result["judge"]) if result.get("judge") else None,
             },
             pk=("eval_run", "case_id", "repeat"),
         )
@@ -74,6 +75,7 @@ def eval_results(db: Database, run_id: str) -> list[dict[str, Any]]:
         r = dict(r)
         r["passed"] = bool(r["passed"])
         r["failures"] = json.loads(r["failures"]) if r.get("failures") else []
+        r["judge"] = json.loads(r["judge"]) if r.get("judge") else None
         out.append(r)
     return out
 

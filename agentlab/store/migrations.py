@@ -188,3 +188,10 @@ def m005_drop_events_kind_index(db: Database) -> None:
     """No query reads events by kind (they are read per session in ``seq`` order), and the
     index cost every step's commit a few more pages written (issue 9: the hot path)."""
     db.execute("DROP INDEX IF EXISTS idx_events_session_id_kind")
+
+
+@migration
+def m006_eval_judge(db: Database) -> None:
+    """An LLM judge's call per case run (model, verdict, score, reasoning, tokens, cost): a
+    passing verdict is kept too, not only failures."""
+    db.table("eval_results").add_column("judge", str)
