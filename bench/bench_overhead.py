@@ -13,6 +13,7 @@ noisy neighbour slows them all alike: the ratios within one run are what count.
   no framework, no recording; written here, no agentlab import.
 - ``unrecorded`` / ``recorded`` / ``stream_recorded``: agentlab's runtime on the same provider
   through litellm (the real-provider path), without and with the SQLite recorder, non-streamed
+  (``stream_unwatched = false``: by default a real call is streamed even when nobody watches)
   and streamed (as the TUI and an interactive ``agentlab run`` do).
 - ``lab``: agentlab on its own offline lab model (``lab/scripted``), recorded (the path evals,
   regression runs and re-runs take).
@@ -231,6 +232,14 @@ async def _agentlab(steps: int, config: str, db: str) -> dict[str, Any]:
         ]
     scenario = _scenario(steps, "lab/scripted" if lab else MODEL)
     options = RunOptions(stream=config == "stream_recorded")
+    if config in ("unrecorded", "recorded"):
+        # Plain calls when nobody watches: `stream_unwatched = false` in models.toml (the
+        # default streams every real call so a silent server is seen within seconds).
+        from agentlab.core.models import ModelsConfig
+
+        options = RunOptions(
+            stream=False, models=ModelsConfig(defaults={"stream_unwatched": False})
+        )
     # Warm up exactly as a run does (agentlab preloads before its clock starts) with a short
     # run of the same kind; a recorded one records into the same database, which is then
     # there and migrated, as it is for every run but a user's very first.

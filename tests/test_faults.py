@@ -94,11 +94,24 @@ async def test_a_stall_mid_stream_is_a_timeout_and_not_retried_once_text_was_sho
     assert took < 10
 
 
-async def test_a_call_nobody_watches_is_not_streamed_and_a_slow_one_is_retried() -> None:
-    """Unwatched calls are plain calls (litellm's streaming costs 4-5x per call): the whole
-    answer is bounded by response_timeout_s, and a call over it is a timeout, retried."""
+async def test_a_call_nobody_watches_is_still_streamed_so_a_silent_server_ends_soon() -> None:
+    """By default a real call is streamed even when nobody watches: the first-token clock ends
+    a silent server's attempt (issue 11: well under a minute), not a whole-answer clock."""
     with FakeOpenAI([("slow", 30)]) as server:
-        result, events, took = await run(server, stream=False)
+        result, events, took = await run(server, stream=False, response_timeout_s=3600.0)
+    assert result.status == "completed", result.error
+    assert [r.error_kind for r in retries(events)] == ["timeout"]
+    assert "no answer within 1 s" in retries(events)[0].error
+    assert all(r["body"].get("stream") for r in server.requests)
+    assert took < 10
+
+
+async def test_stream_false_makes_a_call_nobody_watches_plain_and_a_slow_one_is_retried() -> None:
+    """`stream = false` (models file): unwatched calls are plain calls (litellm's streaming
+    costs 4-5x per call on a fast local server): the whole answer is bounded by
+    response_timeout_s, and a call over it is a timeout, retried."""
+    with FakeOpenAI([("slow", 30)]) as server:
+        result, events, took = await run(server, stream=False, stream_unwatched=False)
     assert result.status == "completed", result.error
     assert [r.error_kind for r in retries(events)] == ["timeout"]
     assert "no answer within 1 s" in retries(events)[0].error
@@ -119,11 +132,11 @@ async def test_a_cut_answer_nobody_watches_is_an_error_never_an_answer() -> None
     """Not streamed, a body cut short does not parse: a retried error, and when every attempt
     is cut the call fails; never a completed answer."""
     with FakeOpenAI(["cut"]) as server:
-        result, events, _ = await run(server, stream=False)
+        result, events, _ = await run(server, stream=False, stream_unwatched=False)
     assert result.status == "completed", result.error
     assert len(retries(events)) == 1 and len(server.requests) == 2
     with FakeOpenAI(["cut"] * 3) as server:
-        result, events, _ = await run(server, stream=False)
+        result, events, _ = await run(server, stream=False, stream_unwatched=False)
     assert result.status == "error" and result.stop_reason.startswith("error:")
     assert result.final_output == ""
     (ended,) = calls(events)

@@ -5,9 +5,10 @@ lab models - goes through :func:`complete`. litellm is imported lazily (it costs
 offline switches set first, and the lab models are registered as a litellm custom provider, so the
 runtime has exactly one code path.
 
-A call is streamed only when someone watches the tokens (``on_delta`` given): litellm's
-streamed path costs several milliseconds per call even on an instant model (4-5x its plain
-call), which an unwatched run (CI, evals, ``--json``) should not pay. Either way a real
+A real provider's call is streamed, watched or not, so that a silent server is seen within the
+first-token clock; a model whose ``stream_unwatched = false`` (models file) is called plain when
+nobody watches the tokens (litellm's streamed path costs several milliseconds per call, 4-5x its
+plain call, which shows only against a very fast local server). Either way a real
 provider's faults are bounded and seen (:class:`CallSettings`): a connect timeout; streamed, a
 time-to-first-token and an inter-chunk timeout; not streamed, a timeout on the whole answer;
 bounded retries with exponential backoff and jitter that honour Retry-After, a fallback list;
@@ -66,8 +67,12 @@ class CallSettings:
     first_token_timeout_s: float = 10.0
     #: Seconds of silence allowed between two chunks of a stream.
     chunk_timeout_s: float = 10.0
-    #: Seconds for a whole answer when nobody watches the tokens (the call is then not
-    #: streamed: litellm's stream handling costs several ms a call).
+    #: Stream the call even when nobody watches the tokens (CI, evals, ``--json``), so the
+    #: first-token and between-chunk clocks end a silent server's attempt in seconds. False:
+    #: an unwatched call is one plain call bounded by ``response_timeout_s`` (litellm's stream
+    #: handling costs several ms a call, which shows only against a very fast local server).
+    stream_unwatched: bool = True
+    #: Seconds for a whole answer of a plain (not streamed) call.
     response_timeout_s: float = 60.0
     #: Attempts after the first on a rate limit, a 5xx, a connection error or a timeout.
     retries: int = 2
@@ -698,8 +703,9 @@ async def _with_retries(
 
 async def _attempt(req: LlmRequest, target: CallSettings, on_delta: OnDelta | None) -> LlmResponse:
     """One streamed attempt, under the connect, first-token and between-chunk clocks; an
-    attempt nobody watches is one plain call (see :func:`_attempt_whole`)."""
-    if on_delta is None:
+    attempt nobody watches on a model with ``stream_unwatched = false`` is one plain call (see
+    :func:`_attempt_whole`)."""
+    if on_delta is None and not target.stream_unwatched:
         return await _attempt_whole(req, target)
     litellm = _litellm()
     kwargs = _kwargs(req, target.model, target)

@@ -49,6 +49,7 @@ class Settings(BaseModel):
     backoff_s: float | None = Field(default=None, ge=0, le=MAX_TIMEOUT_S)
     max_backoff_s: float | None = Field(default=None, ge=0, le=MAX_TIMEOUT_S)
     max_retry_after_s: float | None = Field(default=None, ge=0, le=MAX_TIMEOUT_S)
+    stream_unwatched: bool | None = None
 
     @field_validator(
         "connect_timeout_s",
