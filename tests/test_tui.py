@@ -93,7 +93,7 @@ def scenarios_read(app) -> bool:
     return getattr(app.screen, "found", None) is not None
 
 
-async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
+async def wait_for(pilot, predicate, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():

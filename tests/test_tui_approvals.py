@@ -202,7 +202,7 @@ async def test_the_question_goes_away_when_the_run_ends_under_it(db_path) -> Non
     app = make_app(
         db_path=db_path,
         scenarios_dir=SCENARIOS,
-        run_options=RunOptions(caps={"wall_time_s": 0.5}),
+        run_options=RunOptions(caps={"wall_time_s": 3.0}),
     )
     async with app.run_test(size=SIZE) as pilot:
         await run_to_the_modal(pilot)
