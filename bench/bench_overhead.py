@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -349,7 +351,7 @@ def run_child(config: str, steps: int) -> dict[str, Any]:
 #: sets PYTHONDONTWRITEBYTECODE, which would make every measured start-up compile agentlab's
 #: ~70 modules again (~0.2 s) - a cost no user's second run pays. So start-up runs write their
 #: bytecode into a folder of their own (both trees alike) after one untimed warm-up run each.
-_PYCACHE = tempfile.mkdtemp(prefix="agentlab-bench-pyc-")
+_PYCACHE = ""  # made by main(), removed when it ends
 
 
 def _startup_env(tree: Path, home: str) -> dict[str, str]:
@@ -415,6 +417,9 @@ def main() -> None:
     startup: dict[str, list[float]] = {"startup": []}
     if BEFORE is not None:
         startup["before:startup"] = []
+    global _PYCACHE
+    _PYCACHE = tempfile.mkdtemp(prefix="agentlab-bench-pyc-")
+    atexit.register(shutil.rmtree, _PYCACHE, True)
     for config in startup:  # untimed: writes the start-up runs' bytecode (see _PYCACHE)
         run_cli_startup(ROOT if config == "startup" else BEFORE or ROOT)
     for r in range(args.rounds):
