@@ -395,7 +395,6 @@ def _execute(
 ) -> None:
     """``run`` and ``rerun``: parse the options, run through the services, print, exit."""
     from agentlab.console import prompts
-    from agentlab.console.printer import Printer
     from agentlab.core.checks import display
     from agentlab.core.context import RunOptions
     from agentlab.core.events import SessionStarted
@@ -442,6 +441,8 @@ def _execute(
     subscribers = []
     printer = None
     if not json_out:
+        from agentlab.console.printer import Printer  # rich: --json runs do not load it
+
         console = _console()
         printer = Printer(console, live=console.is_terminal)
         subscribers.append(display.masking(printer))  # PII masked when the scenario asks

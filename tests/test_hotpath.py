@@ -151,3 +151,25 @@ def test_the_tokenizer_cache_gives_the_same_tokens_and_survives_a_bad_file(
     assert cached.stat().st_size > 1000
     monkeypatch.setenv("AGENTLAB_CACHE_DIR", "")
     assert tokens._ranks_cache("cl100k_base", "1") is None
+
+
+def test_the_price_cache_gives_the_maps_prices_and_survives_a_bad_file(
+    tmp_path, monkeypatch
+) -> None:
+    """Lab runs look prices up in a small cache of litellm's bundled map instead of parsing
+    the 1 MB JSON every run; the prices must be the map's own, and a bad file is rebuilt."""
+    from agentlab.core import llm
+
+    monkeypatch.setenv("AGENTLAB_CACHE_DIR", str(tmp_path))
+    load = llm._bundled_prices.__wrapped__  # past the in-process lru_cache
+    want = {n: p for n, i in llm._bundled_cost_map().items() if (p := llm._priced(i))}
+    assert len(want) > 100
+    first = load()  # parses the map; writes the cache
+    (cached,) = (tmp_path / "prices").glob("litellm-*.marshal")
+    assert first == want
+    assert load() == want  # from the cache
+    cached.write_bytes(b"not marshal data")
+    assert load() == want
+    assert cached.stat().st_size > 1000  # rewritten
+    inp, out = want["gpt-4o-mini"]
+    assert inp > 0 and out > 0

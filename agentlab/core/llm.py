@@ -21,6 +21,7 @@ import asyncio
 import email.utils
 import gc
 import json
+import marshal
 import os
 import random
 import time
@@ -241,7 +242,6 @@ def preload(
 _preloaded: list[bool] = []
 
 
-@lru_cache(maxsize=1)
 def _bundled_cost_map() -> dict[str, Any]:
     """litellm's bundled price map, read by path without importing litellm (seconds saved on
     every lab-only run). It is the same file litellm loads with LITELLM_LOCAL_MODEL_COST_MAP."""
@@ -255,6 +255,49 @@ def _bundled_cost_map() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _priced(info: Any) -> tuple[float, float] | None:
+    """(input, output) USD per token of one price-map entry; None when it has no input price."""
+    if not isinstance(info, dict) or info.get("input_cost_per_token") is None:
+        return None
+    return (
+        float(info.get("input_cost_per_token") or 0.0),
+        float(info.get("output_cost_per_token") or 0.0),
+    )
+
+
+@lru_cache(maxsize=1)
+def _bundled_prices() -> dict[str, tuple[float, float]]:
+    """The priced entries of :func:`_bundled_cost_map`, name -> (input, output) USD per token.
+
+    Parsing litellm's 1 MB JSON map costs ~35 ms on every run that looks up a price, so the
+    prices are kept in agentlab's cache folder (``marshal``, read in ~1 ms), keyed by the map
+    file's size and modification time: an upgraded litellm makes a new one. Any problem with
+    the cache file: the map is parsed again."""
+    folder = tokens.litellm_folder()
+    if folder is None:
+        return {}
+    source = folder / "model_prices_and_context_window_backup.json"
+    root = tokens.cache_dir()
+    cache = None
+    try:
+        st = source.stat()
+        if root is not None:
+            cache = root / "prices" / f"litellm-{st.st_size}-{st.st_mtime_ns}.marshal"
+            loaded = marshal.loads(cache.read_bytes())
+            if isinstance(loaded, dict):
+                return loaded
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    prices = {}
+    for name, info in _bundled_cost_map().items():
+        price = _priced(info)
+        if price is not None:
+            prices[name] = price
+    if cache is not None and prices:
+        tokens.write_cache_file(cache, marshal.dumps(prices))
+    return prices
+
+
 @lru_cache(maxsize=256)
 def map_price(model: str) -> tuple[float, float] | None:
     """USD per (input, output) token in litellm's bundled price map; None when it has none.
@@ -264,22 +307,23 @@ def map_price(model: str) -> tuple[float, float] | None:
     puts the scenario's and the user's prices first."""
     if is_lab(model):  # never in the map; and asking would import litellm for nothing
         return None
-    cost_map = _bundled_cost_map() or _litellm().model_cost
-    info = None
+    prices = _bundled_prices()
+    if not prices:  # no bundled map file: litellm's own (importing it)
+        prices = {n: p for n, i in _litellm().model_cost.items() if (p := _priced(i))}
+    price = None
     for name in (model, model.split("/", 1)[-1]):
-        info = cost_map.get(name)
-        if info and info.get("input_cost_per_token") is not None:
+        price = prices.get(name)
+        if price is not None:
             break
-        info = None
-    if info is None:
+    if price is None:
         try:  # litellm knows aliases and provider routes the flat map does not spell out
             info = _litellm().get_model_info(model)
         except Exception:
             return None
-    price = (
-        float(info.get("input_cost_per_token") or 0.0),
-        float(info.get("output_cost_per_token") or 0.0),
-    )
+        price = (
+            float(info.get("input_cost_per_token") or 0.0),
+            float(info.get("output_cost_per_token") or 0.0),
+        )
     return None if price == (0.0, 0.0) else price
 
 

@@ -85,29 +85,44 @@ def _encoding(name: str) -> Any:
     return enc
 
 
-def _ranks_cache(name: str, version: str) -> Path | None:
-    """Where a tokenizer's decoded ranks are cached: ``$AGENTLAB_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/agentlab``, else ``~/.cache/agentlab`` (``AGENTLAB_CACHE_DIR=""``: none)."""
+def cache_dir() -> Path | None:
+    """agentlab's cache folder: ``$AGENTLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/agentlab``, else
+    ``~/.cache/agentlab`` (``AGENTLAB_CACHE_DIR=""``: no cache)."""
     root = os.environ.get("AGENTLAB_CACHE_DIR")
     if root == "":
         return None
     if root is None:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         root = str(Path(xdg) / "agentlab")
+    return Path(root).expanduser()
+
+
+def _ranks_cache(name: str, version: str) -> Path | None:
+    """Where a tokenizer's decoded ranks are cached (in :func:`cache_dir`)."""
+    root = cache_dir()
+    if root is None:
+        return None
     safe = "".join(c for c in f"{name}-{version}" if c.isalnum() or c in "._-")
-    return Path(root).expanduser() / "tiktoken" / f"{safe}.marshal"
+    return root / "tiktoken" / f"{safe}.marshal"
 
 
-def _write_ranks(cache: Path, enc: Any) -> None:
-    """Write the cache file atomically (a reader never sees half of it); best effort."""
+def write_cache_file(cache: Path, data: bytes) -> None:
+    """Write a cache file atomically (a reader never sees half of it); best effort."""
     try:
-        data = marshal.dumps((enc._pat_str, enc._mergeable_ranks, enc._special_tokens))
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, cache)
-    except (OSError, AttributeError, ValueError):
+    except OSError:
         pass
+
+
+def _write_ranks(cache: Path, enc: Any) -> None:
+    try:
+        data = marshal.dumps((enc._pat_str, enc._mergeable_ranks, enc._special_tokens))
+    except (AttributeError, ValueError):
+        return
+    write_cache_file(cache, data)
 
 
 def count_text(text: str, model: str = "gpt-4o-mini") -> int:

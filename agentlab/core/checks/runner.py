@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, TypeVar
 
-import jsonschema
-
 from agentlab.core.checks.base import (
     STAGES,
     Check,
@@ -181,6 +179,8 @@ _REMEMBERED = {
 
 def argument_problem(schema: dict[str, Any], arguments: Any) -> str:
     """Why ``arguments`` do not follow a tool's JSON ``schema`` (one line), or ""."""
+    import jsonschema  # only an edited approval needs it: a run does not pay for the import
+
     best = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(schema).iter_errors(arguments)
     )
