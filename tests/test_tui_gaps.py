@@ -50,3 +50,61 @@ async def test_the_agents_table_keeps_status_and_cost_at_80_columns(db_path, rec
         await pilot.resize_terminal(160, 40)
         await pilot.pause(0.2)
         assert len(_header(table)) == 7  # room again: every column comes back
+
+
+# --- PII masked where people see it ------------------------------------------------------------
+
+POISONED = SCENARIOS / "poisoned_document.toml"  # mask_output = true; quotes an email address
+EMAIL = "dana.whitfield@example.com"
+
+
+def _inspected_text(view) -> str:
+    """Every span of the view as the inspector shows it, as plain text."""
+    import io
+
+    from rich.console import Console
+
+    from agentlab.core.inspect import inspect_span
+    from agentlab.tui.inspect_view import detail_group
+
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    for sid in dict.fromkeys(e.span_id for e in view.events if e.opens is not None):
+        detail = inspect_span(view.events, sid)
+        assert detail is not None
+        console.print(detail_group(detail))
+    return console.file.getvalue()
+
+
+async def test_replay_masks_pii_in_the_transcript_and_the_inspector(db_path) -> None:
+    result = await run_recorded(POISONED, options=RunOptions(stream=False), db_path=db_path)
+    app = make_app(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.replay_session(result.session_id)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        shown = log_text(app.screen)
+        assert "[EMAIL]" in shown and EMAIL not in shown
+        inspected = _inspected_text(app.screen.view)
+        assert "[EMAIL]" in inspected and EMAIL not in inspected
+
+
+async def test_a_live_run_masks_pii_while_the_store_keeps_it(db_path, tmp_path: Path) -> None:
+    from agentlab.tui.screens.run import RunScreen
+
+    app = make_app(db_path=db_path, scenarios_dir=tmp_path, run_options=RunOptions(stream=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_scenario(POISONED)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        run = app.screen
+        await wait_for(pilot, lambda: run.summary is not None, timeout=60)
+        await pilot.pause(0.1)
+        shown = log_text(run)
+        assert "[EMAIL]" in shown and EMAIL not in shown
+        inspected = _inspected_text(run.view)
+        assert "[EMAIL]" in inspected and EMAIL not in inspected
+    sid = list_sessions(db_path)[0]["session_id"]
+    from agentlab.services import load_recording
+
+    stored = load_recording(db_path, sid).events
+    assert any(EMAIL in str(e) for e in stored)  # exact in the store, for replay and rerun
