@@ -4,8 +4,6 @@ filter by model, the palette's commands, enter on the row the cursor ends on."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 from pathlib import Path
 
 from conftest import SCENARIOS
@@ -108,3 +106,28 @@ async def test_a_live_run_masks_pii_while_the_store_keeps_it(db_path, tmp_path: 
 
     stored = load_recording(db_path, sid).events
     assert any(EMAIL in str(e) for e in stored)  # exact in the store, for replay and rerun
+
+
+async def test_compare_masks_pii_like_the_other_views(db_path) -> None:
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    from agentlab.tui.screens.compare import CompareScreen
+
+    a = await run_recorded(POISONED, options=RunOptions(stream=False), db_path=db_path)
+    b = await run_recorded(
+        SCENARIOS / "budget_math.toml", options=RunOptions(stream=False), db_path=db_path
+    )
+    app = make_app(db_path=db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.compare(a.session_id, b.session_id)
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query("#outputs")))
+        await pilot.pause(0.1)
+        console = Console(file=io.StringIO(), width=200, color_system=None)
+        for wid in ("#sides", "#parted", "#outputs"):
+            console.print(app.screen.query_one(wid, Static).content)
+        shown = console.file.getvalue()
+        assert "[EMAIL]" in shown and EMAIL not in shown
