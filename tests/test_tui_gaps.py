@@ -131,3 +131,43 @@ async def test_compare_masks_pii_like_the_other_views(db_path) -> None:
             console.print(app.screen.query_one(wid, Static).content)
         shown = console.file.getvalue()
         assert "[EMAIL]" in shown and EMAIL not in shown
+
+
+# --- sessions filter by model --------------------------------------------------------------------
+
+AUTO_SCENARIO = """
+name = "auto-demo"
+task = "Say hello."
+
+[[agents]]
+name = "greeter"
+model = "lab/auto"
+"""
+
+
+def _row_ids(table: DataTable) -> list[str]:
+    return [str(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)]
+
+
+async def test_the_sessions_filter_takes_model(db_path, scenarios) -> None:
+    from agentlab.tui.screens.sessions import SessionsScreen
+
+    (scenarios / "auto_demo.toml").write_text(AUTO_SCENARIO)
+    opts = RunOptions(stream=False)
+    scripted = await run_recorded(scenarios / "budget_math.toml", options=opts, db_path=db_path)
+    auto = await run_recorded(scenarios / "auto_demo.toml", options=opts, db_path=db_path)
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_sessions()
+        await wait_for(pilot, lambda: getattr(app.screen, "_ready", False))
+        assert isinstance(app.screen, SessionsScreen)
+        table = app.screen.query_one("#all", DataTable)
+        assert set(_row_ids(table)) == {scripted.session_id, auto.session_id}
+        await pilot.press("slash", *"model:lab/auto", "enter")
+        assert _row_ids(table) == [auto.session_id]
+        app.screen.query_one("#filter").value = "model:lab/scripted budget"
+        await pilot.pause(0.05)
+        assert _row_ids(table) == [scripted.session_id]
+        app.screen.query_one("#filter").value = "model:gpt-4o"
+        await pilot.pause(0.05)
+        assert _row_ids(table) == []
