@@ -171,3 +171,44 @@ async def test_the_sessions_filter_takes_model(db_path, scenarios) -> None:
         app.screen.query_one("#filter").value = "model:gpt-4o"
         await pilot.pause(0.05)
         assert _row_ids(table) == []
+
+
+# --- the command palette ----------------------------------------------------------------------
+
+
+async def test_the_palette_has_every_app_command_and_compares_the_last_two(
+    db_path, scenarios
+) -> None:
+    from agentlab.tui.screens.compare import CompareScreen
+
+    opts = RunOptions(stream=False)
+    old = await run_recorded(scenarios / "budget_math.toml", options=opts, db_path=db_path)
+    new = await run_recorded(scenarios / "pause_demo.toml", options=opts, db_path=db_path)
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=(120, 40)) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        for title in (
+            "Sessions",
+            "Eval runs",
+            "Replay last session",
+            "Export last session",
+            "Compare the last two sessions",
+            "Advisor",
+            "Run budget_math",
+            "Run pause_demo",
+        ):
+            assert title in commands, title
+        commands["Compare the last two sessions"].callback()
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query("#outputs")))
+        await pilot.pause(0.1)
+        c = app.screen.comparison
+        assert (c.a["session_id"], c.b["session_id"]) == (old.session_id, new.session_id)
+
+
+async def test_compare_the_last_two_with_fewer_says_so(db_path, scenarios) -> None:
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.compare_last_two()
+        await pilot.pause(0.05)
+        assert "two sessions" in " ".join(str(n.message) for n in app._notifications)

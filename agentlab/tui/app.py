@@ -105,6 +105,9 @@ class AgentlabApp(App[None]):
                             self.replay_last)  # fmt: skip
         yield SystemCommand("Export last session", "Write the newest session as JSONL",
                             self.export_last)  # fmt: skip
+        yield SystemCommand("Compare the last two sessions",
+                            "The two newest sessions side by side (older is A)",
+                            self.compare_last_two)  # fmt: skip
         yield SystemCommand("Advisor", "Which framework, monitoring tool and pattern",
                             self.open_advisor)  # fmt: skip
         from agentlab.scenario import list_scenarios
@@ -169,6 +172,13 @@ class AgentlabApp(App[None]):
             self.notify("No sessions yet.", severity="warning")
             return None
         return str(rows[0]["session_id"])
+
+    def compare_last_two(self) -> None:
+        rows = services.list_sessions(self.db_path, limit=2)
+        if len(rows) < 2:
+            self.notify("Comparing needs two sessions.", severity="warning")
+            return
+        self.compare(str(rows[1]["session_id"]), str(rows[0]["session_id"]))
 
     def replay_last(self) -> None:
         if (sid := self._last()) is not None:

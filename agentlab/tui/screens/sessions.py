@@ -89,7 +89,10 @@ class SessionsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="filter: words, or status:error scenario:research model:lab/auto", id="filter")
+        yield Input(
+            placeholder="filter: words, or status:error scenario:research model:lab/auto",
+            id="filter",
+        )
         yield DataTable(id="all", cursor_type="row", zebra_stripes=True)
         yield Static(id="marks")
         yield Footer()
