@@ -212,3 +212,56 @@ async def test_compare_the_last_two_with_fewer_says_so(db_path, scenarios) -> No
         app.compare_last_two()
         await pilot.pause(0.05)
         assert "two sessions" in " ".join(str(n.message) for n in app._notifications)
+
+
+# --- enter acts on the row the cursor ends on -----------------------------------------------------
+
+
+async def _three_sessions(db_path, scenarios) -> list[str]:
+    """Three recorded sessions, newest first (as the tables list them)."""
+    opts = RunOptions(stream=False)
+    ids = [
+        (
+            await run_recorded(scenarios / "budget_math.toml", options=opts, db_path=db_path)
+        ).session_id
+        for _ in range(3)
+    ]
+    return ids[::-1]
+
+
+def _type_fast(app, *keys: str) -> None:
+    """Keys as a fast typist sends them: all queued before any is handled."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, None))
+
+
+async def test_enter_on_home_replays_the_row_the_cursor_ends_on(db_path, scenarios) -> None:
+    newest_first = await _three_sessions(db_path, scenarios)
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one("#sessions", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 3 and table.has_focus)
+        _type_fast(app, "down", "down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query("#summary")))
+        await pilot.pause(0.1)
+        assert app.screen.session["id"] == newest_first[2]
+
+
+async def test_enter_in_the_sessions_browser_replays_the_row_the_cursor_ends_on(
+    db_path, scenarios
+) -> None:
+    newest_first = await _three_sessions(db_path, scenarios)
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_sessions()
+        await wait_for(pilot, lambda: getattr(app.screen, "_ready", False))
+        table = app.screen.query_one("#all", DataTable)
+        await wait_for(pilot, lambda: table.has_focus)
+        _type_fast(app, "down", "down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await wait_for(pilot, lambda: bool(app.screen.query("#summary")))
+        await pilot.pause(0.1)
+        assert app.screen.session["id"] == newest_first[2]

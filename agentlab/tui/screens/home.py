@@ -74,8 +74,9 @@ class HomeScreen(Screen[None]):
 
     BINDINGS = [
         Binding("r", "run", "Run scenario"),
-        # Priority: the tables' own enter would hide this from the footer; open() looks at focus.
-        Binding("enter", "open", "Open (replay / run)", priority=True),
+        # Not priority: a table's own enter selects the row its cursor is on once the keys typed
+        # before it are handled (a priority binding ran ahead of them: the wrong row opened).
+        Binding("enter", "open", "Open (replay / run)"),
         Binding("tab", "app.focus_next", "Sessions ⇄ scenarios"),
         Binding("s", "sessions", "Sessions"),
         Binding("v", "evals", "Evals"),
@@ -271,9 +272,12 @@ class HomeScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     async def _selected(self, event: DataTable.RowSelected) -> None:
-        """A click on a row (enter is the priority binding above)."""
+        """Enter or a click on a row: that row (a scenario runs, a session replays)."""
         event.stop()
-        await self.action_open()
+        if event.data_table.id == "scenarios":
+            await self.action_run()
+        elif event.row_key.value:
+            self.post_message(self.ReplaySession(event.row_key.value))
 
 
 def _key_at_cursor(table: DataTable[Any]) -> str | None:

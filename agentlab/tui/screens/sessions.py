@@ -68,7 +68,8 @@ class SessionsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "replay", "Replay", priority=True),
+        # Not priority: the table's enter (RowSelected) acts on the row the cursor ends on.
+        Binding("enter", "replay", "Replay"),
         Binding("slash", "filter", "Filter"),
         Binding("s", "sort", "Sort"),
         Binding("m", "mark", "Mark to compare"),
@@ -241,4 +242,5 @@ class SessionsScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_replay()
+        if event.row_key.value:
+            self.post_message(self.ReplaySession(event.row_key.value))
