@@ -275,7 +275,9 @@ class HomeScreen(Screen[None]):
         """Enter or a click on a row: that row (a scenario runs, a session replays)."""
         event.stop()
         if event.data_table.id == "scenarios":
-            await self.action_run()
+            # A worker: waiting here for the scenarios' first read would block this screen's
+            # queue, where that read is itself queued (call_after_refresh).
+            self.run_worker(self.action_run(), group="open", exclusive=True)
         elif event.row_key.value:
             self.post_message(self.ReplaySession(event.row_key.value))
 
