@@ -50,6 +50,13 @@ SESSION_COLUMNS = (
 SCENARIO_COLUMNS = ("scenario", "pattern", "agents", "about")
 
 
+class RowTable(DataTable[Any]):
+    """A table whose enter (the row the cursor is on, after the keys typed before it) is in the
+    footer: DataTable's own hides it."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open (replay / run)")]
+
+
 class HomeScreen(Screen[None]):
     @dataclass
     class RunScenario(Message):
@@ -104,10 +111,10 @@ class HomeScreen(Screen[None]):
                 yield Sparkline([], id="spend")
                 yield Static(id="spend-label")
         with Vertical(id="sessions-box"):
-            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="sessions", cursor_type="row", zebra_stripes=True)
             yield Static(id="sessions-empty")
         with Vertical(id="scenarios-box"):
-            yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="scenarios", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
