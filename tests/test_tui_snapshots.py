@@ -209,3 +209,24 @@ def test_snapshot_replay_searching_the_transcript(snap_compare, app, size) -> No
     assert snap_compare(
         app, run_before=ready, press=["enter", "slash", *"division"], terminal_size=size
     )
+
+
+@SIZES
+def test_snapshot_advisor(snap_compare, app, size) -> None:
+    """The advisor: its questions and the recommendation card."""
+    assert snap_compare(app, run_before=ready, press=["a"], terminal_size=size)
+
+
+@SIZES
+def test_snapshot_delete_confirmation(snap_compare, two, size) -> None:
+    """The sessions browser asking before a delete."""
+
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "_ready", False))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConfirmModal")
+        await pilot.pause(0.1)
+
+    assert snap_compare(two, run_before=run_before, terminal_size=size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -25,7 +25,9 @@ from agentlab.tui.screens.home import HomeScreen
 # Loaded when first asked for: the runtime (scenario models, prices, the agent loop) is not
 # needed to paint home, and costs a third of a second to import.
 if TYPE_CHECKING:
+    from agentlab.core.compare import Comparison
     from agentlab.core.context import RunOptions
+    from agentlab.core.events import AnyEvent
     from agentlab.tui.screens.advisor import AdvisorScreen
     from agentlab.tui.screens.evals import EvalRunScreen
     from agentlab.tui.screens.sessions import SessionsScreen
@@ -103,6 +105,9 @@ class AgentlabApp(App[None]):
                             self.replay_last)  # fmt: skip
         yield SystemCommand("Export last session", "Write the newest session as JSONL",
                             self.export_last)  # fmt: skip
+        yield SystemCommand("Compare the last two sessions",
+                            "The two newest sessions side by side (older is A)",
+                            self.compare_last_two)  # fmt: skip
         yield SystemCommand("Advisor", "Which framework, monitoring tool and pattern",
                             self.open_advisor)  # fmt: skip
         from agentlab.scenario import list_scenarios
@@ -153,7 +158,7 @@ class AgentlabApp(App[None]):
 
     def compare(self, a: str, b: str) -> None:
         try:
-            comparison = services.diff_sessions(self.db_path, a, b)
+            comparison = _masked_comparison(self.db_path, a, b)
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -167,6 +172,13 @@ class AgentlabApp(App[None]):
             self.notify("No sessions yet.", severity="warning")
             return None
         return str(rows[0]["session_id"])
+
+    def compare_last_two(self) -> None:
+        rows = services.list_sessions(self.db_path, limit=2)
+        if len(rows) < 2:
+            self.notify("Comparing needs two sessions.", severity="warning")
+            return
+        self.compare(str(rows[1]["session_id"]), str(rows[0]["session_id"]))
 
     def replay_last(self) -> None:
         if (sid := self._last()) is not None:
@@ -215,6 +227,26 @@ class AgentlabApp(App[None]):
         from agentlab.tui.screens.advisor import AdvisorScreen  # loaded when first asked for
 
         self.push_screen(AdvisorScreen())
+
+
+def _masked_comparison(db_path: Path, a: str, b: str) -> Comparison:
+    """``services.diff_sessions`` as people may see it: a session whose scenario masks PII
+    (``mask_output``) is compared masked, like every other view of it."""
+    from agentlab.core.checks.display import mask_events, mask_value, masks
+    from agentlab.core.compare import compare
+    from agentlab.core.events import SessionStarted
+
+    def shown(rec: services.Recording) -> tuple[dict[str, Any], list[AnyEvent]]:
+        started = next((e for e in rec.events if isinstance(e, SessionStarted)), None)
+        if started is None or not masks(started):
+            return rec.session, list(rec.events)
+        session = {k: mask_value(v) if k in ("final_output", "task") else v
+                   for k, v in rec.session.items()}  # fmt: skip
+        return session, mask_events(list(rec.events))
+
+    left = shown(services.load_recording(db_path, a))
+    right = shown(services.load_recording(db_path, b))
+    return compare(*left, *right)
 
 
 def make_app(

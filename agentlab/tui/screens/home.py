@@ -50,6 +50,13 @@ SESSION_COLUMNS = (
 SCENARIO_COLUMNS = ("scenario", "pattern", "agents", "about")
 
 
+class RowTable(DataTable[Any]):
+    """A table whose enter (the row the cursor is on, after the keys typed before it) is in the
+    footer: DataTable's own hides it."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open (replay / run)")]
+
+
 class HomeScreen(Screen[None]):
     @dataclass
     class RunScenario(Message):
@@ -74,8 +81,9 @@ class HomeScreen(Screen[None]):
 
     BINDINGS = [
         Binding("r", "run", "Run scenario"),
-        # Priority: the tables' own enter would hide this from the footer; open() looks at focus.
-        Binding("enter", "open", "Open (replay / run)", priority=True),
+        # Not priority: a table's own enter selects the row its cursor is on once the keys typed
+        # before it are handled (a priority binding ran ahead of them: the wrong row opened).
+        Binding("enter", "open", "Open (replay / run)"),
         Binding("tab", "app.focus_next", "Sessions ⇄ scenarios"),
         Binding("s", "sessions", "Sessions"),
         Binding("v", "evals", "Evals"),
@@ -103,10 +111,10 @@ class HomeScreen(Screen[None]):
                 yield Sparkline([], id="spend")
                 yield Static(id="spend-label")
         with Vertical(id="sessions-box"):
-            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="sessions", cursor_type="row", zebra_stripes=True)
             yield Static(id="sessions-empty")
         with Vertical(id="scenarios-box"):
-            yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="scenarios", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -271,9 +279,14 @@ class HomeScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     async def _selected(self, event: DataTable.RowSelected) -> None:
-        """A click on a row (enter is the priority binding above)."""
+        """Enter or a click on a row: that row (a scenario runs, a session replays)."""
         event.stop()
-        await self.action_open()
+        if event.data_table.id == "scenarios":
+            # A worker: waiting here for the scenarios' first read would block this screen's
+            # queue, where that read is itself queued (call_after_refresh).
+            self.run_worker(self.action_run(), group="open", exclusive=True)
+        elif event.row_key.value:
+            self.post_message(self.ReplaySession(event.row_key.value))
 
 
 def _key_at_cursor(table: DataTable[Any]) -> str | None:

@@ -33,9 +33,11 @@ SORTS: tuple[tuple[str, str, bool], ...] = (
 
 def matches(row: dict[str, Any], query: str) -> bool:
     """Every word of the query is in the row; ``status:x`` / ``scenario:x`` / ``pattern:x``
-    look in that field only."""
+    look in that field only (``model:x`` is not in the row: :func:`models_asked` reads it)."""
     for word in query.lower().split():
         field, _, value = word.partition(":")
+        if value and field == "model":
+            continue
         if value and field in ("status", "scenario", "pattern"):
             if value not in str(row.get(field) or "").lower():
                 return False
@@ -47,6 +49,11 @@ def matches(row: dict[str, Any], query: str) -> bool:
         if word not in hay:
             return False
     return True
+
+
+def models_asked(query: str) -> list[str]:
+    """The models of the query's ``model:x`` words (as typed: model ids are exact)."""
+    return [w[6:] for w in query.split() if w.lower().startswith("model:") and len(w) > 6]
 
 
 class SessionsScreen(Screen[None]):
@@ -61,7 +68,8 @@ class SessionsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "replay", "Replay", priority=True),
+        # Not priority: the table's enter (RowSelected) acts on the row the cursor ends on.
+        Binding("enter", "replay", "Replay"),
         Binding("slash", "filter", "Filter"),
         Binding("s", "sort", "Sort"),
         Binding("m", "mark", "Mark to compare"),
@@ -77,10 +85,15 @@ class SessionsScreen(Screen[None]):
         self.sort = 0
         #: Session ids picked with ``m`` (at most two; the oldest pick goes first).
         self.marked: list[str] = []
+        #: model -> the ids of the sessions with an agent on it (read when first asked for).
+        self._by_model: dict[str, set[str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="filter: words, or status:error scenario:research", id="filter")
+        yield Input(
+            placeholder="filter: words, or status:error scenario:research model:lab/auto",
+            id="filter",
+        )
         yield DataTable(id="all", cursor_type="row", zebra_stripes=True)
         yield Static(id="marks")
         yield Footer()
@@ -97,11 +110,17 @@ class SessionsScreen(Screen[None]):
 
     def load(self) -> None:
         self.rows = services.list_sessions(typed_app(self).db_path, limit=10_000)
+        self._by_model = {}
         self.show()
 
     def filtered_rows(self) -> list[dict[str, Any]]:
         query = self.query_one("#filter", Input).value
         rows = [r for r in self.rows if matches(r, query)]
+        for model in models_asked(query):
+            if model not in self._by_model:
+                found = services.list_sessions(typed_app(self).db_path, 10_000, model=model)
+                self._by_model[model] = {r["session_id"] for r in found}
+            rows = [r for r in rows if r["session_id"] in self._by_model[model]]
         _, key, desc = SORTS[self.sort]
         rows.sort(key=lambda r: (r.get(key) is None, r.get(key) or 0), reverse=desc)
         if desc:  # keep "no value" last either way
@@ -223,4 +242,5 @@ class SessionsScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_replay()
+        if event.row_key.value:
+            self.post_message(self.ReplaySession(event.row_key.value))

@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from agentlab.console import lines as render
+from agentlab.core.checks.display import DisplayMask
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
@@ -110,6 +111,9 @@ class EventView(Vertical):
         self.level: dict[str, int] = {}  # span id -> agent nesting depth (indentation)
         self.checks: set[str] = set()  # check span ids
         self.tool_spans: set[str] = set()
+        #: PII masked on the way in when the session's scenario asks (``mask_output``), as the
+        #: CLI does: the transcript, the tree and the inspector (it reads ``events``) all see it.
+        self.mask = DisplayMask()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -153,6 +157,13 @@ class EventView(Vertical):
 
     def feed(self, e: AnyEvent) -> None:
         """Take one event (an EventBus subscriber: keep it quick)."""
+        if not self.mask.on and not isinstance(e, SessionStarted):
+            self._feed(e)  # the common case: one attribute check
+            return
+        for out in self.mask(e):
+            self._feed(out)
+
+    def _feed(self, e: AnyEvent) -> None:
         self.events.append(e)
         self.tally(e)
         named = self.multi_agent  # lines say whose they are when several agents run
