@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
@@ -159,7 +160,11 @@ class HomeScreen(Screen[None]):
 
         try:
             self.found = await asyncio.to_thread(read)
-            self.load_scenarios()
+            if self.is_attached:  # not when the app closed while the files were read
+                try:
+                    self.load_scenarios()
+                except NoMatches:  # the screen is being torn down
+                    pass
         finally:
             self.scenarios_loaded.set()
 
