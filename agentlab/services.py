@@ -723,3 +723,24 @@ def latest_completed_session(db_path: DbPath, scenario: str, task: str) -> str |
 
     with _opened(db_path) as db:
         return evals.latest_completed(db, scenario, task)
+
+
+# --- remembered approvals ----------------------------------------------------------------------
+
+
+def remembered_approvals() -> dict[str, Any]:
+    """The tools people approved "always", by scenario, and the file they are kept in."""
+    from agentlab import approvalsfile
+
+    return {
+        "file": str(approvalsfile.approvals_path()),
+        "scenarios": approvalsfile.remembered(),
+    }
+
+
+def forget_approvals(scenario: str | None = None, tool: str | None = None) -> list[tuple[str, str]]:
+    """Forget remembered approvals (all, a scenario's, or one tool of one scenario): the next
+    run asks again. Returns what was forgotten; an unknown entry is a UsageError."""
+    from agentlab import approvalsfile
+
+    return approvalsfile.forget(scenario, tool)
