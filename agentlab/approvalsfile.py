@@ -105,9 +105,7 @@ def forget(
         gone = [(scenario, t) for t in data.pop(scenario)]
     elif tool not in data[scenario]:
         have = ", ".join(data[scenario])
-        raise UsageError(
-            f"TOOL: {tool!r} is not remembered for {scenario!r} (remembered: {have})"
-        )
+        raise UsageError(f"TOOL: {tool!r} is not remembered for {scenario!r} (remembered: {have})")
     else:
         data[scenario].remove(tool)
         gone = [(scenario, tool)]
