@@ -194,6 +194,8 @@ def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:
             ],
             # What a person sees is masked (console, exports: checks/display.py).
             **({"mask_pii": True} if g is not None and g.mask_output else {}),
+            # What is stored is masked too (checks/storage.py; a rerun compares it masked).
+            **({"mask_storage": True} if g is not None and g.mask_storage else {}),
         },
     )
 

@@ -17,8 +17,8 @@ secret masking of the model's reply.
   blocks and IP addresses become ``[EMAIL]``, ``[CREDIT_CARD]``, ... (``pii.py``) in what a
   person sees: the console, final outputs and exports mask on display (``console/``,
   ``store/export.py``), so what is stored stays exact for replay and rerun. With
-  ``mask_storage = true`` this check masks the reply itself, so the stored reply (and the
-  conversation the model goes on with) is masked too.
+  ``mask_storage = true`` the store is masked too (``storage.py``: every text of every event,
+  tool arguments and results included); the run itself still sees the exact text.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from agentlab.core.checks.base import ALLOW, Check, ModelOutput, Retry, Seen, Verdict
-from agentlab.core.checks.pii import find, redact
+from agentlab.core.checks.pii import find
 from agentlab.core.events import Stage
 from agentlab.core.events import Verdict as VerdictKind
 from agentlab.core.spec import AgentSpec, Guardrails, Scenario
@@ -111,14 +111,14 @@ class OutputGuardCheck(Check):
             return ALLOW
         kinds = Counter(m.kind for m in matches)
         found = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        if not g.mask_storage:  # stored exact; every view masks it (display.py)
-            return Verdict("flag", f"{found} masked where people see it", {"pii": dict(kinds)})
-        return Verdict(
-            "modify",
-            f"masked {found}",
-            {"masked": dict(kinds)},
-            content=redact(seen.content, matches),
+        # The reply goes on exact: every view masks it (display.py), and with mask_storage
+        # so does the store (storage.py).
+        where = (
+            "where people see it and where it is stored"
+            if g.mask_storage
+            else "where people see it"
         )
+        return Verdict("flag", f"{found} masked {where}", {"pii": dict(kinds)})
 
     def low_confidence(self, reply: str) -> Verdict | None:
         """The verdict on a valid final reply less confident than ``min_confidence``, or None.
