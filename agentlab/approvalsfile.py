@@ -2,8 +2,8 @@
 
 One entry per scenario name: the tools a person approved for every run of that scenario
 (``{"scenarios": {"approval_gate": ["issue_refund"]}}``). A run reads its scenario's entry into
-``RunOptions.approved_always``; a person's "always" answer adds to it. Delete the entry (or the
-file) to be asked again. A file that cannot be read is treated as empty, never as a reason to
+``RunOptions.approved_always``; a person's "always" answer adds to it. ``agentlab approvals
+list`` shows the entries and ``agentlab approvals forget`` removes them (to be asked again). A file that cannot be read is treated as empty, never as a reason to
 run a tool unasked.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agentlab.core.context import ApprovalRequest, ApproveFn, Decision
+from agentlab.errors import UsageError
 from agentlab.paths import agentlab_home
 
 FILENAME = "approvals.json"
@@ -52,10 +53,70 @@ def remember_always(scenario: str, tool: str, path: Path | None = None) -> None:
     if tool in tools:
         return
     tools.append(tool)
+    _write(path, data)
+
+
+def _write(path: Path, data: dict[str, list[str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"scenarios": data}, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _read_strict(path: Path) -> dict[str, list[str]]:
+    """The file's entries for a person managing them: a missing file is empty; a file that
+    cannot be read or parsed is a UsageError naming it (it is not overwritten)."""
+    if not path.exists():
+        return {}
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"{path}: not valid JSON ({exc}); fix or delete the file") from None
+    if not isinstance(data, dict) or not isinstance(data.get("scenarios", {}), dict):
+        raise UsageError(f'{path}: expected {{"scenarios": {{SCENARIO: [TOOL, ...]}}}}')
+    return _read(path)
+
+
+def remembered(path: Path | None = None) -> dict[str, list[str]]:
+    """Every remembered "always" approval: scenario name -> tools (sorted by scenario)."""
+    data = _read_strict(path or approvals_path())
+    return {k: list(v) for k, v in sorted(data.items()) if v}
+
+
+def forget(
+    scenario: str | None = None, tool: str | None = None, path: Path | None = None
+) -> list[tuple[str, str]]:
+    """Forget remembered approvals: all of them (no ``scenario``), a scenario's, or one tool of
+    a scenario's. Returns the (scenario, tool) pairs forgotten; a scenario or tool that has no
+    entry is a UsageError listing what there is."""
+    path = path or approvals_path()
+    data = {k: v for k, v in _read_strict(path).items() if v}
+    if scenario is None:
+        gone = [(s, t) for s, tools in sorted(data.items()) for t in tools]
+        data = {}
+    elif scenario not in data:
+        have = ", ".join(sorted(data)) or "none"
+        raise UsageError(
+            f"SCENARIO: no approvals are remembered for {scenario!r} (remembered for: {have})"
+        )
+    elif tool is None:
+        gone = [(scenario, t) for t in data.pop(scenario)]
+    elif tool not in data[scenario]:
+        have = ", ".join(data[scenario])
+        raise UsageError(f"TOOL: {tool!r} is not remembered for {scenario!r} (remembered: {have})")
+    else:
+        data[scenario].remove(tool)
+        gone = [(scenario, tool)]
+        if not data[scenario]:
+            del data[scenario]
+    if gone:
+        try:
+            _write(path, data)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write it: {exc.strerror}") from None
+    return gone
 
 
 def remembering(approve: ApproveFn, scenario: str, path: Path | None = None) -> ApproveFn:
@@ -73,4 +134,11 @@ def remembering(approve: ApproveFn, scenario: str, path: Path | None = None) -> 
     return wrapped
 
 
-__all__ = ["approvals_path", "approved_always", "remember_always", "remembering"]
+__all__ = [
+    "approvals_path",
+    "approved_always",
+    "forget",
+    "remember_always",
+    "remembered",
+    "remembering",
+]

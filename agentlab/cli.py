@@ -1224,6 +1224,54 @@ def sessions_to_eval(
     typer.echo(f"wrote {output}: run it with `agentlab eval {output}`")
 
 
+# --- remembered approvals ("always") ---------------------------------------------------------
+
+approvals_app = typer.Typer(
+    help='Tools approved "always" for a scenario: list them, forget them.', no_args_is_help=True
+)
+app.add_typer(approvals_app, name="approvals")
+
+
+@approvals_app.command("list")
+def approvals_list(
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The tools a person approved "always", by scenario ($AGENTLAB_HOME/approvals.json)."""
+    from agentlab.services import remembered_approvals
+
+    got = remembered_approvals()
+    if json_out:
+        typer.echo(json.dumps(got))
+        return
+    if not got["scenarios"]:
+        typer.echo(f"no remembered approvals ({got['file']})")
+        return
+    for scenario, tools in got["scenarios"].items():
+        typer.echo(f"{scenario}: {', '.join(tools)}")
+
+
+@approvals_app.command("forget")
+def approvals_forget(
+    scenario: Annotated[
+        str | None, typer.Argument(help="The scenario's name (as `approvals list` shows it).")
+    ] = None,
+    tool: Annotated[str | None, typer.Argument(help="One tool of it (default: all).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Forget every remembered approval.")] = False,
+) -> None:
+    """Forget remembered approvals, so the next run asks a person again."""
+    from agentlab.services import forget_approvals
+
+    if all_ and scenario is not None:
+        raise UsageError("--all: give either --all or a SCENARIO, not both")
+    if not all_ and scenario is None:
+        raise UsageError("SCENARIO: say which scenario's approvals to forget, or use --all")
+    gone = forget_approvals(scenario, tool)
+    if not gone:
+        typer.echo("no remembered approvals to forget")
+    for s, t in gone:
+        typer.echo(f"forgot: {s}: {t}")
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 

@@ -123,7 +123,7 @@ async def run_recorded(
         bus = bus or EventBus()
         recorder = None if db is None else Recorder(db, lock_wait_s=wait)
         if recorder is not None:
-            bus.subscribe(recorder, essential=True)
+            bus.subscribe(_storing(scenario, recorder), essential=True)
         for fn in subscribers:
             bus.subscribe(fn)
         try:
@@ -138,6 +138,15 @@ async def run_recorded(
         finally:
             if recorder is not None:
                 recorder.close()
+
+
+def _storing(scenario: Scenario, recorder: Subscriber) -> Subscriber:
+    """The recorder, behind a mask when the scenario stores masked (``mask_storage``)."""
+    if scenario.guardrails is None or not scenario.guardrails.mask_storage:
+        return recorder
+    from agentlab.core.checks.storage import StorageMask
+
+    return StorageMask(recorder)
 
 
 LOCK_WAIT_ENV = "AGENTLAB_LOCK_WAIT"
@@ -606,6 +615,7 @@ async def rerun_recorded(
         live=(live or llm_complete) if going_live else None,
         fork=fork,
         notify=notices.notify,
+        masked=bool(config.get("mask_storage")),  # stored masked: compare requests masked
     )
     result = await run_recorded(
         spec,
@@ -723,3 +733,24 @@ def latest_completed_session(db_path: DbPath, scenario: str, task: str) -> str |
 
     with _opened(db_path) as db:
         return evals.latest_completed(db, scenario, task)
+
+
+# --- remembered approvals ----------------------------------------------------------------------
+
+
+def remembered_approvals() -> dict[str, Any]:
+    """The tools people approved "always", by scenario, and the file they are kept in."""
+    from agentlab import approvalsfile
+
+    return {
+        "file": str(approvalsfile.approvals_path()),
+        "scenarios": approvalsfile.remembered(),
+    }
+
+
+def forget_approvals(scenario: str | None = None, tool: str | None = None) -> list[tuple[str, str]]:
+    """Forget remembered approvals (all, a scenario's, or one tool of one scenario): the next
+    run asks again. Returns what was forgotten; an unknown entry is a UsageError."""
+    from agentlab import approvalsfile
+
+    return approvalsfile.forget(scenario, tool)

@@ -171,9 +171,15 @@ def test_rerun_still_matches_the_recording(tmp_path: Path, mask_storage: bool) -
     stored = services.load_recording(db, sid).events
     final = next(e for e in stored if isinstance(e, SessionEnded)).final_output
     assert (EMAIL in final) is not mask_storage
-    if mask_storage:
+    if mask_storage:  # the store is masked (checks/storage.py); the run went on exact
         end = next(e for e in stored if isinstance(e, CheckEnded) and e.check == "output_guard")
-        assert end.verdict == "modify"
+        assert end.verdict == "flag" and "where it is stored" in end.reason
+        (url,) = [
+            e.arguments["url"]
+            for e in stored
+            if e.kind == "tool_call_started" and e.tool == "http_get"
+        ]
+        assert url.endswith("data=[EMAIL]")
     rerun = json.loads(_run(["rerun", sid, "--db", db, "--json", *allow]))
     assert rerun["replay"]["diverged"] is None and rerun["replay"]["live_calls"] == 0
     assert rerun["status"] == "completed"

@@ -29,7 +29,11 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 #: Shipped scenarios that are meant to end some other way than "completed" (name -> status).
 #: Every other file in scenarios/ must complete offline.
-INTENDED: dict[str, str] = {"runaway_loop": "stopped", "cap_pause": "stopped"}  # loop; paused cap
+INTENDED: dict[str, str] = {
+    "runaway_loop": "stopped",  # loop
+    "cap_pause": "stopped",  # paused cap
+    "low_confidence": "stopped",  # escalated; no one to ask, the policy denies
+}
 
 
 def fast(s: Scenario) -> Scenario:

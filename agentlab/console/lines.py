@@ -219,6 +219,8 @@ def transcript(e: AnyEvent, indent: str = "", who: str = "", in_check: bool = Fa
                 )
             ]
         case LimitExceeded():
+            if in_check:  # told by the limit check's end line
+                return []
             by = f" by {e.agent}" if e.agent else ""
             return [
                 Text(

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlab.core.budget import Budget
+from agentlab.core.checks.limit import record_limit
 from agentlab.core.context import AgentScope, RunContext
-from agentlab.core.events import COMPLETED, AgentEnded, AgentStarted, LimitExceeded, Outcome, Status
+from agentlab.core.events import COMPLETED, AgentEnded, AgentStarted, Outcome, Status
 from agentlab.core.spans import Span
 from agentlab.core.spec import AgentSpec
 from agentlab.core.step import AgentRun, Done, Extras, take_step
@@ -94,16 +95,8 @@ def _at_limit(
     """Stop at a cap. This agent's own call hitting it reports it (once, here); a cap that is
     not this agent's own stops the agents above too: close this span, then raise LimitStop."""
     limit = exc if isinstance(exc, LimitExceededError) else exc.limit
-    if isinstance(exc, LimitExceededError):
-        span.emit(
-            LimitExceeded(
-                limit=limit.kind,
-                value=limit.value,
-                cap=limit.limit,
-                scope=limit.scope,
-                requested=limit.requested,
-            )
-        )
+    if isinstance(exc, LimitExceededError):  # a verdict like the other checks' (checks/limit.py)
+        record_limit(span, exc)
     result.outcome = Outcome.stopped(f"limit:{limit.kind}", str(limit))
     if limit.scope != f"agent:{budget.name}":
         _end(span, result)

@@ -201,13 +201,20 @@ class Cassette:
         fork: ForkAt | None = None,
         notify: Notify | None = None,
         chunk: int = 12,
+        masked: bool = False,
     ) -> None:
         self.calls = calls
         self.live = live
         self.fork = fork
         self.notify = notify
         self.chunk = chunk
-        self._keys = Keys()
+        # A recording stored masked (mask_storage) is compared with requests masked the same way.
+        mask: Callable[[Any], Any] | None = None
+        if masked:
+            from agentlab.core.checks.display import mask_value
+
+            mask = mask_value
+        self._keys = Keys(mask=mask)
         self._recorded_keys: dict[int, RequestKey] = {}
         self._queues: dict[str, list[RecordedCall]] = {}
         for c in calls:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import operator
+from collections.abc import Callable
 from typing import Any
 
 from agentlab.core import llm
@@ -59,7 +60,10 @@ class Keys:
     objects again on every call (plus a few new ones), so keying a request costs its new
     messages, not the whole conversation again."""
 
-    def __init__(self) -> None:
+    def __init__(self, mask: Callable[[Any], Any] | None = None) -> None:
+        #: Applied to a message before it is keyed: a recording stored masked (``mask_storage``)
+        #: is compared with the new requests masked the same way.
+        self._mask = mask
         # By id(); the message is kept alongside so that its id cannot be reused meanwhile.
         self._seen: dict[int, tuple[dict[str, Any], str]] = {}
         # An agent's conversation is one list that grows: by id(), the list, a copy of what it
@@ -70,7 +74,7 @@ class Keys:
         hit = self._seen.get(id(m))
         if hit is not None and hit[0] is m:
             return hit[1]
-        key = message_key(m)
+        key = message_key(self._mask(m) if self._mask is not None else m)
         self._seen[id(m)] = (m, key)
         return key
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from agentlab.core import llm, prices, secrets
 from agentlab.core.budget import Budget
+from agentlab.core.checks.limit import record_limit
 from agentlab.core.context import (
     ApproveFn,
     CompleteFn,
@@ -25,7 +26,6 @@ from agentlab.core.context import (
 )
 from agentlab.core.events import (
     EventBus,
-    LimitExceeded,
     Outcome,
     SessionEnded,
     SessionStarted,
@@ -39,7 +39,7 @@ from agentlab.core.spans import root_span
 from agentlab.core.spec import Scenario
 from agentlab.core.tally import Tally
 from agentlab.core.tools import ToolContext
-from agentlab.errors import LimitStop, ModelError
+from agentlab.errors import LimitExceededError, LimitStop, ModelError
 
 #: A session's outcome until it ends.
 RUNNING = Outcome("running", "running")
@@ -194,6 +194,8 @@ def _started(ctx: RunContext, caps: dict[str, float]) -> SessionStarted:
             ],
             # What a person sees is masked (console, exports: checks/display.py).
             **({"mask_pii": True} if g is not None and g.mask_output else {}),
+            # What is stored is masked too (checks/storage.py; a rerun compares it masked).
+            **({"mask_storage": True} if g is not None and g.mask_storage else {}),
         },
     )
 
@@ -213,7 +215,8 @@ async def _run(
             return Outcome.failed("internal", f"{type(exc).__name__}: {exc}"), ""
         cap = caps["wall_time_s"]
         elapsed = time.monotonic() - started
-        ctx.session_span.emit(LimitExceeded(limit="wall_time_s", value=round(elapsed, 3), cap=cap))
+        hit = LimitExceededError("wall_time_s", round(elapsed, 3), cap)
+        record_limit(ctx.session_span, hit)  # a verdict like the other checks' (checks/limit.py)
         return Outcome.stopped("limit:wall_time_s", f"limit reached: wall_time_s {cap:g}s"), ""
     except Exception as exc:  # a bug in agentlab itself: record it, never lose the session
         return Outcome.failed("internal", f"{type(exc).__name__}: {exc}"), ""

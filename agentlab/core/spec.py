@@ -177,10 +177,20 @@ class Guardrails(_Model):
     #: What a reply that still fails does: stop the agent (``guardrail:output``) or ask a
     #: person (the approval flow of risky tools; a denial stops it, an approval lets it stand).
     on_invalid_output: Literal["stop", "ask"] = "stop"
+    #: Output layer: where a final reply states its confidence: a key (``a.b`` for a nested
+    #: one) of the reply's JSON object holding a number from 0 to 1. A final reply without it
+    #: fails validation (above); one below ``min_confidence`` gets ``on_low_confidence``.
+    confidence_field: str | None = Field(default=None, min_length=1)
+    #: The confidence from which a reply stands on its own.
+    min_confidence: float = Field(default=0.5, gt=0, le=1)
+    #: A reply less confident than that: a person decides (``ask``, the approval flow of risky
+    #: tools: approved, it stands; denied, ``guardrail:output``), the agent stops (``stop``,
+    #: ``guardrail:output``), or it stands and the verdict is recorded (``flag``).
+    on_low_confidence: Literal["ask", "stop", "flag"] = "ask"
     #: Acknowledge a lethal trifecta on purpose: the reason (``agentlab audit`` reports it).
     trifecta_reason: str = ""
 
-    @field_validator("threshold", mode="before")
+    @field_validator("threshold", "min_confidence", mode="before")
     @classmethod
     def _num(cls, v: Any) -> Any:
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v

@@ -29,6 +29,7 @@ TEXT_FIELDS = frozenset(
     {
         "text",
         "task",
+        "input",
         "messages",
         "content",
         "tool_calls",

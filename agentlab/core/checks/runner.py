@@ -163,7 +163,10 @@ class CheckRunner:
             )
         )
         if not decision.approved:
-            return replace(verdict, kind="block", reason=decision.note or "not approved"), by
+            note = decision.note or "not approved"
+            if tool is None:  # a reply: the agent stops, and its stop says why it was asked
+                note = f"{verdict.reason}; not approved: {note}" if verdict.reason else note
+            return replace(verdict, kind="block", reason=note), by
         if edited is not None:
             return Verdict("modify", decision.note, detail=verdict.detail, content=edited), by
         return Verdict("allow", decision.note, detail=verdict.detail), by
