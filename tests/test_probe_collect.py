@@ -275,3 +275,22 @@ def test_otlp_json_with_base64_ids_is_read(tmp_path: Path) -> None:
         status, _ = post(r.endpoint, json.dumps(b64_doc).encode(), "application/json")
     assert status == 200
     assert base64.b64decode(b64_doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["spanId"])
+
+
+def test_hostile_counts_and_costs_are_not_read() -> None:
+    """A negative, NaN or infinite token count or cost on a span is not a number to add up
+    (it made a session's tokens and cost negative)."""
+    from agentlab.core import otel_in
+    from agentlab.core.otel_in import InSpan
+
+    def sp(**attrs: Any) -> InSpan:
+        return InSpan("t" * 32, "s" * 16, "p" * 16, "chat", 0.0, 1.0, attributes=attrs)
+
+    assert otel_in.usage(sp(**{"gen_ai.usage.input_tokens": -500})) is None
+    assert otel_in.usage(
+        sp(**{"gen_ai.usage.input_tokens": "-5", "gen_ai.usage.output_tokens": 7})
+    ) == (0, 7)
+    assert otel_in.usage(sp(**{"llm.token_count.total": -3})) is None
+    for bad in (-0.5, "nan", float("inf"), "-1e9"):
+        assert otel_in.sent_cost(sp(**{"gen_ai.usage.cost": bad})) is None, bad
+    assert otel_in.sent_cost(sp(**{"gen_ai.usage.cost": "0.25"})) == 0.25

@@ -18,6 +18,7 @@ only; the assembler counts a call once, on the outermost model-call span (see
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -144,11 +145,12 @@ def first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def _int(value: Any) -> int | None:
+    """A count: a non-negative integer (or its string); anything else is not one."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
@@ -156,14 +158,16 @@ def _int(value: Any) -> int | None:
 
 
 def _float(value: Any) -> float | None:
+    """An amount: a finite, non-negative number (or its string); anything else is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
     try:
-        return float(value) if isinstance(value, str) else None
-    except ValueError:
+        number = float(value) if isinstance(value, int | float | str) else None
+    except (ValueError, OverflowError):
         return None
+    if number is None or not math.isfinite(number) or number < 0:
+        return None
+    return number
 
 
 def role(span: InSpan) -> Role:
