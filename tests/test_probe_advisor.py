@@ -57,3 +57,44 @@ def test_a_google_team_hears_of_google_adk_and_a_claude_team_of_the_claude_agent
     # a learner keeps the teaching pick and nothing else
     r = rec(agents="learning", provider="google")
     assert ("google-adk", "framework") not in alts(r)
+
+
+def test_a_typescript_team_is_never_sent_to_a_python_only_framework() -> None:
+    """CrewAI, AutoGen and Swarm are Python (AutoGen also .NET): a TypeScript team gets the
+    TypeScript framework on the same branch (LangGraph.js, the OpenAI Agents SDK for JS), with
+    the tree's pick kept as an alternative that says why it was passed over."""
+    cases = {
+        ("multi", "multi-role-prototype"): ("crewai", "langgraph"),
+        ("multi", "conversational"): ("autogen", "langgraph"),
+        ("learning", None): ("openai-swarm", "openai-agents-sdk"),
+    }
+    for (agents, workflow), (python_pick, ts_pick) in cases.items():
+        answers: dict[str, Any] = {"agents": agents}
+        if workflow:
+            answers["workflow"] = workflow
+        assert rec(**answers).framework == python_pick
+        assert rec(**answers, language="python").framework == python_pick
+        r = rec(**answers, language="typescript")
+        assert r.framework == ts_pick, (answers, r.framework)
+        assert r.decided_by["framework"] == "rule:typescript"
+        assert "language" in r.basis["framework"].answers
+        assert "TypeScript" in r.rationale.framework
+        passed = alts(r)[(python_pick, "framework")]
+        assert "Python" in passed.when
+        assert not any(python_pick.split("-")[0] in c.lower() for c in r.cautions[:1])
+    # frameworks with a TypeScript SDK, and the language-neutral pattern, stay
+    for answers in (
+        {"agents": "single"},
+        {"agents": "multi", "workflow": "complex-branching"},
+        {"agents": "multi", "workflow": "high-value-research", "budget": "ample"},
+    ):
+        assert rec(**answers, language="typescript").framework == rec(**answers).framework
+
+
+def test_language_is_validated_like_every_key() -> None:
+    import pytest
+
+    from agentlab.advisor.profile import ProfileError
+
+    with pytest.raises(ProfileError, match=r'profile: language: expected one of "python", '):
+        rec(agents="single", language="cobol")
