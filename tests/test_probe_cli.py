@@ -20,3 +20,51 @@ def test_a_session_of_zero_duration_shows_0s_not_dash_s(tmp_path: Path) -> None:
     out = runner.invoke(app, ["sessions", "show", s.id, "--db", str(db)])
     assert out.exit_code == 0, out.output
     assert "duration 0.0s" in out.output and "-s" not in out.output
+
+
+def _eval(tmp_path: Path, body: str, name: str = "e.eval.toml") -> str:
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copy(ROOT / "scenarios" / "research_question.toml", tmp_path / "rq.toml")
+    if not (tmp_path / "data").exists():
+        shutil.copytree(ROOT / "scenarios" / "data", tmp_path / "data")
+    (tmp_path / "adir.toml").mkdir(exist_ok=True)
+    (tmp_path / name).write_text(body, encoding="utf-8")
+    out = runner.invoke(app, ["eval", str(tmp_path / name), "--db", str(tmp_path / "a.db")])
+    assert out.exit_code == 2, out.output
+    assert "Traceback" not in out.output
+    lines = out.output.strip().splitlines()
+    assert len(lines) == 1, out.output
+    return lines[0]
+
+
+CASE = '[[case]]\nname = "x"\n[case.expect]\ncontains = ["a"]\n'
+
+
+def test_eval_file_mistakes_are_one_line_with_the_line(tmp_path: Path) -> None:
+    # a scenario that is not a string is a wrong type, not a missing key
+    line = _eval(tmp_path, "scenario = 7\n" + CASE)
+    assert line.endswith(
+        "e.eval.toml:1: scenario: expected a string (the scenario file to run), got int"
+    )
+    # [[case]] given as something else
+    line = _eval(tmp_path, 'scenario = "rq.toml"\ncase = 5\n')
+    assert line.endswith("e.eval.toml:2: case: expected [[case]] tables, got int")
+    # a folder is not "no such file"
+    line = _eval(tmp_path, 'scenario = "adir.toml"\n' + CASE)
+    assert line.endswith("e.eval.toml:1: scenario: adir.toml is a folder, not a scenario file")
+    # the same case twice: the line of the second
+    line = _eval(tmp_path, 'scenario = "rq.toml"\n' + CASE + CASE)
+    assert line.endswith(
+        "e.eval.toml:7: case[1].name: case 'e::x' is defined twice (first at line 3)"
+    )
+
+
+def test_eval_of_a_folder_with_no_cases_names_the_folder(tmp_path: Path) -> None:
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    out = runner.invoke(app, ["eval", str(empty), "--db", str(tmp_path / "a.db")])
+    assert out.exit_code == 2
+    assert f"{empty}: no eval cases found" in out.output and "PATH:" not in out.output
