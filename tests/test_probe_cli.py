@@ -68,3 +68,20 @@ def test_eval_of_a_folder_with_no_cases_names_the_folder(tmp_path: Path) -> None
     out = runner.invoke(app, ["eval", str(empty), "--db", str(tmp_path / "a.db")])
     assert out.exit_code == 2
     assert f"{empty}: no eval cases found" in out.output and "PATH:" not in out.output
+
+
+def test_an_alias_named_like_a_lab_model_is_refused_with_its_line(tmp_path: Path) -> None:
+    """`[models."lab/auto"] model = "gpt-4o"` silently sent every offline lab run to a paid
+    provider, and `agentlab models` listed lab/auto twice."""
+    models = tmp_path / "models.toml"
+    models.write_text('[defaults]\nretries = 1\n\n[models."lab/auto"]\nmodel = "gpt-4o"\n')
+    out = runner.invoke(app, ["models", "--models", str(models)])
+    assert out.exit_code == 2, out.output
+    assert out.output.strip() == (
+        f"error: {models}:4: models.lab/auto: lab/auto is a built-in lab model; "
+        "give the alias another name"
+    )
+    # settings for a lab model's own name without an alias target are also not the lab model
+    models.write_text('[models."lab/scripted"]\nretries = 3\n')
+    out = runner.invoke(app, ["models", "--models", str(models)])
+    assert out.exit_code == 2 and "models.lab/scripted: lab/scripted is a built-in" in out.output
