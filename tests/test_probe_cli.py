@@ -85,3 +85,38 @@ def test_an_alias_named_like_a_lab_model_is_refused_with_its_line(tmp_path: Path
     models.write_text('[models."lab/scripted"]\nretries = 3\n')
     out = runner.invoke(app, ["models", "--models", str(models)])
     assert out.exit_code == 2 and "models.lab/scripted: lab/scripted is a built-in" in out.output
+
+
+def test_stdin_closed_is_one_error_line_not_an_internal_error(tmp_path: Path) -> None:
+    """`agentlab ... <&-` (no standard input at all: sys.stdin is None) crashed with
+    AttributeError in the TUI launcher, `advise`, `sessions rm` and `guard scan -`."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AGENTLAB_HOME": str(tmp_path)}
+    db = str(tmp_path / "a.db")
+    ran = runner.invoke(app, ["run", "budget_math", "--json", "--db", db])
+    assert ran.exit_code == 0, ran.output
+    sid = ran.output.split('"session_id": "')[1].split('"')[0]
+    cases = {
+        (): "the TUI needs a terminal",
+        ("advise",): "needs a terminal",
+        ("sessions", "rm", sid, "--db", db): "--yes: needed to delete without a terminal",
+        ("guard", "scan", "-"): "FILE: standard input is closed",
+    }
+    for args, message in cases.items():
+        proc = subprocess.run(
+            [sys.executable, "-m", "agentlab", *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            preexec_fn=lambda: os.close(0),
+        )
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "internal error" not in proc.stderr, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
