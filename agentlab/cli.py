@@ -44,6 +44,13 @@ guard_app = typer.Typer(help="The Guardrail Sandwich by hand.", no_args_is_help=
 app.add_typer(guard_app, name="guard")
 
 EXIT = {"completed": 0, "error": 1, "stopped": 3, "interrupted": 130, "running": 1}
+
+
+def _tty(stream: Any) -> bool:
+    """A terminal; False for a stream that is None (the process started with it closed)."""
+    return stream is not None and stream.isatty()
+
+
 #: A rerun that no longer matches its recording (the agents' behaviour changed).
 EXIT_DIVERGED = 4
 
@@ -93,7 +100,7 @@ def main_callback(
 ) -> None:
     """Open the TUI when no command is given."""
     if ctx.invoked_subcommand is None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if not (_tty(sys.stdin) and _tty(sys.stdout)):
             raise UsageError("the TUI needs a terminal; see `agentlab --help` for commands")
         from agentlab.services import check_db
         from agentlab.tui.app import make_app
@@ -644,7 +651,7 @@ def sessions_rm(
     path = _db(ctx, db)
     rows = services.find_sessions(path, session_ids)
     if not yes:
-        if not sys.stdin.isatty():
+        if not _tty(sys.stdin):
             raise UsageError("--yes: needed to delete without a terminal to ask at")
         for r in rows:
             typer.echo(f"{r['session_id']}  {r['scenario']}  {r['status']}")
@@ -979,6 +986,8 @@ def guard_scan(
     from agentlab.core.checks.scan import scan_text
 
     if file == "-":
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise UsageError("FILE: standard input is closed; give a file instead of -")
         text = sys.stdin.read()
     else:
         try:

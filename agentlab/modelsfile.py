@@ -64,6 +64,18 @@ def load_models(path: Path | None = None, *, required: bool = False) -> ModelsCo
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         raise UsageError(f"{where}: {key}: {msg}") from None
+    from agentlab.core.labmodels import LAB_MODELS
+
+    for name in parsed.models:
+        if name in LAB_MODELS:
+            # An alias or settings under a lab model's name would send the offline default to
+            # a real provider, or be listed beside the lab model as a second one.
+            line = key_line(text, f"models.{name}")
+            where = f"{path}:{line}" if line else str(path)
+            raise UsageError(
+                f"{where}: models.{name}: {name} is a built-in lab model; "
+                "give the alias another name"
+            )
     cfg = ModelsConfig(str(path), parsed.defaults.overrides(), dict(parsed.models), parsed.prices)
     for name in cfg.entries:
         cfg.resolve(name)  # an alias cycle is refused here, not at the first call

@@ -68,6 +68,13 @@ def cautions(p: Profile, framework: str, monitoring: str, kb: Knowledge) -> list
             for n in kb.since.notes
             if n.caution and framework in n.applies_to
         ]
+    if kb.since is not None and p.open_source and monitoring == "arize-phoenix":
+        # The tree's "fully open source" leaf, against agentlab's note on Phoenix's licence.
+        out += [
+            f"{since_tag(kb)}: you asked for fully open source. {n.text}"
+            for n in kb.since.notes
+            if n.id == "phoenix-licence"
+        ]
     if framework == "openai-swarm":
         out.append(
             "OpenAI Swarm is experimental and officially not for production: no tracing, no "

@@ -59,6 +59,7 @@ KEY_LABELS: dict[str, str] = {
     "provider": "model provider",
     "model": "model",
     "sessions_per_day": "sessions a day",
+    "language": "language",
 }
 
 
@@ -71,6 +72,8 @@ def answer_text(profile: Profile, key: str) -> str:
         shown = BY_KEY[key].label_of(value)
     elif key == "stack":
         shown = "LangChain" if value == "langchain" else "none"
+    elif key == "language" and value is not None:
+        shown = {"python": "Python", "typescript": "TypeScript"}.get(value, value)
     elif value is None:
         shown = "not stated"
     else:

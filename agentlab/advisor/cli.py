@@ -34,7 +34,7 @@ class _Fail(Exception):
 
 
 def _stdin_is_tty() -> bool:
-    return sys.stdin.isatty()
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _prompt_io() -> dict[str, Any]:

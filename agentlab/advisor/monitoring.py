@@ -46,7 +46,10 @@ def pick_monitoring(p: Profile, framework: str, fw_keys: tuple[str, ...], kb: Kn
             "tree:self-host-open-source",
             "You need the whole monitoring stack fully open source; that can always be "
             "self-hosted.",
-            _alt("langfuse", "if MIT-licensed open source is enough and you want cost tracking"),
+            _alt(
+                "langfuse",
+                "if you need an OSI open-source licence (its core is MIT) and cost tracking",
+            ),
             Basis(keys, tree("self-host-open-source")),
         )
     if p.self_host:

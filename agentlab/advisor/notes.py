@@ -63,6 +63,26 @@ def extra_alternatives(
         out.append(
             alt("openai-agents-sdk", "framework", "you use OpenAI: Swarm's production successor")
         )
+    # agentlab's note (§9): frameworks the article does not cover, where the provider points
+    # at its own (never for a learner, whose pick is the teaching one).
+    if provider == "google" and p.agents != "learning" and kb.is_since("google-adk"):
+        out.append(
+            alt(
+                "google-adk",
+                "framework",
+                "you use Gemini: Google's own Agent Development Kit",
+                since=True,
+            )
+        )
+    if provider == "anthropic" and p.agents == "single" and kb.is_since("claude-agent-sdk"):
+        out.append(
+            alt(
+                "claude-agent-sdk",
+                "framework",
+                "you use Claude: Anthropic's own agent harness (formerly the Claude Code SDK)",
+                since=True,
+            )
+        )
     if p.role == "engineer" and p.agents != "learning":
         why = "the article's start for engineers new to agents: CrewAI + Langfuse, one agent first"
         if framework != "crewai":

@@ -90,7 +90,48 @@ _WHY = {
 }
 
 
+#: Frameworks with no TypeScript SDK -> (the TypeScript framework on the same branch, what it
+#: is, why the tree's pick was passed over). LangGraph (LangGraph.js) and the OpenAI Agents SDK
+#: (openai-agents-js) have TypeScript SDKs; Anthropic's patterns are no framework at all.
+_NOT_TYPESCRIPT = {
+    "crewai": (
+        "langgraph",
+        "LangGraph.js gives you the same multi-role team as a graph, in TypeScript",
+        "CrewAI is Python only; worth it if one Python service is acceptable",
+    ),
+    "autogen": (
+        "langgraph",
+        "LangGraph.js runs the conversation as a graph whose turns you bound, in TypeScript",
+        "AutoGen is Python and .NET only",
+    ),
+    "openai-swarm": (
+        "openai-agents-sdk",
+        "the OpenAI Agents SDK for TypeScript teaches the same two ideas (agents and "
+        "handoffs), and is production-ready",
+        "Swarm is Python only; its short source still reads well as a lesson",
+    ),
+}
+
+
 def pick_framework(p: Profile, kb: Knowledge) -> Pick:
+    pick = _pick_framework(p, kb)
+    if p.language != "typescript" or pick.id not in _NOT_TYPESCRIPT:
+        return pick
+    to, what, passed = _NOT_TYPESCRIPT[pick.id]
+    return Pick(
+        to,
+        "rule:typescript",
+        f"Your team writes TypeScript and the tree's pick, {kb.name_of(pick.id)}, has no "
+        f"TypeScript SDK: {what} (agentlab's rule).",
+        (
+            Alternative(pick.id, "framework", passed),
+            *(a for a in pick.alternatives if a.id != to),
+        ),
+        Basis((*pick.basis.answers, "language"), pick.basis.article),
+    )
+
+
+def _pick_framework(p: Profile, kb: Knowledge) -> Pick:
     alt = Alternative
     if p.agents == "learning":
         return Pick(

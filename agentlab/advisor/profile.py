@@ -34,6 +34,7 @@ Budget = Literal["limited", "ample"]
 Stack = Literal["langchain", "none"]
 Role = Literal["engineer", "tech-lead", "decision-maker"]
 Provider = Literal["anthropic", "openai", "google", "other"]
+Language = Literal["python", "typescript"]
 
 AGENTS: tuple[str, ...] = get_args(Agents)
 WORKFLOWS: tuple[str, ...] = get_args(Workflow)
@@ -42,6 +43,7 @@ BUDGETS: tuple[str, ...] = get_args(Budget)
 STACKS: tuple[str, ...] = get_args(Stack)
 ROLES: tuple[str, ...] = get_args(Role)
 PROVIDERS: tuple[str, ...] = get_args(Provider)
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 MANY_BUSINESS_UNITS = 3
 """From this many business units running agents in a large enterprise, each unit gets its own
@@ -69,6 +71,7 @@ OPTIONAL: tuple[str, ...] = (
     "provider",
     "model",
     "sessions_per_day",
+    "language",
 )
 """Keys a profile may leave out; each defaults to the old behaviour (added keys never change
 what an older profile file gets)."""
@@ -82,8 +85,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "role": ROLES,
     "provider": PROVIDERS,
     "tooling_budget": BUDGETS,
+    "language": LANGUAGES,
 }
-_NULLABLE = ("workflow", "role", "provider", "tooling_budget")
+_NULLABLE = ("workflow", "role", "provider", "tooling_budget", "language")
 """Choice keys that may be left unset (None): not stated."""
 BOOLS: tuple[str, ...] = (
     "compliance",
@@ -174,6 +178,10 @@ class Profile:
     """The model you will run (a litellm model string): prices the cost at your volume."""
     sessions_per_day: int | None = None
     """Agent sessions a day in production: the volume the cost projection uses."""
+    language: Language | None = None
+    """The language the agents are written in; None: not stated (Python is assumed, as the
+    article's frameworks are Python first). "typescript" passes over the Python-only picks
+    (CrewAI, AutoGen, Swarm) for the TypeScript framework on the same branch."""
 
     def __post_init__(self) -> None:
         for key, allowed in _CHOICES.items():

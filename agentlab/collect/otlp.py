@@ -92,11 +92,20 @@ def from_protobuf(body: bytes) -> Any:
 
 
 def _hex_to_b64(value: Any) -> Any:
+    """An OTLP/JSON id (hex) as protobuf's JSON mapping wants it (base64). An id already in
+    base64 (what protobuf's own JSON printer writes, and some clients send) is kept: base64 of
+    8 or 16 bytes always ends in ``=``, so it is never mistaken for hex."""
     if isinstance(value, str) and value:
         try:
             return base64.b64encode(bytes.fromhex(value)).decode()
         except ValueError:
-            raise BadPayload(f"id {value[:40]!r} is not hex") from None
+            pass
+        try:
+            if len(base64.b64decode(value, validate=True)) in (8, 16):
+                return value
+        except ValueError:
+            pass
+        raise BadPayload(f"id {value[:40]!r} is neither hex nor base64 of 8 or 16 bytes")
     return value
 
 
@@ -169,6 +178,17 @@ def _parent(raw: bytes) -> str | None:
     return raw.hex() if raw.strip(b"\0") else None
 
 
+def _exception(events: list[tuple[str, dict[str, Any]]]) -> str:
+    """``Type: message`` of a failed span's last ``exception`` event (the SDK's
+    ``record_exception``), for a status that gives no description."""
+    for name, attrs in reversed(events):
+        if name == "exception":
+            kind = str(attrs.get("exception.type") or "")
+            message = str(attrs.get("exception.message") or "")
+            return f"{kind}: {message}" if kind and message else kind or message
+    return ""
+
+
 def spans_of(request: Any) -> list[InSpan]:
     out: list[InSpan] = []
     for rs in request.resource_spans:
@@ -186,6 +206,8 @@ def spans_of(request: Any) -> list[InSpan]:
                     )
                 start = sp.start_time_unix_nano / 1e9
                 end = sp.end_time_unix_nano / 1e9
+                events = [(ev.name, attributes(ev.attributes)) for ev in sp.events]
+                error = sp.status.code == STATUS_ERROR
                 out.append(
                     InSpan(
                         trace_id=sp.trace_id.hex(),
@@ -195,10 +217,11 @@ def spans_of(request: Any) -> list[InSpan]:
                         start=start,
                         end=max(end, start),
                         attributes=attributes(sp.attributes),
-                        error=sp.status.code == STATUS_ERROR,
-                        error_message=sp.status.message,
+                        error=error,
+                        error_message=sp.status.message or (_exception(events) if error else ""),
                         scope=scope,
                         service=service,
+                        events=events,
                     )
                 )
     return out

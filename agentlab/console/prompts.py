@@ -17,7 +17,7 @@ import typer
 
 
 def can_ask() -> bool:
-    return not os.environ.get("CI") and sys.stdin.isatty()
+    return not os.environ.get("CI") and sys.stdin is not None and sys.stdin.isatty()
 
 
 def asker(printer: Any) -> Any:

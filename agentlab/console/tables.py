@@ -82,11 +82,12 @@ def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
 
 def session_panel(s: dict[str, Any], reruns: list[str] | None = None) -> Panel:
     j = session_row(s)
+    duration = "-" if j["duration_s"] is None else f"{j['duration_s']}s"
     lines = [
         *lineage(s, reruns or []),
         f"scenario  {j['scenario']}  ({j['pattern']})",
         f"status    {outcome_line(j['status'], j['stop_reason'])}",
-        f"started   {fmt_time(j['started_at'])}   duration {j['duration_s'] or '-'}s",
+        f"started   {fmt_time(j['started_at'])}   duration {duration}",
         f"tokens    {j['input_tokens']:,} in / {j['output_tokens']:,} out = {j['total_tokens']:,}",
         f"cost      {fmt_cost(j['cost_usd'])}{' + unpriced calls' if j['unpriced'] else ''}",
         f"steps     {j['steps']}   tool calls {j['tool_calls']}",

@@ -18,6 +18,7 @@ only; the assembler counts a call once, on the outermost model-call span (see
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -35,14 +36,26 @@ OPENINFERENCE_KIND = "openinference.span.kind"
 OPERATION = "gen_ai.operation.name"
 AGENT_NAME = ("gen_ai.agent.name", "agent.name", "agent_name")
 _NAMED_AGENT = (*AGENT_NAME, "graph.node.id")
-INPUT_TOKENS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
+INPUT_TOKENS = (
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.prompt_tokens",
+    "llm.token_count.prompt",
+    "llm.usage.prompt_tokens",  # older OpenLLMetry
+)
 OUTPUT_TOKENS = (
     "gen_ai.usage.output_tokens",
     "gen_ai.usage.completion_tokens",
     "llm.token_count.completion",
+    "llm.usage.completion_tokens",
 )
-TOTAL_TOKENS = ("gen_ai.usage.total_tokens", "llm.token_count.total")
-MODEL = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
+TOTAL_TOKENS = ("gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens")
+MODEL = (
+    "gen_ai.response.model",
+    "gen_ai.request.model",
+    "llm.model_name",
+    "llm.response.model",  # older OpenLLMetry
+    "llm.request.model",
+)
 PROVIDER = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 COST = (
     "operation.cost",
@@ -55,6 +68,12 @@ TOOL_NAME = ("gen_ai.tool.name", "tool.name")
 TOOL_CALL_ID = ("gen_ai.tool.call.id", "tool_call.id", "tool.id")
 TOOL_ARGS = ("gen_ai.tool.call.arguments", "tool_arguments", "input.value")
 TOOL_RESULT = ("gen_ai.tool.call.result", "tool_response", "output.value")
+#: OpenLLMetry (Traceloop SDK decorators): what an ``@agent``/``@tool``/``@workflow`` span is
+#: named and what it took and returned (JSON).
+TRACELOOP_KIND = "traceloop.span.kind"
+TRACELOOP_NAME = "traceloop.entity.name"
+TRACELOOP_INPUT = "traceloop.entity.input"
+TRACELOOP_OUTPUT = "traceloop.entity.output"
 SESSION = ("session.id", "gen_ai.conversation.id", "thread_id", "langgraph.thread_id")
 
 _LLM_OPERATIONS = frozenset(
@@ -112,6 +131,9 @@ class InSpan:
     scope: str = ""
     #: The resource's ``service.name``.
     service: str = ""
+    #: The span's events as (name, attributes), in the order sent (GenAI content events,
+    #: ``exception``).
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -123,11 +145,12 @@ def first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def _int(value: Any) -> int | None:
+    """A count: a non-negative integer (or its string); anything else is not one."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
@@ -135,14 +158,16 @@ def _int(value: Any) -> int | None:
 
 
 def _float(value: Any) -> float | None:
+    """An amount: a finite, non-negative number (or its string); anything else is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
     try:
-        return float(value) if isinstance(value, str) else None
-    except ValueError:
+        number = float(value) if isinstance(value, int | float | str) else None
+    except (ValueError, OverflowError):
         return None
+    if number is None or not math.isfinite(number) or number < 0:
+        return None
+    return number
 
 
 def role(span: InSpan) -> Role:
@@ -258,6 +283,8 @@ def _price(model_name: str, provider_name: str) -> tuple[float, float] | None:
 
 def agent_name(span: InSpan) -> str:
     value = first(span.attributes, AGENT_NAME)
+    if value is None and span.attributes.get(TRACELOOP_KIND) == "agent":
+        value = span.attributes.get(TRACELOOP_NAME) or None
     if value is not None:
         return str(value)
     name = span.name
@@ -281,21 +308,61 @@ def _parse_json(value: Any) -> Any:
 def tool_call(span: InSpan) -> tuple[str, str, dict[str, Any], str]:
     """(tool name, call id, arguments, result) of a tool span."""
     attrs = span.attributes
+    traceloop = attrs.get(TRACELOOP_KIND) == "tool"
     name = first(attrs, TOOL_NAME)
+    if name is None and traceloop:
+        name = attrs.get(TRACELOOP_NAME) or None
     if name is None:
         name = span.name.removeprefix("execute_tool ").removeprefix("running tool ")
     call_id = first(attrs, TOOL_CALL_ID) or span.span_id
-    args = _parse_json(first(attrs, TOOL_ARGS))
+    raw_args = first(attrs, TOOL_ARGS)
+    if raw_args is None and traceloop:
+        raw_args = _traceloop_input(attrs.get(TRACELOOP_INPUT))
+    args = _parse_json(raw_args)
     if not isinstance(args, dict):
         args = {} if args is None else {"input": args}
     result = first(attrs, TOOL_RESULT)
+    if result is None and traceloop:
+        result = _traceloop_output(attrs.get(TRACELOOP_OUTPUT))
     if result is not None and not isinstance(result, str):
         result = json.dumps(result, ensure_ascii=False, default=str)
     return str(name), str(call_id), args, result or ""
 
 
+def _traceloop_input(value: Any) -> Any:
+    """The Traceloop SDK's ``{"args": [...], "kwargs": {...}}`` as the call's arguments: the
+    keyword arguments, with positional ones under ``args``."""
+    doc = _parse_json(value)
+    if not isinstance(doc, dict):
+        return doc
+    if set(doc) == {"inputs"} and isinstance(doc["inputs"], dict):  # LangChain via Traceloop
+        return doc["inputs"]
+    if not doc or not set(doc) <= {"args", "kwargs"}:
+        return doc
+    kwargs = doc.get("kwargs")
+    out = dict(kwargs) if isinstance(kwargs, dict) else {}
+    if doc.get("args"):
+        out["args"] = doc["args"]
+    return out
+
+
+def _traceloop_output(value: Any) -> Any:
+    """A Traceloop ``entity.output`` (the return value, JSON-encoded): a string stays text."""
+    doc = _parse_json(value)
+    if isinstance(value, str) and value.startswith('"'):
+        try:
+            doc = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(doc, dict) and set(doc) == {"outputs"}:
+        doc = doc["outputs"]
+    return doc
+
+
 def span_input(span: InSpan) -> str:
     value = first(span.attributes, ("input.value", "gen_ai.prompt", "prompt"))
+    if value is None and TRACELOOP_INPUT in span.attributes:
+        value = _traceloop_input(span.attributes[TRACELOOP_INPUT])
     if value is None:
         msgs = input_messages(span)
         value = next((m["content"] for m in reversed(msgs) if m.get("role") == "user"), "")
@@ -313,6 +380,8 @@ def span_output(span: InSpan) -> str:
             "agentlab.agent.output",
         ),
     )
+    if value is None and TRACELOOP_OUTPUT in span.attributes:
+        value = _traceloop_output(span.attributes[TRACELOOP_OUTPUT])
     if value is None:
         value = output(span)[0]
     return value if isinstance(value, str) else json.dumps(value, default=str)
@@ -402,25 +471,147 @@ def _flattened(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
     return out
 
 
+def _text(content: Any) -> str:
+    if content is None:
+        return ""
+    return content if isinstance(content, str) else json.dumps(content, default=str)
+
+
+def _indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """OpenLLMetry's ``gen_ai.prompt.N.role`` / ``.content`` / ``.tool_call_id`` /
+    ``.tool_calls.M.{id,name,arguments}`` / ``.finish_reason`` keys back as a list of chat
+    messages (``finish_reason`` kept on the message)."""
+    found: dict[int, dict[str, Any]] = {}
+    plen = len(prefix)
+    for key, value in attrs.items():
+        if not key.startswith(prefix):
+            continue
+        index, _, rest = key[plen:].partition(".")
+        if not index.isdigit() or not rest:
+            continue
+        msg = found.setdefault(int(index), {})
+        if rest in ("role", "content", "tool_call_id", "finish_reason", "name"):
+            msg[rest] = value
+        elif rest.startswith("tool_calls."):
+            n, _, field_ = rest[len("tool_calls.") :].partition(".")
+            if not n.isdigit():
+                continue
+            calls = msg.setdefault("_calls", {})
+            call = calls.setdefault(int(n), {"id": "", "type": "function", "function": {}})
+            if field_ == "id":
+                call["id"] = str(value)
+            elif field_ == "name":
+                call["function"]["name"] = str(value)
+            elif field_ == "arguments":
+                call["function"]["arguments"] = (
+                    value if isinstance(value, str) else json.dumps(value)
+                )
+    out = []
+    for i in sorted(found):
+        msg = found[i]
+        calls = msg.pop("_calls", None)
+        msg.setdefault("role", "user")
+        msg["content"] = _text(msg.get("content"))
+        if calls:
+            for call in calls.values():
+                call["function"].setdefault("arguments", "")
+            msg["tool_calls"] = [calls[n] for n in sorted(calls)]
+        out.append(msg)
+    return out
+
+
+def _attr(span: InSpan, key: str) -> Any:
+    """An attribute of the span, else of one of its events (the GenAI conventions' content
+    events carry the messages: ``gen_ai.client.inference.operation.details``,
+    ``gen_ai.content.prompt`` / ``gen_ai.content.completion``)."""
+    value = span.attributes.get(key)
+    if value is not None:
+        return value
+    for _name, attrs in span.events:
+        if attrs.get(key) is not None:
+            return attrs[key]
+    return None
+
+
+#: The GenAI conventions' per-message events (before the messages moved to attributes).
+_MESSAGE_EVENTS = {
+    "gen_ai.system.message": "system",
+    "gen_ai.user.message": "user",
+    "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+}
+
+
+def _event_message(role_: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    """One per-message event (or a ``gen_ai.choice``'s ``message``) as a chat message."""
+    body = _parse_json(attrs.get("message"))
+    fields = body if isinstance(body, dict) else attrs
+    msg: dict[str, Any] = {
+        "role": str(fields.get("role") or role_),
+        "content": _text(fields.get("content")),
+    }
+    if msg["role"] == "tool" and fields.get("id"):
+        msg["tool_call_id"] = str(fields["id"])
+    calls = _parse_json(fields.get("tool_calls"))
+    if isinstance(calls, list) and calls:
+        out = []
+        for c in calls:
+            if not isinstance(c, dict):
+                continue
+            fn: dict[str, Any] = c["function"] if isinstance(c.get("function"), dict) else c
+            args = fn.get("arguments", "")
+            out.append(
+                {
+                    "id": str(c.get("id", "")),
+                    "type": "function",
+                    "function": {
+                        "name": str(fn.get("name", "")),
+                        "arguments": args if isinstance(args, str) else json.dumps(args),
+                    },
+                }
+            )
+        msg["tool_calls"] = out
+    return msg
+
+
 def input_messages(span: InSpan) -> list[dict[str, Any]]:
-    """The conversation sent to the model, as chat messages ({role, content[, tool_calls]})."""
+    """The conversation sent to the model, as chat messages ({role, content[, tool_calls]}):
+    GenAI ``gen_ai.input.messages`` (attribute or event), the older content events,
+    OpenInference's ``llm.input_messages.*`` or OpenLLMetry's ``gen_ai.prompt.N.*``."""
     attrs = span.attributes
-    raw = _parse_json(attrs.get("gen_ai.input.messages"))
+    raw = _parse_json(_attr(span, "gen_ai.input.messages"))
+    if not isinstance(raw, list):
+        raw = _parse_json(_attr(span, "gen_ai.prompt"))  # gen_ai.content.prompt's
     msgs: list[dict[str, Any]] = []
     if isinstance(raw, list):
-        system = _parse_json(attrs.get("gen_ai.system_instructions"))
+        system = _parse_json(_attr(span, "gen_ai.system_instructions"))
         if isinstance(system, list):
             text = "\n".join(str(p.get("content", "")) for p in system if isinstance(p, dict))
             msgs.append({"role": "system", "content": text})
         msgs += [_genai_message(m)[0] for m in raw if isinstance(m, dict)]
         return msgs
-    return _flattened(attrs, "llm.input_messages.")
+    msgs = _flattened(attrs, "llm.input_messages.")
+    if msgs:
+        return msgs
+    for prefix in ("gen_ai.prompt.", "llm.prompts."):
+        msgs = _indexed(attrs, prefix)
+        if msgs:
+            for m in msgs:
+                m.pop("finish_reason", None)
+            return msgs
+    return [
+        _event_message(_MESSAGE_EVENTS[name], ev)
+        for name, ev in span.events
+        if name in _MESSAGE_EVENTS
+    ]
 
 
 def output(span: InSpan) -> tuple[str, list[dict[str, Any]], str]:
     """(assistant text, tool calls, finish reason) of a model-call span."""
     attrs = span.attributes
-    raw = _parse_json(attrs.get("gen_ai.output.messages"))
+    raw = _parse_json(_attr(span, "gen_ai.output.messages"))
+    if not isinstance(raw, list):
+        raw = _parse_json(_attr(span, "gen_ai.completion"))  # gen_ai.content.completion's
     finish = attrs.get("gen_ai.response.finish_reasons")
     reason = str(finish[0]) if isinstance(finish, list) and finish else str(finish or "")
     texts: list[str] = []
@@ -433,11 +624,21 @@ def output(span: InSpan) -> tuple[str, list[dict[str, Any]], str]:
                     texts.append(msg["content"])
                 calls += found
                 reason = reason or str(m.get("finish_reason") or "")
-    else:
-        for msg in _flattened(attrs, "llm.output_messages."):
-            if msg["content"]:
-                texts.append(msg["content"])
-            calls += msg.get("tool_calls", [])
+        return "\n".join(texts), calls, reason
+    msgs = _flattened(attrs, "llm.output_messages.")
+    for prefix in ("gen_ai.completion.", "llm.completions."):
+        if not msgs:
+            msgs = _indexed(attrs, prefix)
+    if not msgs:
+        for name, ev in span.events:
+            if name == "gen_ai.choice":
+                msgs.append(_event_message("assistant", ev))
+                reason = reason or str(ev.get("finish_reason") or "")
+    for msg in msgs:
+        if msg["content"]:
+            texts.append(msg["content"])
+        calls += msg.get("tool_calls", [])
+        reason = reason or str(msg.get("finish_reason") or "")
     return "\n".join(texts), calls, reason
 
 

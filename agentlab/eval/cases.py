@@ -136,20 +136,39 @@ def from_eval_file(path: Path) -> list[Case]:
     if unknown:
         raise ScenarioError(path, "unknown key", line=key_line(text, unknown[0]), key=unknown[0])
     ref = data.get("scenario")
-    if not isinstance(ref, str) or not ref:
+    ref_line = key_line(text, "scenario")
+    if ref is None:
         raise ScenarioError(
             path, "required key is missing: the scenario file to run", key="scenario"
         )
-    scenario_path = path.parent / ref
-    if not scenario_path.is_file():
+    if not isinstance(ref, str) or not ref:
+        got = "an empty string" if ref == "" else type(ref).__name__
         raise ScenarioError(
-            path, f"no such scenario file: {ref}", line=key_line(text, "scenario"), key="scenario"
+            path,
+            f"expected a string (the scenario file to run), got {got}",
+            line=ref_line,
+            key="scenario",
         )
+    scenario_path = path.parent / ref
+    if scenario_path.is_dir():
+        raise ScenarioError(
+            path, f"{ref} is a folder, not a scenario file", line=ref_line, key="scenario"
+        )
+    if not scenario_path.is_file():
+        raise ScenarioError(path, f"no such scenario file: {ref}", line=ref_line, key="scenario")
     base = load_scenario(scenario_path)
     cases = data.get("case")
-    if not isinstance(cases, list) or not cases:
+    if cases is not None and not isinstance(cases, list):
+        raise ScenarioError(
+            path,
+            f"expected [[case]] tables, got {type(cases).__name__}",
+            line=key_line(text, "case"),
+            key="case",
+        )
+    if not cases:
         raise ScenarioError(path, "no [[case]] tables", key="case")
     out: list[Case] = []
+    names: dict[str, int | None] = {}
     for i, raw in enumerate(cases):
         key = f"case[{i}]"
         if not isinstance(raw, dict):
@@ -162,6 +181,18 @@ def from_eval_file(path: Path) -> list[Case]:
         if not isinstance(name, str) or not name:
             k = f"{key}.name"
             raise ScenarioError(path, "expected a string", line=key_line(text, k), key=k)
+        stem = path.name.removesuffix(EVAL_SUFFIX).removesuffix(".toml")
+        if name in names:
+            k = f"{key}.name"
+            first = names[name]
+            raise ScenarioError(
+                path,
+                f"case '{stem}::{name}' is defined twice"
+                + (f" (first at line {first})" if first else ""),
+                line=key_line(text, k),
+                key=k,
+            )
+        names[name] = key_line(text, f"{key}.name")
         scenario = base
         task = raw.get("task")
         if task is not None:
@@ -174,7 +205,6 @@ def from_eval_file(path: Path) -> list[Case]:
             raise ScenarioError(path, "required key is missing", line=key_line(text, key), key=k)
         expect = _expect(path, text, raw["expect"], f"{key}.expect")
         recording = _recording(path, raw.get("recording"), text, f"{key}.recording")
-        stem = path.name.removesuffix(EVAL_SUFFIX).removesuffix(".toml")
         out.append(
             Case(f"{stem}::{name}", scenario, expect, recording, str(path), key_line(text, key))
         )
@@ -213,8 +243,12 @@ def load_cases(paths: list[Path]) -> tuple[list[Case], list[str]]:
     seen: dict[str, str] = {}
     for c in cases:
         if c.id in seen:
-            raise UsageError(f"{c.file}: case {c.id!r} is also defined in {seen[c.id]}")
+            where = f"{c.file}:{c.line}" if c.line else c.file
+            raise UsageError(f"{where}: case {c.id!r} is also defined in {seen[c.id]}")
         seen[c.id] = c.file
     if not cases:
-        raise UsageError("PATH: no eval cases found (a case is a scenario with an [expect] table)")
+        where = ", ".join(str(p) for p in paths) or "PATH"
+        raise UsageError(
+            f"{where}: no eval cases found (a case is a scenario with an [expect] table)"
+        )
     return cases, notes
