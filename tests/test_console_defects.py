@@ -11,7 +11,13 @@ from rich.text import Text
 
 from agentlab.console.lines import fmt_costs, transcript
 from agentlab.console.printer import Printer
-from agentlab.console.tables import cost_table, scenarios_table, session_panel, sessions_table
+from agentlab.console.tables import (
+    agents_table,
+    cost_table,
+    scenarios_table,
+    session_panel,
+    sessions_table,
+)
 from agentlab.core.events import AgentStarted, SessionEnded
 from agentlab.errors import LimitExceededError
 from agentlab.scenario import list_scenarios
@@ -41,7 +47,8 @@ def _row(**kw):
 def test_13_sessions_table_never_splits_a_word_at_80() -> None:
     out = _render(sessions_table([_row(), _row(scenario="approval_gate_with_a_long_name")]))
     assert "research_team" in out
-    assert "approval_gate" in out  # cut with an ellipsis if it must be, never folded
+    assert "approval_gat" in out  # cut with an ellipsis if it must be, never folded
+    assert "e_with" not in out and "long_name" not in out
     for line in out.splitlines():
         assert len(line) <= 80
 
@@ -125,3 +132,49 @@ def test_14_an_approval_line_says_approved_once() -> None:
         by="person", note="approved in the TUI",
     )  # fmt: skip
     assert transcript(e)[0].plain.strip() == "✓ approved by person in the TUI"
+
+
+def test_numbers_are_never_cut_at_80_columns() -> None:
+    """Piped output is 80 columns wide: tokens, cost and steps stay whole there (the
+    scenario and outcome give way), in the sessions list and the per-agent spend table."""
+    rows = [
+        _row(
+            scenario="research_team",
+            status="completed",
+            stop_reason=None,
+            total_tokens=3742,
+            cost_usd=0.009125,
+        ),
+        _row(
+            scenario="low_confidence",
+            status="stopped",
+            stop_reason="guardrail:output",
+            total_tokens=450,
+            cost_usd=0.000093,
+            steps=12,
+        ),
+    ]
+    out = _render(sessions_table(rows))
+    for whole in ("3,742", "$0.009125", "$0.000093", "tokens", "cost", "steps", " 12"):
+        assert whole in out, (whole, out)
+    agents = [
+        {
+            "name": name,
+            "role": role,
+            "model": model,
+            "status": status,
+            "steps": 12,
+            "tool_calls": 3,
+            "input_tokens": 123456,
+            "output_tokens": 7890,
+            "cost_usd": 0.012345,
+            "unpriced_calls": 0,
+            "parent": parent,
+        }
+        for name, role, model, status, parent in [
+            ("lead", "orchestrator", "lab/planner-with-a-long-name", "completed", None),
+            ("researcher_one", "worker", "openai/gpt-4o-mini", "interrupted", "lead"),
+        ]
+    ]
+    out = _render(agents_table(agents))
+    assert "$0.0123 " in out and "$0.0247" in out and "123,456" in out and "cost" in out, out

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from agentlab.console.lines import STATUS_STYLE, fmt_cost
-from agentlab.console.tables import _num, _table, outcome
+from agentlab.console.tables import _num, _table, outcome, whole_numbers
 from agentlab.core.compare import NUMBERS, Comparison
 
 _LABEL = {
@@ -63,7 +63,7 @@ def print_comparison(console: Console, c: Comparison) -> None:
         sa, sb = _status(ra), _status(rb)
         status = Text(sa, style="dim") if sa == sb else Text(f"{sa} → {sb}", style="yellow")
         t.add_row(name, *(_cell(k, ra, rb) for k in NUMBERS), status)
-    console.print(t)
+    console.print(whole_numbers(t))
     if c.parting is None:
         console.print(
             Text("Trajectories: the same tool calls and answers, step by step.", style="green")

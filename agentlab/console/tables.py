@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -39,6 +40,18 @@ def _num(t: Table, *names: str) -> None:
         t.add_column(name, justify="right", no_wrap=True)
 
 
+def whole_numbers(t: Table) -> Table:
+    """Numbers are never cut ("$0.009…"): every right-aligned column is at least as wide as
+    its widest cell, so the text columns give way when the table is narrow (80 columns, or a
+    pipe, which Rich lays out at 80)."""
+    for col in t.columns:
+        if col.justify == "right":
+            cells = [col.header, *col.cells]
+            widest = max(c.cell_len if isinstance(c, Text) else cell_len(str(c)) for c in cells)
+            col.min_width = max(col.min_width or 0, widest)
+    return t
+
+
 def outcome(status: str | None, stop_reason: str | None) -> str:
     """One word for a list: the status, or the stop reason when it says more."""
     if stop_reason and stop_reason not in (status, "completed", "running"):
@@ -57,11 +70,14 @@ def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
     if not rows:
         return Text("No sessions yet. Try: agentlab run scenarios/research_question.toml")
     t = _table("Sessions")
+    t.pad_edge, t.collapse_padding = False, True  # one space between columns: room for names
     # The session id starts with its start time (YYYYMMDD-HHMMSS): no separate column.
     t.add_column("session (started)", no_wrap=True, min_width=22)
     # Names are cut with an ellipsis, never folded mid-word ("research_t/eam").
-    t.add_column("scenario", no_wrap=True, overflow="ellipsis", min_width=10)
-    t.add_column("outcome", no_wrap=True, overflow="ellipsis", min_width=9)
+    # (not no_wrap: Rich only narrows wrappable columns; these hold one word each, so
+    # "wrapping" them is cutting with the ellipsis)
+    t.add_column("scenario", overflow="ellipsis", min_width=10)
+    t.add_column("outcome", overflow="ellipsis", min_width=9)
     _num(t, "tokens", "cost", "steps")
     costs = fmt_costs([r["cost_usd"] for r in rows])
     for r, cost in zip(rows, costs, strict=True):
@@ -77,7 +93,7 @@ def sessions_table(rows: list[dict[str, Any]]) -> Table | Text:
             cost,
             str(r["steps"]),
         )
-    return t
+    return whole_numbers(t)
 
 
 def session_panel(s: dict[str, Any], reruns: list[str] | None = None) -> Panel:
@@ -138,13 +154,14 @@ def agents_table(rows: list[dict[str, Any]]) -> Table:
     if statuses == {"completed"} and len(rows) > 1:
         notes.append("all completed")
     t = _table(title + (f" ({', '.join(notes)})" if notes else ""))
-    t.add_column("agent (role)", overflow="fold", min_width=16)
+    t.pad_edge = False  # two more columns for names at 80
+    t.add_column("agent (role)", overflow="fold", min_width=10)
     show_model = not (len(models) == 1 and len(rows) > 1)
     show_status = not (statuses == {"completed"} and len(rows) > 1)
     if show_model:
-        t.add_column("model", overflow="fold", min_width=8)
+        t.add_column("model", overflow="fold", min_width=6)
     if show_status:
-        t.add_column("status", overflow="fold", min_width=7)
+        t.add_column("status", overflow="ellipsis", min_width=6)
     _num(t, "steps", "tools", "in", "out", "cost")
     for a in rows:
         cost = fmt_cost(a["cost_usd"]) + (" +unpriced" if a.get("unpriced_calls") else "")
@@ -176,7 +193,7 @@ def agents_table(rows: list[dict[str, Any]]) -> Table:
             f"{sum(a['output_tokens'] for a in rows):,}",
             fmt_cost(sum(a["cost_usd"] or 0 for a in rows)),
         )
-    return t
+    return whole_numbers(t)
 
 
 def span_label(span: dict[str, Any]) -> Text:
@@ -298,4 +315,4 @@ def cost_table(report: dict[str, Any]) -> Table:
         rec_col[-1],
         *[Text(col[-1], style="bold") for col in model_cols],
     )
-    return t
+    return whole_numbers(t)
