@@ -66,9 +66,10 @@ class LimitExceededError(AgentlabError):
         self.scope = scope
         #: What the refused call or tool call needed on top of ``value`` (it did not fit).
         self.requested = requested
-        who = f" (agent {agent})" if agent else ""
+        owner = "the session's" if scope == "session" else f"{scope.removeprefix('agent:')}'s"
+        by = f", reached by {agent}" if agent and scope != f"agent:{agent}" else ""
         used, cap = _amount(kind, value), _amount(kind, limit)
-        super().__init__(f"limit reached: {kind} {used} of {cap}{who}")
+        super().__init__(f"limit reached: {kind} {used} of {cap} ({owner} cap{by})")
 
 
 def _amount(kind: str, value: float) -> str:

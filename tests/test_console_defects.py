@@ -178,3 +178,17 @@ def test_numbers_are_never_cut_at_80_columns() -> None:
     ]
     out = _render(agents_table(agents))
     assert "$0.0123 " in out and "$0.0247" in out and "123,456" in out and "cost" in out, out
+
+
+def test_a_cap_stop_names_whose_cap_and_who_reached_it_once() -> None:
+    """The stop line said '(agent analyst)' for the session's cap that the check line above it
+    called '(the session's cap)'."""
+    session_cap = LimitExceededError("cost_usd", 0.000189, 0.0002, agent="analyst")
+    assert str(session_cap) == (
+        "limit reached: cost_usd $0.000189 of $0.000200 (the session's cap, reached by analyst)"
+    )
+    own = LimitExceededError("steps", 2, 2, agent="worker", scope="agent:worker")
+    assert str(own) == "limit reached: steps 2 of 2 (worker's cap)"
+    assert (
+        str(LimitExceededError("steps", 2, 2)) == "limit reached: steps 2 of 2 (the session's cap)"
+    )

@@ -237,3 +237,17 @@ def test_a_recording_cut_short_imports_as_interrupted_and_still_reruns(tmp_path:
     assert res.exit_code == 4
     assert "agent analyst, step 4: the recording ends before this call was answered" in res.stderr
     assert json.loads(res.stdout)["replay"]["replayed_calls"] == 3
+
+
+def test_an_otlp_json_file_is_pointed_to_import_otlp(tmp_path: Path) -> None:
+    """`agentlab replay trace.json` on an OTLP export said only 'not a JSON line'."""
+    from agentlab.errors import UsageError
+    from agentlab.store.transfer import read_file
+
+    trace = tmp_path / "trace.json"
+    trace.write_text('{\n  "resourceSpans": [\n    {"resource": {}, "scopeSpans": []}\n  ]\n}\n')
+    with pytest.raises(UsageError, match="an OTLP trace, not an agentlab recording.*import-otlp"):
+        read_file(trace)
+    trace.write_text('{"resourceSpans": []}\n')  # on one line it is valid JSON: same answer
+    with pytest.raises(UsageError, match="import-otlp"):
+        read_file(trace)

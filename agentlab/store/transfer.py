@@ -63,6 +63,11 @@ def read_file(path: Path | str) -> RecordingFile:
         raise UsageError(
             f"{path}: cannot read it: {getattr(exc, 'strerror', None) or exc}"
         ) from None
+    if '"resourceSpans"' in text[:4096] and '"session_started"' not in text[:4096]:
+        raise UsageError(
+            f"{path}: an OTLP trace, not an agentlab recording: "
+            f"read it with `agentlab import-otlp {path}`"
+        )
     version, session_id = 0, ""
     events: list[AnyEvent] = []
     for n, line in enumerate(text.splitlines(), 1):
