@@ -246,7 +246,7 @@ def test_an_otlp_json_file_is_pointed_to_import_otlp(tmp_path: Path) -> None:
 
     trace = tmp_path / "trace.json"
     trace.write_text('{\n  "resourceSpans": [\n    {"resource": {}, "scopeSpans": []}\n  ]\n}\n')
-    with pytest.raises(UsageError, match="an OTLP trace, not an agentlab recording.*import-otlp"):
+    with pytest.raises(UsageError, match=r"an OTLP trace, not an agentlab recording.*import-otlp"):
         read_file(trace)
     trace.write_text('{"resourceSpans": []}\n')  # on one line it is valid JSON: same answer
     with pytest.raises(UsageError, match="import-otlp"):
