@@ -294,3 +294,28 @@ def test_hostile_counts_and_costs_are_not_read() -> None:
     for bad in (-0.5, "nan", float("inf"), "-1e9"):
         assert otel_in.sent_cost(sp(**{"gen_ai.usage.cost": bad})) is None, bad
     assert otel_in.sent_cost(sp(**{"gen_ai.usage.cost": "0.25"})) == 0.25
+
+
+def lone_call(provider: Any) -> None:
+    """One bare chat span (an instrumented OpenAI call outside any agent)."""
+    t = provider.get_tracer("opentelemetry.instrumentation.openai.v1")
+    with t.start_as_current_span(
+        "chat gpt-4o-mini",
+        attributes={
+            "gen_ai.operation.name": "chat",
+            "gen_ai.system": "openai",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.usage.input_tokens": 12,
+            "gen_ai.usage.output_tokens": 3,
+        },
+    ):
+        pass
+
+
+def test_a_lone_call_s_agent_is_not_left_running(tmp_path: Path) -> None:
+    """A call no agent span encloses is put under a stand-in agent; in a session that ended,
+    that agent is not listed as still running."""
+    s, _, _ = collected(tmp_path / "a.db", lone_call)
+    report = services.session_report(tmp_path / "a.db", s.id)
+    assert report.session["status"] == "completed"
+    assert [(a["name"], a["status"]) for a in report.tally.rows()] == [("app", "completed")]

@@ -101,9 +101,14 @@ class Tally:
                     a.cost_usd += event.cost_usd
             case ToolCallEnded():
                 self._get(event.agent).tool_calls += 1
+            case SessionEnded():
+                # An agent known only from its calls (a collected call no agent span encloses)
+                # never ends on its own: it ends with the session.
+                for a in self.agents.values():
+                    if a.runs == 0 and a.status == "running":
+                        a.status = event.status
             case (
                 SessionStarted()
-                | SessionEnded()
                 | LlmCallStarted()
                 | ToolCallStarted()
                 | CheckStarted()
