@@ -192,3 +192,19 @@ def test_a_cap_stop_names_whose_cap_and_who_reached_it_once() -> None:
     assert (
         str(LimitExceededError("steps", 2, 2)) == "limit reached: steps 2 of 2 (the session's cap)"
     )
+
+
+def test_15_a_cap_line_in_sessions_show_has_one_precision() -> None:
+    """`sessions show` printed "cost_usd: $0.009874 of $0.1000"."""
+    s = _row(
+        id="20261129-173512-abc123",
+        pattern="single",
+        started_at=0,
+        ended_at=1,
+        input_tokens=1,
+        output_tokens=1,
+        tool_calls=0,
+        limits={"cost_usd": {"used": 0.009874, "cap": 0.1}},
+    )
+    out = _render(session_panel(s))
+    assert "cost_usd: $0.009874 of $0.100000" in out, out

@@ -110,7 +110,10 @@ def session_panel(s: dict[str, Any], reruns: list[str] | None = None) -> Panel:
     ]
     limits = s.get("limits") or {}
     for kind, v in limits.items():
-        used, cap = fmt_value(kind, v.get("used") or 0), fmt_value(kind, v.get("cap") or 0)
+        if kind == "cost_usd":  # one precision for both ("$0.009874 of $0.100000")
+            used, cap = fmt_costs([v.get("used") or 0, v.get("cap") or 0])
+        else:
+            used, cap = fmt_value(kind, v.get("used") or 0), fmt_value(kind, v.get("cap") or 0)
         lines.append(f"cap       {kind}: {used} of {cap}")
     if s.get("final_output"):
         lines += ["", str(s["final_output"])]
