@@ -30,6 +30,7 @@ from agentlab.core.events import (
     LimitWarning,
     LlmCallEnded,
     LlmCallStarted,
+    LlmDelta,
     LlmRetry,
     LoopDetected,
     Notice,
@@ -154,10 +155,18 @@ def _mark(e: AnyEvent) -> Text:
     return Text(e.kind)
 
 
+def streamed_text(events: list[AnyEvent], span_id: str) -> str:
+    """The reply a model call has streamed so far (its deltas; a replay has none)."""
+    return "".join(e.text for e in events if isinstance(e, LlmDelta) and e.span_id == span_id)
+
+
 def detail_renderables(
-    d: SpanDetail, duration: Callable[[float], str] = lambda s: f"{s:.2f}s"
+    d: SpanDetail,
+    duration: Callable[[float], str] = lambda s: f"{s:.2f}s",
+    streamed: str = "",
 ) -> list[RenderableType]:
-    """The inspector's body, top to bottom."""
+    """The inspector's body, top to bottom. ``streamed``: the reply so far of a model call
+    still open (shown in place of the answer it does not have yet)."""
     s, end = d.start, d.end
     rows: list[tuple[str, str | Text]] = [
         ("status", _status(end)),
@@ -187,6 +196,9 @@ def detail_renderables(
             if isinstance(end, LlmCallEnded):
                 body.append(Text(end.content) if end.content else Text("(no text)", style="dim"))
                 body += [_call_text(c) for c in end.tool_calls]
+            elif streamed:
+                body.append(Text(streamed))
+                body.append(Text("▌ streaming…", style="cyan"))
             else:
                 body.append(Text("(not answered at this point)", style="dim"))
         case ToolCallStarted():
@@ -228,5 +240,9 @@ def detail_renderables(
     return [_facts(rows), *body, *tail]
 
 
-def detail_group(d: SpanDetail, duration: Callable[[float], str] | None = None) -> Group:
-    return Group(*(detail_renderables(d, duration) if duration else detail_renderables(d)))
+def detail_group(
+    d: SpanDetail, duration: Callable[[float], str] | None = None, streamed: str = ""
+) -> Group:
+    if duration is None:
+        return Group(*detail_renderables(d, streamed=streamed))
+    return Group(*detail_renderables(d, duration, streamed))

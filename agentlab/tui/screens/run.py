@@ -74,6 +74,14 @@ class RunScreen(EventScreen):
     def view(self) -> EventView:
         return self.query_one(EventView)
 
+    def is_live(self) -> bool:
+        return self.summary is None and self.worker is not None and self.worker.is_running
+
+    def where_text(self) -> str:
+        if self.is_live():
+            return f"live · {self.sub_title} · updates as events arrive"
+        return "the state at the end of the run"
+
     @work(exclusive=True, group="run")
     async def run_scenario(self) -> None:
         from agentlab.services import run_recorded
@@ -111,7 +119,7 @@ class RunScreen(EventScreen):
         return modal.value if yes else None
 
     async def ask_approval(self, request: ApprovalRequest) -> Decision:
-        modal = ApprovalModal(request)
+        modal = ApprovalModal(request, masked=self.view.mask.on)
         yes = await self._ask(modal, f"{request.agent} asks to run {request.tool}")
         if modal.decision is not None:  # once, session, always, edited, denied with a reason
             return modal.decision
