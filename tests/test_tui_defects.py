@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from rich.text import Text
 from test_tui import (  # noqa: F401
     PAUSE_SCENARIO,
@@ -230,3 +231,23 @@ async def test_11_wrapped_transcript_lines_keep_their_indent(db_path, scenarios)
         lines = [s.text for s in t.query_one(RichLog).lines]
         assert len(lines) > 2
         assert all(line.startswith("    ") for line in lines), lines
+
+
+@pytest.mark.parametrize("size", [(80, 24), BIG])
+async def test_12_caps_and_agents_boxes_are_the_same_height(
+    db_path, scenarios, recorded, size
+) -> None:
+    """Side by side, the caps and agents boxes are one height, as tall as their rows need
+    (one agent: four gauges), not a fixed 9 rows that takes a third of 80x24."""
+    from agentlab.tui.widgets.agents_table import AgentsTable
+
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=size) as pilot:
+        app.replay_session(recorded)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause(0.1)
+        gauges, agents = app.screen.query_one(Gauges), app.screen.query_one(AgentsTable)
+        assert gauges.outer_size.height == agents.outer_size.height
+        assert gauges.outer_size.height == 4 + 2  # four gauge rows and the border
