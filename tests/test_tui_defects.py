@@ -251,3 +251,47 @@ async def test_12_caps_and_agents_boxes_are_the_same_height(
         gauges, agents = app.screen.query_one(Gauges), app.screen.query_one(AgentsTable)
         assert gauges.outer_size.height == agents.outer_size.height
         assert gauges.outer_size.height == 4 + 2  # four gauge rows and the border
+
+
+def test_5_leaving_the_tui_skips_the_exit_hooks(tmp_path, monkeypatch) -> None:
+    """Quitting after a run took 3-6 s in litellm's exit hooks: bare `agentlab` leaves through
+    ``exit_now`` once the app has closed (no atexit hooks run; everything of ours is closed).
+    The time itself is measured by bench/bench_tui.py, not here."""
+    import subprocess
+    import sys
+    import types
+
+    from agentlab import cli
+
+    marker = tmp_path / "hook-ran"
+    code = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(lambda: pathlib.Path({str(marker)!r}).write_text('x'))\n"
+        "from agentlab.cli import exit_now\n"
+        "exit_now(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], timeout=60)
+    assert done.returncode == 3 and not marker.exists()
+
+    # The CLI's TUI path: the app runs, then exit_now with its return code.
+    ran: list[str] = []
+
+    class FakeApp:
+        return_code = 0
+
+        def run(self) -> None:
+            ran.append("run")
+
+    tty = types.SimpleNamespace(isatty=lambda: True, flush=lambda: None)
+    monkeypatch.setattr(cli, "sys", types.SimpleNamespace(stdin=tty, stdout=tty, stderr=tty))
+    monkeypatch.setattr("agentlab.tui.app.make_app", lambda **kw: FakeApp())
+
+    def leave(code: int) -> None:
+        ran.append(f"exit {code}")
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli.os, "_exit", leave)
+    from typer.testing import CliRunner
+
+    CliRunner().invoke(cli.app, ["--db", str(tmp_path / "lab.db")])
+    assert ran == ["run", "exit 0"]
