@@ -76,7 +76,7 @@ async def test_4_q_quits_under_a_modal_and_the_footer_tells_the_modal_keys(
         modal = app.screen
         assert modal.query(Footer), "the modal shows its own keys"
         shown = {b.description for _, b, *_ in modal.active_bindings.values() if b.show}
-        assert "Back (stops a run)" not in shown
+        assert not any("stops" in d for d in shown)  # esc answers No here
         assert {"Yes", "No", "Quit"} <= shown
         await pilot.press("q")
         await pilot.pause()
@@ -295,3 +295,32 @@ def test_5_leaving_the_tui_skips_the_exit_hooks(tmp_path, monkeypatch) -> None:
 
     CliRunner().invoke(cli.app, ["--db", str(tmp_path / "lab.db")])
     assert ran == ["run", "exit 0"]
+
+
+def test_14_the_inspector_says_approved_once() -> None:
+    """The inspector's marks read like the transcript: "approved by person in the TUI", not
+    "approved by person: approved in the TUI"; how long and edits are said too."""
+    import io
+
+    from rich.console import Console
+
+    from agentlab.core.events import ApprovalDecided, ToolCallStarted
+    from agentlab.core.inspect import inspect_span
+    from agentlab.tui.inspect_view import detail_group
+
+    start = ToolCallStarted(
+        session_id="s", span_id="t", agent="a", tool="issue_refund", call_id="1"
+    )
+    decided = ApprovalDecided(
+        session_id="s", span_id="t", agent="a", tool="issue_refund", call_id="1", approved=True,
+        by="person", note="approved in the TUI for the session", remember="session",
+        edited={"amount_usd": 10},
+    )  # fmt: skip
+    detail = inspect_span([start, decided], "t")
+    assert detail is not None
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(detail_group(detail))
+    shown = console.file.getvalue()
+    assert "approved by person (for the session) in the TUI for the session" in shown
+    assert "approved by person: approved" not in shown
+    assert "with edited arguments: amount_usd=10" in shown

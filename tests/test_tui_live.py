@@ -310,3 +310,26 @@ def test_diff_masks_outputs_unless_no_mask(tmp_path: Path) -> None:
         assert "[EMAIL]" in shown and EMAIL not in shown
     exact = cli("diff", sids[0], other, "--db", db, "--json", "--no-mask").stdout
     assert EMAIL in exact
+
+
+async def test_the_run_footer_says_esc_stops_only_while_the_run_goes(db_path, tmp_path) -> None:
+    scenario = tmp_path / "slow.toml"
+    scenario.write_text(SLOW)
+    app = make_app(db_path=db_path, scenarios_dir=tmp_path, run_options=RunOptions(stream=True))
+
+    def esc(screen) -> str:
+        return next(
+            b.binding.description for k, b in screen.active_bindings.items() if k == "escape"
+        )
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_scenario(scenario)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        run = app.screen
+        await wait_for(pilot, lambda: run.is_live())
+        assert "stops" in esc(run)
+        await wait_for(pilot, lambda: run.summary is not None, timeout=30)
+        await pilot.pause()
+        assert esc(run) == "Back"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is not run)

@@ -17,7 +17,13 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from agentlab.console.lines import cost_text, fmt_cost, status_style, verdict_text
+from agentlab.console.lines import (
+    cost_text,
+    fmt_cost,
+    status_style,
+    transcript,
+    verdict_text,
+)
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
@@ -138,10 +144,9 @@ def _mark(e: AnyEvent) -> Text:
     match e:
         case ApprovalRequested():
             return Text(f"approval asked for {e.tool}", style="yellow")
-        case ApprovalDecided():
-            verdict = "approved" if e.approved else "denied"
-            note = f": {e.note}" if e.note else ""
-            return Text(f"{verdict} by {e.by}{note}", style="green" if e.approved else "red")
+        case ApprovalDecided():  # worded as the transcript words it (how long, edits)
+            said = Text("\n").join(line for line in transcript(e, in_check=True))
+            return said
         case LoopDetected():
             return Text(f"loop ({e.pattern}, {e.action}): {e.detail}", style="bold yellow")
         case LimitWarning():
