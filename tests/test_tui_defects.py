@@ -208,7 +208,7 @@ async def test_home_dashboard_totals_and_spend(db_path, scenarios, recorded) -> 
     async with app.run_test(size=BIG) as pilot:
         await pilot.pause()
         totals = str(app.screen.query_one("#totals", Static).render())
-        assert "today  1 sessions · 1,412 tok · $0.000" in totals
+        assert "today  1 session · 1,412 tok · $0.000" in totals  # one, not "1 sessions"
         assert "failed 0%" in totals
         spend = app.screen.query_one("#spend", Sparkline).data
         assert spend is not None and len(spend) == 14 and spend[-1] > 0

@@ -113,8 +113,9 @@ class ReplayScreen(EventScreen):
         Binding("left", "step_back", "Back a step", key_display="←", priority=True),
         Binding("right", "step", "Step", show=False, priority=True),
         Binding("p", "play", "Play/pause"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
-        Binding("minus", "speed(-1)", "Slower", key_display="-"),
+        # One footer entry for both (the footer is full at 120 columns; ? lists each key).
+        Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-", show=False),
         Binding("b", "start", "Start"),
         Binding("e", "end", "End"),
         *(Binding(str(n), f"seek({n})", f"Seek {n}0%", show=False) for n in range(10)),
