@@ -829,13 +829,21 @@ def diff(
     ],
     db: DbOpt = None,
     json_out: JsonOpt = False,
+    no_mask: Annotated[
+        bool,
+        typer.Option(
+            "--no-mask",
+            help="Show exactly what is stored: PII is masked by default when a session's "
+            "scenario masks it ([guardrails] mask_output).",
+        ),
+    ] = False,
 ) -> None:
     """Compare two sessions: per-agent tokens, cost, steps and outcomes side by side, the final
     outputs as a text diff, and the first step where their trajectories part."""
     from agentlab import services
     from agentlab.console import diffview
 
-    comparison = services.diff_sessions(_db(ctx, db), a, b)
+    comparison = services.diff_sessions(_db(ctx, db), a, b, mask=not no_mask)
     if json_out:
         typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
         return

@@ -666,12 +666,31 @@ class _Notices:
 # --- compare ---------------------------------------------------------------------------------
 
 
-def diff_sessions(db_path: DbPath, a: str, b: str) -> Comparison:
-    """Two recorded sessions (ids, JSONL files or shipped recordings) side by side (:mod:`agentlab.core.compare`)."""
+def diff_sessions(db_path: DbPath, a: str, b: str, *, mask: bool = True) -> Comparison:
+    """Two recorded sessions (ids, JSONL files or shipped recordings) side by side
+    (:mod:`agentlab.core.compare`). A session whose scenario masks PII (``mask_output``) is
+    compared as people may see it, masked (task, events, final output), unless ``mask`` is
+    False (``diff --no-mask``)."""
     from agentlab.core.compare import compare
 
     left, right = load_recording(db_path, a), load_recording(db_path, b)
+    if mask:
+        return compare(*_shown(left), *_shown(right))
     return compare(left.session, left.events, right.session, right.events)
+
+
+def _shown(rec: Recording) -> tuple[dict[str, Any], list[AnyEvent]]:
+    """A recording as people may see it: masked when its scenario masks PII (read from its
+    ``SessionStarted``, so a recording file without a session row is masked too)."""
+    from agentlab.core.checks.display import mask_events, mask_value, masks
+    from agentlab.core.events import SessionStarted
+
+    started = next((e for e in rec.events if isinstance(e, SessionStarted)), None)
+    if started is None or not masks(started):
+        return rec.session, list(rec.events)
+    session = {k: mask_value(v) if k in ("final_output", "task") else v
+               for k, v in rec.session.items()}  # fmt: skip
+    return session, mask_events(list(rec.events))
 
 
 # --- span inspector --------------------------------------------------------------------------

@@ -6,13 +6,20 @@ thread after the first frame); quit: ``q`` pressed (idle, or after a finished ru
 process has exited (threads, atexit and all).
 
     python bench/bench_tui.py            # median of 3
+    python bench/bench_tui.py -n 5       # median of 5
+
+The figures replace the first code block of the "## TUI (issue 12)" section of
+bench/RESULTS.md (``--out``; ``--no-write`` only prints them); the text after it (the before
+and after) stays as written.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -79,7 +86,10 @@ def once(folder: Path, run: bool, fast: bool = True) -> tuple[float, float, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=3)
+    parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
+    parser.add_argument("--no-write", action="store_true", help="Print only.")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         paints, listed, quits_idle, quits_run, quits_slow = [], [], [], [], []
@@ -90,14 +100,60 @@ def main() -> None:
             quits_idle.append(q)
             quits_run.append(once(folder, run=True)[2])
             quits_slow.append(once(folder, run=True, fast=False)[2])
-    print(f"load average {os.getloadavg()[0]:.2f}")
-    print(
-        f"first paint                       {statistics.median(paints):.3f} s  (median of {args.n})"
-    )
-    print(f"scenarios listed                  {statistics.median(listed):.3f} s")
-    print(f"quit, nothing run                 {statistics.median(quits_idle):.3f} s")
-    print(f"quit after a run                  {statistics.median(quits_run):.3f} s")
-    print(f"quit after a run, litellm's hooks {statistics.median(quits_slow):.3f} s  (before)")
+    load = max(load_before, os.getloadavg()[0])
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    def met(value: float, target: float) -> str:
+        return f"< {target:g} s  {'met' if value < target else 'NOT met'}"
+
+    lines = [
+        f"python bench/bench_tui.py -n {args.n}: median of {args.n} fresh processes each "
+        f"(CPython {platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"{load:.1f}, {datetime.date.today().isoformat()})",
+        "",
+        "what                                       seconds   target",
+        "-------------------------------------------------------------",
+        f"first paint (process start -> home drawn)    {med(paints):.3f}   {met(med(paints), 1)}",
+        f"scenarios listed                             {med(listed):.3f}",
+        f"quit, nothing run                            {med(quits_idle):.3f}   "
+        f"{met(med(quits_idle), 0.5)}",
+        f"quit after a run                             {med(quits_run):.3f}   "
+        f"{met(med(quits_run), 0.5)}",
+        f"quit after a run, litellm's hooks (before)   {med(quits_slow):.3f}",
+        f"first paint, every run: {', '.join(f'{p:.2f}' for p in paints)}",
+    ]
+    print("\n".join(lines))
+    if not args.no_write:
+        out = Path(args.out)
+        write_figures(out, "```\n" + "\n".join(lines) + "\n```\n")
+        print(f"wrote the figures of {SECTION!r} in {out}", file=sys.stderr)
+
+
+#: This benchmark's section of RESULTS.md (other benchmarks write their own sections).
+SECTION = "## TUI (issue 12)"
+
+
+def write_figures(out: Path, block: str) -> None:
+    """Put ``block`` (a fenced code block) in place of the section's first code block and the
+    lines before it; keep the text after it (the before and after) and every other section.
+    Adds the section at the end when there is none."""
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
+    start = text.find(SECTION + "\n")
+    if start < 0:
+        out.write_text(text.rstrip("\n") + f"\n\n{SECTION}\n\n{block}", encoding="utf-8")
+        return
+    end = text.find("\n## ", start + len(SECTION))
+    end = len(text) if end < 0 else end + 1
+    body = text[start + len(SECTION) + 1 : end]
+    opening = body.find("```")
+    closing = body.find("\n```", opening + 3) if opening >= 0 else -1
+    rest = body[closing + 4 :].lstrip("\n") if closing >= 0 else body.lstrip("\n")
+    section = f"{SECTION}\n\n{block}" + (f"\n{rest}" if rest.strip() else "")
+    if end < len(text) and not section.endswith("\n\n"):
+        section = section.rstrip("\n") + "\n\n"
+    out.write_text(text[:start] + section + text[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":

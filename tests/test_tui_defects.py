@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from rich.text import Text
 from test_tui import (  # noqa: F401
     PAUSE_SCENARIO,
@@ -75,7 +76,7 @@ async def test_4_q_quits_under_a_modal_and_the_footer_tells_the_modal_keys(
         modal = app.screen
         assert modal.query(Footer), "the modal shows its own keys"
         shown = {b.description for _, b, *_ in modal.active_bindings.values() if b.show}
-        assert "Back (stops a run)" not in shown
+        assert not any("stops" in d for d in shown)  # esc answers No here
         assert {"Yes", "No", "Quit"} <= shown
         await pilot.press("q")
         await pilot.pause()
@@ -207,7 +208,7 @@ async def test_home_dashboard_totals_and_spend(db_path, scenarios, recorded) -> 
     async with app.run_test(size=BIG) as pilot:
         await pilot.pause()
         totals = str(app.screen.query_one("#totals", Static).render())
-        assert "today  1 sessions · 1,412 tok · $0.000" in totals
+        assert "today  1 session · 1,412 tok · $0.000" in totals  # one, not "1 sessions"
         assert "failed 0%" in totals
         spend = app.screen.query_one("#spend", Sparkline).data
         assert spend is not None and len(spend) == 14 and spend[-1] > 0
@@ -230,3 +231,96 @@ async def test_11_wrapped_transcript_lines_keep_their_indent(db_path, scenarios)
         lines = [s.text for s in t.query_one(RichLog).lines]
         assert len(lines) > 2
         assert all(line.startswith("    ") for line in lines), lines
+
+
+@pytest.mark.parametrize("size", [(80, 24), BIG])
+async def test_12_caps_and_agents_boxes_are_the_same_height(
+    db_path, scenarios, recorded, size
+) -> None:
+    """Side by side, the caps and agents boxes are one height, as tall as their rows need
+    (one agent: four gauges), not a fixed 9 rows that takes a third of 80x24."""
+    from agentlab.tui.widgets.agents_table import AgentsTable
+
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=size) as pilot:
+        app.replay_session(recorded)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause(0.1)
+        gauges, agents = app.screen.query_one(Gauges), app.screen.query_one(AgentsTable)
+        assert gauges.outer_size.height == agents.outer_size.height
+        assert gauges.outer_size.height == 4 + 2  # four gauge rows and the border
+
+
+def test_5_leaving_the_tui_skips_the_exit_hooks(tmp_path, monkeypatch) -> None:
+    """Quitting after a run took 3-6 s in litellm's exit hooks: bare `agentlab` leaves through
+    ``exit_now`` once the app has closed (no atexit hooks run; everything of ours is closed).
+    The time itself is measured by bench/bench_tui.py, not here."""
+    import subprocess
+    import sys
+    import types
+
+    from agentlab import cli
+
+    marker = tmp_path / "hook-ran"
+    code = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(lambda: pathlib.Path({str(marker)!r}).write_text('x'))\n"
+        "from agentlab.cli import exit_now\n"
+        "exit_now(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], timeout=60)
+    assert done.returncode == 3 and not marker.exists()
+
+    # The CLI's TUI path: the app runs, then exit_now with its return code.
+    ran: list[str] = []
+
+    class FakeApp:
+        return_code = 0
+
+        def run(self) -> None:
+            ran.append("run")
+
+    tty = types.SimpleNamespace(isatty=lambda: True, flush=lambda: None)
+    monkeypatch.setattr(cli, "sys", types.SimpleNamespace(stdin=tty, stdout=tty, stderr=tty))
+    monkeypatch.setattr("agentlab.tui.app.make_app", lambda **kw: FakeApp())
+
+    def leave(code: int) -> None:
+        ran.append(f"exit {code}")
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli.os, "_exit", leave)
+    from typer.testing import CliRunner
+
+    CliRunner().invoke(cli.app, ["--db", str(tmp_path / "lab.db")])
+    assert ran == ["run", "exit 0"]
+
+
+def test_14_the_inspector_says_approved_once() -> None:
+    """The inspector's marks read like the transcript: "approved by person in the TUI", not
+    "approved by person: approved in the TUI"; how long and edits are said too."""
+    import io
+
+    from rich.console import Console
+
+    from agentlab.core.events import ApprovalDecided, ToolCallStarted
+    from agentlab.core.inspect import inspect_span
+    from agentlab.tui.inspect_view import detail_group
+
+    start = ToolCallStarted(
+        session_id="s", span_id="t", agent="a", tool="issue_refund", call_id="1"
+    )
+    decided = ApprovalDecided(
+        session_id="s", span_id="t", agent="a", tool="issue_refund", call_id="1", approved=True,
+        by="person", note="approved in the TUI for the session", remember="session",
+        edited={"amount_usd": 10},
+    )  # fmt: skip
+    detail = inspect_span([start, decided], "t")
+    assert detail is not None
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(detail_group(detail))
+    shown = console.file.getvalue()
+    assert "approved by person (for the session) in the TUI for the session" in shown
+    assert "approved by person: approved" not in shown
+    assert "with edited arguments: amount_usd=10" in shown

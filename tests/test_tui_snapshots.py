@@ -24,6 +24,7 @@ PINNED = Formats(
     time=lambda ts: "01-01 12:00",
     session_id=lambda sid: "20260101-120000-abcdef",
     duration=lambda s: "1.0s",
+    clock=lambda ts: "12:00:01",
 )
 
 
@@ -105,6 +106,26 @@ def test_snapshot_run_waiting_for_approval(snap_compare, app, size) -> None:
         pilot.app.run_scenario(SCENARIOS / "approval_gate.toml")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal))
         # Draw what the throttled redraw has pending (a timer would race a loaded machine).
+        for view in pilot.app.screen_stack[-2].query(EventView):
+            view.flush()
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_to_the_gate, terminal_size=size)
+
+
+@SIZES
+def test_snapshot_run_waiting_for_a_masked_approval(snap_compare, app, size, tmp_path) -> None:
+    """The approval modal of a session whose scenario masks PII: the address in the arguments
+    reads [EMAIL], as in the transcript and everywhere else people see the run."""
+    from test_tui_live import MASKED_REFUND
+
+    scenario = tmp_path / "masked_refund.toml"
+    scenario.write_text(MASKED_REFUND)
+
+    async def run_to_the_gate(pilot) -> None:
+        await ready(pilot)
+        pilot.app.run_scenario(scenario)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalModal))
         for view in pilot.app.screen_stack[-2].query(EventView):
             view.flush()
         await pilot.pause()

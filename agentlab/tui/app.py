@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -25,9 +25,7 @@ from agentlab.tui.screens.home import HomeScreen
 # Loaded when first asked for: the runtime (scenario models, prices, the agent loop) is not
 # needed to paint home, and costs a third of a second to import.
 if TYPE_CHECKING:
-    from agentlab.core.compare import Comparison
     from agentlab.core.context import RunOptions
-    from agentlab.core.events import AnyEvent
     from agentlab.tui.screens.advisor import AdvisorScreen
     from agentlab.tui.screens.evals import EvalRunScreen
     from agentlab.tui.screens.sessions import SessionsScreen
@@ -158,7 +156,7 @@ class AgentlabApp(App[None]):
 
     def compare(self, a: str, b: str) -> None:
         try:
-            comparison = _masked_comparison(self.db_path, a, b)
+            comparison = services.diff_sessions(self.db_path, a, b)  # masked as people see it
         except AgentlabError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -227,26 +225,6 @@ class AgentlabApp(App[None]):
         from agentlab.tui.screens.advisor import AdvisorScreen  # loaded when first asked for
 
         self.push_screen(AdvisorScreen())
-
-
-def _masked_comparison(db_path: Path, a: str, b: str) -> Comparison:
-    """``services.diff_sessions`` as people may see it: a session whose scenario masks PII
-    (``mask_output``) is compared masked, like every other view of it."""
-    from agentlab.core.checks.display import mask_events, mask_value, masks
-    from agentlab.core.compare import compare
-    from agentlab.core.events import SessionStarted
-
-    def shown(rec: services.Recording) -> tuple[dict[str, Any], list[AnyEvent]]:
-        started = next((e for e in rec.events if isinstance(e, SessionStarted)), None)
-        if started is None or not masks(started):
-            return rec.session, list(rec.events)
-        session = {k: mask_value(v) if k in ("final_output", "task") else v
-                   for k, v in rec.session.items()}  # fmt: skip
-        return session, mask_events(list(rec.events))
-
-    left = shown(services.load_recording(db_path, a))
-    right = shown(services.load_recording(db_path, b))
-    return compare(*left, *right)
 
 
 def make_app(

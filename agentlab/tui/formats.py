@@ -16,6 +16,11 @@ def short_time(ts: float | None) -> str:
     return time.strftime("%m-%d %H:%M", time.localtime(ts)) if ts else "-"
 
 
+def clock_time(ts: float) -> str:
+    """A moment of a run, to the second (a replay's position)."""
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
 def _same(session_id: str) -> str:
     return session_id
 
@@ -41,5 +46,7 @@ class Formats:
     session_id: Callable[[str], str] = _same
     #: A duration (elapsed time of a run, a replay's position).
     duration: Callable[[float], str] = seconds
+    #: The wall-clock time of an event (the replay timeline's position).
+    clock: Callable[[float], str] = clock_time
     #: The current time, for "today" and "7 days" on home (None: the clock).
     now: Callable[[], float | None] = _clock

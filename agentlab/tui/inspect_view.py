@@ -17,7 +17,13 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from agentlab.console.lines import cost_text, fmt_cost, status_style, verdict_text
+from agentlab.console.lines import (
+    cost_text,
+    fmt_cost,
+    status_style,
+    transcript,
+    verdict_text,
+)
 from agentlab.core.events import (
     AgentEnded,
     AgentStarted,
@@ -30,6 +36,7 @@ from agentlab.core.events import (
     LimitWarning,
     LlmCallEnded,
     LlmCallStarted,
+    LlmDelta,
     LlmRetry,
     LoopDetected,
     Notice,
@@ -137,10 +144,9 @@ def _mark(e: AnyEvent) -> Text:
     match e:
         case ApprovalRequested():
             return Text(f"approval asked for {e.tool}", style="yellow")
-        case ApprovalDecided():
-            verdict = "approved" if e.approved else "denied"
-            note = f": {e.note}" if e.note else ""
-            return Text(f"{verdict} by {e.by}{note}", style="green" if e.approved else "red")
+        case ApprovalDecided():  # worded as the transcript words it (how long, edits)
+            said = Text("\n").join(line for line in transcript(e, in_check=True))
+            return said
         case LoopDetected():
             return Text(f"loop ({e.pattern}, {e.action}): {e.detail}", style="bold yellow")
         case LimitWarning():
@@ -154,10 +160,18 @@ def _mark(e: AnyEvent) -> Text:
     return Text(e.kind)
 
 
+def streamed_text(events: list[AnyEvent], span_id: str) -> str:
+    """The reply a model call has streamed so far (its deltas; a replay has none)."""
+    return "".join(e.text for e in events if isinstance(e, LlmDelta) and e.span_id == span_id)
+
+
 def detail_renderables(
-    d: SpanDetail, duration: Callable[[float], str] = lambda s: f"{s:.2f}s"
+    d: SpanDetail,
+    duration: Callable[[float], str] = lambda s: f"{s:.2f}s",
+    streamed: str = "",
 ) -> list[RenderableType]:
-    """The inspector's body, top to bottom."""
+    """The inspector's body, top to bottom. ``streamed``: the reply so far of a model call
+    still open (shown in place of the answer it does not have yet)."""
     s, end = d.start, d.end
     rows: list[tuple[str, str | Text]] = [
         ("status", _status(end)),
@@ -187,6 +201,9 @@ def detail_renderables(
             if isinstance(end, LlmCallEnded):
                 body.append(Text(end.content) if end.content else Text("(no text)", style="dim"))
                 body += [_call_text(c) for c in end.tool_calls]
+            elif streamed:
+                body.append(Text(streamed))
+                body.append(Text("▌ streaming…", style="cyan"))
             else:
                 body.append(Text("(not answered at this point)", style="dim"))
         case ToolCallStarted():
@@ -228,5 +245,9 @@ def detail_renderables(
     return [_facts(rows), *body, *tail]
 
 
-def detail_group(d: SpanDetail, duration: Callable[[float], str] | None = None) -> Group:
-    return Group(*(detail_renderables(d, duration) if duration else detail_renderables(d)))
+def detail_group(
+    d: SpanDetail, duration: Callable[[float], str] | None = None, streamed: str = ""
+) -> Group:
+    if duration is None:
+        return Group(*detail_renderables(d, streamed=streamed))
+    return Group(*detail_renderables(d, duration, streamed))

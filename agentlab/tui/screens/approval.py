@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Static, TextArea
 
+from agentlab.core.checks.display import mask_value
 from agentlab.core.checks.runner import argument_problem
 from agentlab.core.context import ApprovalRequest, Decision
 from agentlab.tui.screens.confirm import ConfirmModal
@@ -53,13 +54,37 @@ def arguments_table(arguments: dict[str, Any]) -> Table:
     return table
 
 
+def unmasked(original: Any, shown: Any, edited: Any) -> Any:
+    """An edit of masked arguments, with every value the person left as shown (masked) put back
+    to the agent's exact value: a masked ``[EMAIL]`` left alone runs as the address it hides."""
+    if edited == shown:
+        return original
+    if isinstance(edited, dict) and isinstance(shown, dict) and isinstance(original, dict):
+        return {
+            k: unmasked(original[k], shown[k], v) if k in shown and k in original else v
+            for k, v in edited.items()
+        }
+    if (
+        isinstance(edited, list)
+        and isinstance(shown, list)
+        and isinstance(original, list)
+        and len(edited) == len(shown) == len(original)
+    ):
+        return [unmasked(o, m, e) for o, m, e in zip(original, shown, edited, strict=True)]
+    return edited
+
+
 class ApprovalModal(ConfirmModal):
     """Asks about one call. Dismisses with True (run it) or False (refuse it: the agent is told
     so); :attr:`decision` then says how: once (``y``), for the rest of the session (``s``),
     always for this scenario (``a``), with edited arguments (``e``: JSON checked against the
     tool's schema before it is accepted) or denied with a reason the agent reads (``r``).
     A question about something other than a tool call (a reply that failed validation) has no
-    schema: only yes and no."""
+    schema: only yes and no.
+
+    ``masked``: the session's scenario masks PII where people see it (``mask_output``): the
+    arguments, the reason and the edit box show it masked, and an edit keeps the exact value of
+    whatever masked part the person left alone (:func:`unmasked`)."""
 
     DEFAULT_CSS = """
     ApprovalModal #dialog {
@@ -102,13 +127,16 @@ class ApprovalModal(ConfirmModal):
     YES = "Approve (y)"
     NO = "Deny (n)"
 
-    def __init__(self, request: ApprovalRequest) -> None:
+    def __init__(self, request: ApprovalRequest, masked: bool = False) -> None:
         self.request = request
         #: How the person answered (set when the modal is dismissed).
         self.decision: Decision | None = None
-        why = request.reason + ". " if request.reason and request.schema is None else ""
+        #: The arguments as shown (masked when the session masks PII).
+        self.shown: dict[str, Any] = mask_value(request.arguments) if masked else request.arguments
+        reason = mask_value(request.reason) if masked else request.reason
+        why = reason + ". " if reason and request.schema is None else ""
         super().__init__(
-            f"Approve {request.agent}: {call_text(request.tool, request.arguments)}?",
+            f"Approve {request.agent}: {call_text(request.tool, self.shown)}?",
             why + f"{request.agent} wants to run {request.tool}, which needs a person's approval. "
             "If you deny it, the agent is told so and carries on without it."
             if request.schema is not None
@@ -121,10 +149,10 @@ class ApprovalModal(ConfirmModal):
 
     def compose_details(self) -> ComposeResult:
         with VerticalScroll(id="arguments"):
-            yield Static(arguments_table(self.request.arguments))
+            yield Static(arguments_table(self.shown))
         if self.editable:
             yield TextArea(
-                json.dumps(self.request.arguments, indent=2, ensure_ascii=False),
+                json.dumps(self.shown, indent=2, ensure_ascii=False),
                 id="edit",
                 language=None,
             )
@@ -191,7 +219,9 @@ class ApprovalModal(ConfirmModal):
         if problem:
             return f"does not fit the tool's schema: {problem}"
         assert isinstance(edited, dict)  # the schema is an object's
-        return edited
+        exact = unmasked(self.request.arguments, self.shown, edited)
+        assert isinstance(exact, dict)
+        return exact
 
     @on(Input.Submitted, "#reason")
     def _reason(self, event: Input.Submitted) -> None:

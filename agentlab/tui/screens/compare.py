@@ -64,7 +64,7 @@ class CompareScreen(Screen[None]):
         for row in c.agents:
             cells = [
                 f"{r['input_tokens'] + r['output_tokens']:,} tok · "
-                f"{cost_text(r['cost_usd'], 0)} · {r['steps']} st"
+                f"{cost_text(r['cost_usd'], 0)} · {r['steps']} step{'' if r['steps'] == 1 else 's'}"
                 if r
                 else "-"
                 for r in (row["a"], row["b"])

@@ -196,7 +196,8 @@ class HomeScreen(Screen[None]):
                 lines.append("\n")
             lines.append(f"{label} ", style="bold")
             lines.append(
-                f"{t['sessions']} sessions · {t['tokens']:,} tok · "
+                f"{t['sessions']} session{'' if t['sessions'] == 1 else 's'} · "
+                f"{t['tokens']:,} tok · "
                 f"{cost_text(t['cost_usd'])} · failed {fail} · p50 {p50} p95 {p95}"
             )
         self.query_one("#totals", Static).update(lines)

@@ -3,7 +3,7 @@
 
 Opens at the end. Enter on a span inspects it, ``t`` jumps between tree and transcript, ``/``
 searches the transcript (``screens/inspector.py``). ``space`` steps forward and ``←`` back, ``p`` plays at a chosen speed
-(``+`` / ``-``), ``0``-``9`` seek to that tenth of the run, ``b`` / ``e`` go to the start and
+(``+`` / ``-``), ``0``-``9`` seek to that tenth of the run (or click the timeline), ``b`` / ``e`` go to the start and
 end. Every view shows exactly the state at the position: going back rebuilds the view from the
 first event (feeding is cheap), so nothing can lag or lead.
 """
@@ -15,6 +15,8 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Click
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
@@ -42,7 +44,8 @@ def stops(events: list[AnyEvent]) -> list[int]:
 
 
 class Timeline(Static):
-    """Where the replay is: a bar, the event count and the time into the run."""
+    """Where the replay is: a bar, the event count, the time into the run and the wall-clock
+    time of the event at the position. A click on the bar seeks there (``Timeline.Seek``)."""
 
     DEFAULT_CSS = """
     Timeline {
@@ -50,7 +53,20 @@ class Timeline(Static):
         padding: 0 1;
         background: $panel;
     }
+    Timeline:hover {
+        background: $panel-lighten-1;
+    }
     """
+
+    class Seek(Message):
+        """The bar was clicked: go to this fraction of the run (0 to 1)."""
+
+        def __init__(self, fraction: float) -> None:
+            super().__init__()
+            self.fraction = fraction
+
+    #: Where the bar is, in content columns: (first column, width).
+    bar: tuple[int, int] = (0, 0)
 
     def show(
         self,
@@ -59,6 +75,7 @@ class Timeline(Static):
         playing: bool,
         speed: float,
         fmt: Callable[[float], str] = str,
+        clock: Callable[[float], str] | None = None,
     ) -> None:
         total = len(events)
         t0 = events[0].mono if events else 0.0
@@ -67,13 +84,25 @@ class Timeline(Static):
         mark = "▶" if playing else "❚❚"
         head = f"{mark} {speed:g}× "
         tail = f" {position}/{total} · {fmt(at)} of {fmt(end)}"
+        if clock is not None and events:
+            tail += f" · {clock(events[max(0, position - 1)].ts)}"
         width = max(4, self.size.width - 2 - len(head) - len(tail))
+        self.bar = (len(head), width)
         filled = round(width * position / total) if total else 0
         text = Text(head, style="bold")
         text.append("━" * filled, style="bold cyan")
         text.append("─" * (width - filled), style="dim")
         text.append(tail)
         self.update(text)
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        start, width = self.bar
+        if offset is None or not width or not start <= offset.x < start + width:
+            return
+        event.stop()
+        # The column's middle: a click on the first column is the start, the last the end.
+        self.post_message(self.Seek(min(1.0, (offset.x - start) / max(1, width - 1))))
 
 
 class ReplayScreen(EventScreen):
@@ -84,8 +113,9 @@ class ReplayScreen(EventScreen):
         Binding("left", "step_back", "Back a step", key_display="←", priority=True),
         Binding("right", "step", "Step", show=False, priority=True),
         Binding("p", "play", "Play/pause"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
-        Binding("minus", "speed(-1)", "Slower", key_display="-"),
+        # One footer entry for both (the footer is full at 120 columns; ? lists each key).
+        Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-", show=False),
         Binding("b", "start", "Start"),
         Binding("e", "end", "End"),
         *(Binding(str(n), f"seek({n})", f"Seek {n}0%", show=False) for n in range(10)),
@@ -127,6 +157,9 @@ class ReplayScreen(EventScreen):
     def view(self) -> EventView:
         return self.query_one(EventView)
 
+    def where_text(self) -> str:
+        return f"at event {self.position} of {len(self.events)}"
+
     @property
     def playing(self) -> bool:
         return self._player is not None
@@ -137,8 +170,9 @@ class ReplayScreen(EventScreen):
 
     def _where(self) -> None:
         self.sub_title = f"event {self.position} of {len(self.events)}"
+        formats = typed_app(self).formats
         self.query_one(Timeline).show(
-            self.position, self.events, self.playing, self.speed, typed_app(self).formats.duration
+            self.position, self.events, self.playing, self.speed, formats.duration, formats.clock
         )
         view = self.view
         if self.position == len(self.events) and view.ended is None:
@@ -178,8 +212,15 @@ class ReplayScreen(EventScreen):
         self.seek(earlier[-1] if earlier else 0)
 
     def action_seek(self, tenth: int) -> None:
-        want = len(self.events) * tenth / 10
+        self.seek_fraction(tenth / 10)
+
+    def seek_fraction(self, fraction: float) -> None:
+        """To the step nearest this fraction of the run's events."""
+        want = len(self.events) * fraction
         self.seek(min(self.stops, key=lambda s: abs(s - want)))
+
+    def on_timeline_seek(self, message: Timeline.Seek) -> None:
+        self.seek_fraction(message.fraction)
 
     def action_play(self) -> None:
         if self.playing:

@@ -38,7 +38,11 @@ def _preload_model_layer() -> None:
 
 
 class RunScreen(EventScreen):
-    BINDINGS = [Binding("escape", "back", "Back (stops a run)")]
+    BINDINGS = [
+        # One key, said as it acts: while the run goes on, esc stops it (check_action).
+        Binding("escape", "back", "Back (stops the run)"),
+        Binding("escape", "leave", "Back"),
+    ]
 
     def __init__(self, scenario_path: Path | str, options: RunOptions | None = None) -> None:
         super().__init__()
@@ -73,6 +77,28 @@ class RunScreen(EventScreen):
     @property
     def view(self) -> EventView:
         return self.query_one(EventView)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self.is_live()
+        if action == "leave":
+            return not self.is_live()
+        return True
+
+    def on_worker_state_changed(self) -> None:
+        self.refresh_bindings()  # the run ended: esc no longer stops anything
+
+    def action_leave(self) -> None:
+        if not self.close_search():
+            self.dismiss(None)
+
+    def is_live(self) -> bool:
+        return self.summary is None and self.worker is not None and self.worker.is_running
+
+    def where_text(self) -> str:
+        if self.is_live():
+            return f"live · {self.sub_title} · updates as events arrive"
+        return "the state at the end of the run"
 
     @work(exclusive=True, group="run")
     async def run_scenario(self) -> None:
@@ -111,7 +137,7 @@ class RunScreen(EventScreen):
         return modal.value if yes else None
 
     async def ask_approval(self, request: ApprovalRequest) -> Decision:
-        modal = ApprovalModal(request)
+        modal = ApprovalModal(request, masked=self.view.mask.on)
         yes = await self._ask(modal, f"{request.agent} asks to run {request.tool}")
         if modal.decision is not None:  # once, session, always, edited, denied with a reason
             return modal.decision

@@ -207,8 +207,13 @@ class SessionsScreen(Screen[None]):
         if sid is None:
             return
         shown = typed_app(self).formats.session_id(sid)
+        row = next((r for r in self.rows if r["session_id"] == sid), {})
+        what = ", ".join(str(row[k]) for k in ("scenario", "status") if row.get(k))
         self.app.push_screen(
-            ConfirmModal(f"Delete session {shown}?", "Its events and spans go too."),
+            ConfirmModal(
+                f"Delete session {shown}{f' ({what})' if what else ''}?",
+                "Its events and spans go too.",
+            ),
             lambda yes: self._delete(sid) if yes else None,
         )
 

@@ -69,13 +69,15 @@ class EventView(Vertical):
         border: round $primary 50%;
     }
     EventView #spend {
-        height: 9;
+        height: 6;  /* as many rows as the gauges or the agents need (_fit_spend) */
     }
     EventView #gauges {
         width: 42;
+        height: 100%;
         border: round $primary 50%;
     }
     EventView #agents {
+        height: 100%;
         border: round $primary 50%;
     }
     EventView #summary {
@@ -253,6 +255,7 @@ class EventView(Vertical):
             self._timer.stop()
             self._timer = None
         totals = self.tally.totals()
+        self._fit_spend()
         self.transcript.show_streaming()
         self.gauges.unpriced_calls = totals["unpriced_calls"]
         self.gauges.refresh()
@@ -267,6 +270,18 @@ class EventView(Vertical):
         elif self.tally.agents:
             self.set_status(Text("running…", style="cyan"))
 
+    def _fit_spend(self) -> None:
+        """The caps and agents boxes side by side, one height: the rows the taller needs
+        (a gauge per limit kind; the header and one row per agent), a team's table scrolling
+        past a third of the screen."""
+        gauge_rows = 4 + (1 if self.gauges.caps.get("wall_time_s") else 0)
+        rows = max(gauge_rows, len(self.tally.agents) + 1)
+        most = max(gauge_rows, self.app.size.height // 3 - 2)
+        height = min(rows, most) + 2  # the borders
+        spend = self.query_one("#spend")
+        if spend.styles.height is None or spend.styles.height.value != height:
+            spend.styles.height = height
+
     def set_status(self, text: Text | str) -> None:
         self.query_one("#summary", Static).update(text)
 
@@ -280,4 +295,5 @@ class EventView(Vertical):
         self.transcript.clear_view()
         self.gauges.clear_view()
         self.agents_table.clear_view()
+        self._fit_spend()
         self.set_status("")
