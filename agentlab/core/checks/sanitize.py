@@ -73,6 +73,28 @@ def sanitise(text: str) -> Sanitised:
     return _surfaced(cleaned, removed + n_inv + n_ctl, hidden)
 
 
+#: Everything :func:`sanitise` removes, in one class.
+_REMOVED = re.compile(f"{_TAGS.pattern}|{_INVISIBLE.pattern}|{_CONTROL.pattern}")
+
+
+def invisible_map(text: str) -> tuple[str, list[int] | None]:
+    """``text`` without what :func:`sanitise` removes, and for each character kept its index
+    in ``text`` (``None`` when nothing was removed): lets a search of the cleaned text report
+    offsets into the text as given."""
+    if not _REMOVED.search(text):
+        return text, None
+    index: list[int] = []
+    kept: list[str] = []
+    at = 0
+    for m in _REMOVED.finditer(text):
+        index.extend(range(at, m.start()))
+        kept.append(text[at : m.start()])
+        at = m.end()
+    index.extend(range(at, len(text)))
+    kept.append(text[at:])
+    return "".join(kept), index
+
+
 _CONTROL_DEL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), *range(127, 160)]}
 
 
