@@ -311,15 +311,24 @@ _CJK_SECRECY = ("不要告诉", "不要告訴", "别告诉")  # fmt: skip
 
 # -- structural patterns (each run only when a cheap substring test says it may match) ---------
 
-_FAKE_TURN = re.compile(
+#: A forged role turn or delimiter, one pattern per leading character (each runs only when its
+#: character is in the text, and scans at C speed for it). The views have their whitespace
+#: collapsed, so a line start is the start of the text.
+_FT_ANGLE = re.compile(
     r"<\|?(?:im_start|im_end|system|endoftext|start_header_id)\|?>"
     r"|</?(?:system|document|context|instructions?|user_data|data)>"
-    r"|\[\[?\s*(?:system|admin|administrator|developer|operator|root)\s*\]?\]"
-    r"|(?:^|\n)\s*(?:#{2,}\s*)?(?:system|admin|administrator|developer|operator)\s*(?:message|"
+)
+_FT_BRACKET = re.compile(r"\[\[?\s*(?:system|admin|administrator|developer|operator|root)\s*\]?\]")
+_FT_START = re.compile(
+    r"\s*(?:#{2,}\s*)?(?:system|admin|administrator|developer|operator)\s*(?:message|"
     r"prompt|override|note|notice|alert|update|instructions?)?\s*(?:\([^)\n]{0,30}\))?\s*[:>\]]"
-    r"|\bend of (?:user )?(?:data|document|input|context|file|email|page|text)\b"
-    r"|(?:-{3,}|={3,}|#{3,}|`{3})\s*(?:end|begin)\b"
-    r"|(?:^|\n)\s*(?:developer|system|admin)\s+(?:note|notice|message|override)\b",
+    r"|\s*(?:developer|system|admin)\s+(?:note|notice|message|override)\b"
+)
+_FT_END = re.compile(r"\bend of (?:user )?(?:data|document|input|context|file|email|page|text)\b")
+_FT_FENCE = re.compile(r"(?:-{3,}|={3,}|#{3,}|`{3})\s*(?:end|begin)\b")
+_FOLLOWED = re.compile(
+    r"\b(?:you|assistant|model|ai|must|should|now|ignore|reply|respond|print|output|"
+    r"disable|reveal|send|proceed|continue|obey|follow|new|directive)\b"
 )
 _TURN_LINE = re.compile(r"(?:^|\n)\s*(?:user|human|assistant|ai|system)\s*:", re.I)
 _URL = re.compile(r"https?://|www\.|\b[\w.-]+\.(?:com|net|org|io|example|evil|xyz|ru|cn)/")
@@ -610,10 +619,15 @@ _STRONG_PRIVATE = frozenset(
 )
 
 
-def _signals(view: str) -> dict[str, str]:
-    """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet."""
-    for phrase, word in _PHRASES:
-        if phrase in view:
+def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
+    """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet
+    (``words``: the view's words, when the caller has them for the pre-filter)."""
+    if words is None:
+        words = _words_of(view)
+    if not _may_signal(view, words):
+        return {}
+    for key, phrase, word in _KEYED_PHRASES:
+        if key in words and phrase in view:
             view = view.replace(phrase, word)
     if "'" in view or "’" in view:
         view_ = view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
@@ -623,11 +637,15 @@ def _signals(view: str) -> dict[str, str]:
     found: dict[str, str] = {}
     pos: dict[str, list[int]] = {}
     concepts = _CONCEPTS
-    for i, t in enumerate(tokens):
-        c = concepts.get(t)
-        if c is not None:
-            for name in c:
-                pos.setdefault(name, []).append(i)
+    hits = _CONCEPT_WORDS.intersection(tokens)
+    if hits:
+        for i, t in enumerate(tokens):
+            if t in hits:
+                for name in concepts[t]:
+                    if name in pos:
+                        pos[name].append(i)
+                    else:
+                        pos[name] = [i]
     for part in (
         _override_and_leak,
         _exfiltration_and_persona,
@@ -924,6 +942,49 @@ for _name, _lex in _LEXICON:
         _CONCEPTS[_w] = (*_CONCEPTS.get(_w, ()), _name)
 
 
+#: The pre-filter: a view holding none of these words (nor an ``@``, nor code with ``_`` and
+#: ``(``) cannot give a signal, so the signal rules do not run on it. The words are every
+#: concept in the lexicon and the words the phrase rules need (``say nothing``, ``from this
+#: message on``, ``developer mode``, ``as your administrator``, ``authorised`` ...); most
+#: ordinary text is decided by one C-speed set test.
+_GATE_EXTRA = _words(
+    "attention pay ps p aside matter longer apply compte внимания mode nothing exec "
+    "issue_refund transfer_funds run_shell message point instead authorized authorised "
+    "unauthorized unauthorised authorization priority maintenance admin admins administrator "
+    "administrators administration developer developers creator creators approved immediately "
+    "wants want re don refusing refuses refuse",
+)
+_GATE: frozenset[str] = frozenset(
+    {*_CONCEPTS, *_GATE_EXTRA}
+    | {part for w in _CONCEPTS for part in re.split("['’]", w) if len(part) > 1}
+)
+_GATE_SEP = {**_SEP, ord("'"): " ", ord("’"): " "}
+_CONCEPT_WORDS = frozenset(_CONCEPTS)
+#: The phrases read as one word, each after a word of it that must be among the text's words.
+_PHRASE_KEYS = {
+    "pay no attention to": "attention", "p.s.": "p", "set aside": "aside",
+    "no matter what": "matter", "no longer apply": "longer", "do not apply": "apply",
+    "don't apply": "apply", "no content policy": "policy", "no restrictions": "restrictions",
+    "zero restrictions": "restrictions", "without restrictions": "restrictions",
+    "no filters": "filters", "no limits": "limits", "without refusing": "refusing",
+    "never refuses": "refuses", "never refuse": "refuse", "no longer": "longer",
+    "ne tiens pas compte": "compte", "ne tenez pas compte": "compte",
+    "не обращай внимания на": "внимания",
+}  # fmt: skip
+_KEYED_PHRASES = [(_PHRASE_KEYS[phrase], phrase, word) for phrase, word in _PHRASES]
+
+
+def _words_of(view: str) -> frozenset[str]:
+    return frozenset(view.translate(_GATE_SEP).split())
+
+
+def _may_signal(view: str, words: frozenset[str] | None = None) -> bool:
+    """Whether :func:`_signals` can find anything in ``view`` (the pre-filter)."""
+    if "@" in view or ("(" in view and "_" in view):
+        return True
+    return not _GATE.isdisjoint(_words_of(view) if words is None else words)
+
+
 def _cjk_signals(view: str) -> dict[str, str]:
     found: dict[str, str] = {}
     if s := _cjk_near(view, _CJK_OVR, _CJK_INSTR):
@@ -943,37 +1004,45 @@ def _cjk_signals(view: str) -> dict[str, str]:
     return found
 
 
+def _fake_turns(view: str) -> list[re.Match[str]]:
+    """The forged turns and delimiters in ``view``, in order."""
+    got: list[re.Match[str]] = []
+    if "<" in view:
+        got += _FT_ANGLE.finditer(view)
+    if "[" in view:
+        got += _FT_BRACKET.finditer(view)
+    if "end of" in view:
+        got += _FT_END.finditer(view)
+    if "---" in view or "===" in view or "###" in view or "```" in view:
+        got += _FT_FENCE.finditer(view)
+    if (
+        (":" in view or "note" in view or "notice" in view)
+        and any(w in view for w in ("system", "admin", "developer", "operator"))
+        and (m := _FT_START.match(view))
+    ):
+        got.append(m)
+    return sorted(got, key=lambda m: m.start())
+
+
 def _structural(text: str, view: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    if (
-        "<" in view
-        or "[" in view
-        or "```" in view
-        or "---" in view
-        or "===" in view
-        or "end of" in view
-        or (
-            (":" in view or "note" in view or "notice" in view)
-            and any(w in view for w in ("system", "admin", "developer", "operator"))
-        )
-    ) and (m := _FAKE_TURN.search(view)):
-        # A forged turn or delimiter counts when an instruction follows it.
-        rest = view[m.end() : m.end() + 200]
-        if re.search(
-            r"\b(?:you|assistant|model|ai|must|should|now|ignore|reply|respond|print|output|"
-            r"disable|reveal|send|proceed|continue|obey|follow|new|directive)\b",
-            rest,
-        ):
+    # A forged turn or delimiter counts when an instruction follows it.
+    for m in _fake_turns(view):
+        if _FOLLOWED.search(view, m.end(), m.end() + 200):
             found["fake_turn"] = m.group(0).strip()[:40]
+            break
     if (
-        ("user:" in view or "human:" in view)
+        ":" in view
+        and ("user:" in view or "human:" in view)
         and ("assistant:" in view or "ai:" in view)
         and len(_TURN_LINE.findall(text)) >= 2
         and "fake_turn" not in found
     ):
         found["fake_turn?"] = "a user/assistant exchange"
-    if ("={" in view or "%7b" in view or "${" in view or "=<" in view or "=[" in view) and (
-        m := _BEACON.search(view)
+    if (
+        ("=" in view or "%" in view or "$" in view)
+        and ("={" in view or "%7b" in view or "${" in view or "=<" in view or "=[" in view)
+        and (m := _BEACON.search(view))
     ):
         found["beacon"] = m.group(0)[:60]
     return found
@@ -1004,14 +1073,24 @@ def scan(text: str) -> Finding:
     texts = views(s.text)
     texts += [("hidden", v) for _, h in s.hidden for _, v in views(h)[:1]]
     plain = texts[0][1]
-    if any(f" {w} " in plain for w in _ROT13_TELLS):
+    plain_words = _words_of(plain)
+    if not _ROT13_TELLS.isdisjoint(plain_words):
         texts.append(("rot13", codecs.decode(plain, "rot13")))
     found: dict[str, str] = {}
     disguised: set[str] = set()
     cjk = not text.isascii() and any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
                                      for c in text)  # fmt: skip
     for label, view in texts:
-        got = _signals(view)
+        if label == "plain":
+            words = plain_words
+        else:
+            words = _words_of(view)
+            if label in ("leet", "confusables", "accents") and _GATE.isdisjoint(
+                words - plain_words
+            ):
+                # Undoing the disguise gave no word the rules read: nothing new to find.
+                continue
+        got = _signals(view, words)
         got.update({k: v for k, v in _structural(text, view).items() if k not in got})
         if cjk:
             got.update({k: v for k, v in _cjk_signals(view).items() if k not in got})

@@ -191,15 +191,21 @@ def views(text: str) -> list[tuple[str, str]]:
     letters and leetspeak undone (``confusables``, ``leet``), spaced-out words joined up
     (``spaced``), and any decoded base64/hex payload (``decoded``, folded too)."""
     ascii_only = text.isascii()
-    raw = unicodedata.normalize("NFKC", text if ascii_only else _INVISIBLE.sub("", text))
-    raw = raw.casefold()
-    base = " ".join(raw.split())
+    if ascii_only:  # NFKC and casefold are lower() on ASCII
+        raw = text.lower()
+        parts = raw.split()
+        base = " ".join(parts)
+    else:
+        raw = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).casefold()
+        parts = raw.split()
+        base = " ".join(parts)
     out = [("plain", base)]
     latin = base
     if not ascii_only:
         latin = base.translate(_CONFUSABLES)
         if latin != base:
             out.append(("confusables", latin))
+            parts = latin.split()
         raw = raw.translate(_CONFUSABLES)
         plain = "".join(
             c for c in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(c)
@@ -213,7 +219,7 @@ def views(text: str) -> list[tuple[str, str]]:
     padded = f" {latin} "
     if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
-    if max(map(len, latin.split()), default=0) >= 16:
+    if max(map(len, parts), default=0) >= 16:
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
     return out
 
