@@ -181,8 +181,12 @@ def fold(text: str) -> str:
 
 
 def _join(m: re.Match[str]) -> str:
-    """ "i g n o r e  a l l" -> "ignore all": one separator inside a word, two between words."""
-    words = re.split(r"[ .\-_*]{2,}|\s{2,}", m.group(0))
+    """ "i g n o r e  a l l" -> "ignore all": one separator inside a word, two between words;
+    "f-o-r-g-e-t y-o-u-r" -> "forget your": with another separator inside words, a space is
+    between words."""
+    run = m.group(0)
+    inside = r"[ .\-_*]{2,}|\s{2,}" if _SPACE_INSIDE.search(run) else r"[.\-_*]{2,}|\s+"
+    words = re.split(inside, run)
     return " ".join(re.sub(r"[ .\-_*]", "", w) for w in words)
 
 
@@ -219,6 +223,11 @@ def views(text: str) -> list[tuple[str, str]]:
     padded = f" {latin} "
     if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
+    if "." in latin or "*" in latin or "_" in latin or "·" in latin:
+        # punctuation inside words: "ig.nore prev.ious instr.uctions"
+        inword = _INWORD.findall(latin)
+        if len(inword) >= 3:
+            out.append(("joined", _INWORD_SUB.sub("", latin)))
     if max(map(len, parts), default=0) >= 16:
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
     return out
@@ -226,5 +235,10 @@ def views(text: str) -> list[tuple[str, str]]:
 
 #: Cheap pre-tests (each starts with a literal or a small class, so the search skips ahead).
 _FOUR_SINGLE = re.compile(r" \S \S \S \S ")
+#: A letter, a space, a letter, a space: a space inside a spaced-out word.
+_SPACE_INSIDE = re.compile(r"(?<![^\W\d_])[^\W\d_] [^\W\d_] [^\W\d_]")
+#: Punctuation between two letters inside a word (not a hyphen: hyphenated words are common).
+_INWORD = re.compile(r"[.*_·](?<=[^\W\d_][.*_·])(?=[^\W\d_])")  # the class first: C-speed skip
+_INWORD_SUB = _INWORD
 _DOTTED = re.compile(r"[.\-_*]\w[.\-_*]\w[.\-_*]")
 _LEETISH = re.compile(r"[a-z][013457@$|!]+[a-z]|\b[013457][a-z]{2}")
