@@ -1164,9 +1164,9 @@ def _structural(text: str, view: str) -> dict[str, str]:
     if (
         ("=" in view or "%" in view or "$" in view)
         and ("={" in view or "%7b" in view or "${" in view or "=<" in view or "=[" in view)
-        and (m := _BEACON.search(view))
+        and (b := _BEACON.search(view))
     ):
-        found["beacon"] = m.group(0)[:60]
+        found["beacon"] = b.group(0)[:60]
     return found
 
 
