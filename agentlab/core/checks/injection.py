@@ -476,6 +476,16 @@ _AUTHORITY = (
     "pre-approved",
     "the developers want",
 )
+#: Each authority phrase after a word of it that must be among the text's words.
+_AUTHORITY_KEYED = [
+    (
+        "your"
+        if " your " in a
+        else next(w for w in a.split() if w not in ("it", "is", "you", "the")),
+        a,
+    )
+    for a in _AUTHORITY
+]
 _BREAK = frozenset(["to", "and", "then", "for", "so", "because", "if", "when", "but", "with", "in"])
 
 
@@ -673,7 +683,8 @@ def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
     found: dict[str, str] = {}
     pos: dict[str, list[int]] = {}
     concepts = _CONCEPTS
-    hits = _CONCEPT_WORDS.intersection(tokens)
+    tset = set(tokens)
+    hits = _CONCEPT_WORDS.intersection(tset)
     if hits:
         for i, t in enumerate(tokens):
             if t in hits:
@@ -688,7 +699,7 @@ def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
         _addressed_secrecy_tools,
         _new_task_and_authority,
     ):
-        part(view, tokens, pos, found)
+        part(view, tokens, tset, pos, found)
     return found
 
 
@@ -725,7 +736,11 @@ def _task_override(view: str, tokens: list[str], ovr: list[int]) -> str | None:
 
 
 def _override_and_leak(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """Override and prompt-leak signals."""
     get = pos.get
@@ -797,10 +812,10 @@ def _override_and_leak(
         and not any(tokens[k] in _NEG for k in range(max(0, p[0] - 2), p[0]))
     ):
         found["secret_request"] = _snip(tokens, p)
-    if ("verbatim" in tokens or ("word" in tokens and "for" in tokens)) and (self_ or get("instr")):
+    if ("verbatim" in tset or ("word" in tset and "for" in tset)) and (self_ or get("instr")):
         found.setdefault("prompt_leak", "verbatim")
     # "what is in your hidden instructions?": a question about the model's own configuration
-    if self_ and "what" in tokens and "your" in tokens:
+    if self_ and "what" in tset and "your" in tset:
         qual = set(get("qual", []))
         for i in (k for k, t in enumerate(tokens) if t == "what"):
             k = i + 1
@@ -818,7 +833,7 @@ def _override_and_leak(
         if named and (p := _near(leak, named, 7)) and not _negated(tokens, p[0]):
             found["secret_request"] = _snip(tokens, p)
     # the model's reach: "you have access to", "the records you can read"
-    if "you" in tokens and (m := _REACH.search(view)):
+    if "you" in tset and (m := _REACH.search(view)):
         found["reach"] = m.group(0)
 
 
@@ -829,7 +844,11 @@ _LINKISH = frozenset(["url", "link", "query", "image", "href", "src"])
 
 
 def _exfiltration_and_persona(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """Exfiltration, solicitation and persona signals."""
     get = pos.get
@@ -842,7 +861,7 @@ def _exfiltration_and_persona(
     ]  # fmt: skip
     if send and private and (p := _near(send, private, 8, 3)):
         if _URL.search(view) or _EMAIL.search(view) or any(
-            w in tokens for w in ("address", "endpoint", "webhook", "server", "url", "mailbox",
+            w in tset for w in ("address", "endpoint", "webhook", "server", "url", "mailbox",
                                   "dirección", "adresse", "endereço", "indirizzo", "адрес")
         ):  # fmt: skip
             found["exfiltration"] = _snip(tokens, p)
@@ -850,7 +869,7 @@ def _exfiltration_and_persona(
             found["secret_request"] = _snip(tokens, p)
     # link stuffing: put the user's data into a link or image URL (the text holds a URL)
     if (
-        ("url" in tokens or "link" in tokens or "query" in tokens or "image" in tokens)
+        ("url" in tset or "link" in tset or "query" in tset or "image" in tset)
         and (stuff := [k for k, t in enumerate(tokens) if t in _STUFF])
         and (p := _near(stuff, [k for k, t in enumerate(tokens) if t in _STUFFED or k in private],
                         8))
@@ -877,14 +896,18 @@ def _exfiltration_and_persona(
             found["persona"] = _snip(tokens, p)
         else:
             found["jailbreak_trait"] = tokens[trait[0]]
-    if ("never" in tokens and "refuses" in tokens) or "no content policy" in view:
+    if ("never" in tset and "refuses" in tset) or "no content policy" in view:
         found.setdefault("jailbreak_trait", "never refuses")
     if "developer mode" in view or "god mode" in view or "dan mode" in view:
         found.setdefault("jailbreak_trait", "mode")
 
 
 def _addressed_secrecy_tools(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """Addressed-to-the-model, secrecy and tool-directive signals."""
     get = pos.get
@@ -937,12 +960,16 @@ def _addressed_secrecy_tools(
     if "(" in view and ("_" in view or "curl" in view or "wget" in view or "exec" in view) and re.search(r"\b(?:http_get|send_email|issue_refund|transfer_funds|"
                                  r"delete_\w+|run_shell|exec|curl|wget)\s*\(", view):  # fmt: skip
         found.setdefault("tool_directive", "tool(...)")
-    if ("curl" in tokens or "wget" in tokens) and "| sh" in view:
+    if ("curl" in tset or "wget" in tset) and "| sh" in view:
         found.setdefault("tool_directive", "curl | sh")
 
 
 def _new_task_and_authority(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """New-task, obey-the-following and authority signals."""
     get = pos.get
@@ -967,7 +994,7 @@ def _new_task_and_authority(
         after = view[k : k + 40]
         if re.search(r"\b(?:you|you're|your|always|never|only|respond|answer|reply|act)\b", after):
             found["new_task"] = after
-    if "instead" in tokens:
+    if "instead" in tset:
         k = view.find("instead")
         m = re.match(r"instead,? (?:(you (?:must|will|should))|do the following|follow|approve|"
                      r"send|email|reply|respond|call|recommend|ask|print|output|list|dump|reveal|"
@@ -981,12 +1008,12 @@ def _new_task_and_authority(
                 m = None
         if m:
             found.setdefault("new_task", view[k : k + 40])
-    if ("comply" in view or "follow" in view or "obey" in view) and re.search(
+    if ("comply" in tset or "follow" in tset or "obey" in tset) and re.search(
         r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these "
         r"new|my|only)", view):  # fmt: skip
         found["obey_following"] = "comply with the following"
     # authority / urgency
-    if hit := next((a for a in _AUTHORITY if a in view), None):
+    if hit := next((a for k, a in _AUTHORITY_KEYED if k in tset and a in view), None):
         found["authority"] = hit
 
 
@@ -1184,15 +1211,15 @@ _CODE = re.compile(
 )
 
 
-def _quoted_only(text: str, view: str) -> str | None:
+def _quoted_only(text: str, view: str, words: frozenset[str]) -> str | None:
     """The text with its quotations and reported speech taken out, when it talks about
     attacks (or is code that handles prompts) and quotes or reports some."""
-    tokens = {t.strip(".'’-") for t in view.translate(_SEP).split()}
+    about = not META.isdisjoint(words) or "e.g" in view  # words: the view's, from _words_of
     quotes = any(q in text for q in "\"“«「'`") and _QUOTED.search(view)
-    if not (tokens & META or (quotes and _CODE.search(view))):
+    if not (about or (quotes and _CODE.search(view))):
         return None
     out = _QUOTED.sub(" ", view) if quotes else view
-    if tokens & META:
+    if about:
         out = _REPORTED.sub(" ", out)
     return None if out == view else out
 
@@ -1242,7 +1269,7 @@ def scan(text: str) -> Finding:
         if set(found) & {"prompt_leak", "override", "exfiltration", "new_task", "persona"}:
             found["fake_turn"] = "a user/assistant exchange"
     weights = {n: WEIGHTS[n] for n in found}
-    if weights and (outside := _quoted_only(text, plain)) is not None:
+    if weights and (outside := _quoted_only(text, plain, plain_words)) is not None:
         kept = _signals(outside)
         weights = {n: (w if n in kept else w / 3) for n, w in weights.items()}
     if s.hidden:

@@ -83,8 +83,12 @@ _NOT_AN_ADDRESS = re.compile(
 )
 
 
+_NON_DIGIT = re.compile(r"\D")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _card(s: str) -> bool:
-    digits = re.sub(r"\D", "", s)
+    digits = _NON_DIGIT.sub("", s)
     return 13 <= len(digits) <= 19 and luhn.is_valid(digits) and len(set(digits)) > 1
 
 
@@ -105,9 +109,13 @@ def _ipv6(s: str) -> bool:
 
 
 def _phone(s: str) -> bool:
-    digits = re.sub(r"\D", "", s)
-    if not 7 <= len(digits) <= 15 or re.fullmatch(r"\d{4}-\d{2}-\d{2}", s.strip()):
+    digits = _NON_DIGIT.sub("", s)
+    if not 7 <= len(digits) <= 15 or _DATE.fullmatch(s.strip()):
         return False
+    if not s.startswith("+") and not (
+        len(digits) == 10 or (len(digits) == 11 and digits[0] == "1")
+    ):
+        return False  # read as a US number: a valid one has 10 digits (11 with the leading 1)
     import phonenumbers  # here: ~40 ms to import, and most runs never see a phone-like text
 
     try:
@@ -268,9 +276,16 @@ def find(text: str, *, whole: bool = False) -> list[Match]:
     return _find(text, whole)
 
 
+#: The fewest (ASCII) digits a window must hold for each numeric pattern to match in it.
+_MIN_DIGITS = {_CARD: 13, _SSN: 9, _PHONE: 7, _IPV4: 4}
+_NO_DIGITS = dict.fromkeys(range(ord("0"), ord("9") + 1))
+
+
 def _find(text: str, whole: bool) -> list[Match]:
     taken: list[Match] = []
     cache: dict[object, list[Window]] = {}
+    digits: dict[Window, int] = {}
+    count = not whole and text.isascii()
     for kind, rx, valid, where in _FINDERS:
         if whole:
             windows = [(0, len(text))]
@@ -278,7 +293,14 @@ def _find(text: str, whole: bool) -> list[Match]:
             windows = cache[where]
         else:
             windows = cache[where] = where(text)
+        least = _MIN_DIGITS.get(rx, 0) if count else 0
         for lo, hi in windows:
+            if least:
+                if (n := digits.get((lo, hi))) is None:
+                    piece = text[lo:hi]
+                    n = digits[lo, hi] = len(piece) - len(piece.translate(_NO_DIGITS))
+                if n < least:
+                    continue
             for m in rx.finditer(text, lo, hi):
                 start, end = m.span(m.lastgroup) if m.lastgroup else m.span()
                 if valid is not None:

@@ -152,7 +152,10 @@ def _decoded(raw: bytes) -> str | None:
 def decoded_payloads(text: str) -> list[str]:
     """Base64 and hex runs in ``text`` that decode to readable text."""
     found: list[str] = []
-    for m in _B64.finditer(text):
+    # Payloads hold no whitespace: only the long words can be one (one C split, not a regular
+    # expression tried at every position of the text).
+    long_words = [w for w in text.split() if len(w) >= 16]
+    for m in (m for w in long_words for m in _B64.finditer(w)):
         s = m.group(0)
         if s.isalpha() and (s.islower() or s.isupper()):
             continue  # a long word, not base64
@@ -164,7 +167,7 @@ def decoded_payloads(text: str) -> list[str]:
             continue
         if (t := _decoded(raw)) is not None:
             found.append(t)
-    for m in _HEX.finditer(text):
+    for m in (m for w in long_words for m in _HEX.finditer(w)):
         digits = re.sub(r"\\x|[ :]", "", m.group(0))
         try:
             raw = bytes.fromhex(digits)
@@ -216,16 +219,21 @@ def views(text: str) -> list[tuple[str, str]]:
         )
         if plain != latin:
             out.append(("accents", plain))
-    if any(c in latin for c in "013457@$|") and _LEETISH.search(latin):
+    unlinked = latin
+    if "@" in latin or "//" in latin or "www." in latin:
+        # an address's @ and dots are not a disguise
+        unlinked = " ".join(w for w in latin.split(" ") if "@" not in w and "//" not in w
+                            and "www." not in w)  # fmt: skip
+    if any(c in unlinked for c in "013457@$|") and _LEETISH.search(unlinked):
         out.append(("leet", latin.translate(_LEET)))
-        if "1" in latin:  # 1 stands for l as often as for i
+        if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
             out.append(("leet", latin.translate(_LEET_L)))
     padded = f" {latin} "
     if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
-    if "." in latin or "*" in latin or "_" in latin or "·" in latin:
+    if "." in unlinked or "*" in unlinked or "_" in unlinked or "·" in unlinked:
         # punctuation inside words: "ig.nore prev.ious instr.uctions"
-        inword = _INWORD.findall(latin)
+        inword = _INWORD.findall(unlinked)
         if len(inword) >= 3:
             out.append(("joined", _INWORD_SUB.sub("", latin)))
     if max(map(len, parts), default=0) >= 16:
@@ -241,4 +249,5 @@ _SPACE_INSIDE = re.compile(r"(?<![^\W\d_])[^\W\d_] [^\W\d_] [^\W\d_]")
 _INWORD = re.compile(r"[.*_·](?<=[^\W\d_][.*_·])(?=[^\W\d_])")  # the class first: C-speed skip
 _INWORD_SUB = _INWORD
 _DOTTED = re.compile(r"[.\-_*]\w[.\-_*]\w[.\-_*]")
+_LEET_1 = re.compile(r"[a-z]1|1[a-z]")
 _LEETISH = re.compile(r"[a-z][013457@$|!]+[a-z]|\b[013457][a-z]{2}")
