@@ -704,7 +704,23 @@ def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
 
 
 _TASK = frozenset(
-    ["task", "request", "question", "query", "assignment", "analysis", "summary", "prompt", "ask"]
+    [
+        "task",
+        "request",
+        "question",
+        "query",
+        "assignment",
+        "analysis",
+        "summary",
+        "prompt",
+        "ask",
+        "job",
+        "goal",
+        "objective",
+        "mission",
+        "brief",
+        "ticket",
+    ]
 )
 _SECRET_PARTS = ("password", "passwd", "secret", "token", "api_key", "apikey", "access_key",
                  "private_key", "credential")  # fmt: skip
@@ -838,7 +854,21 @@ def _override_and_leak(
 
 
 _MODAL = frozenset(["can", "could", "may", "might"])
-_STUFF = frozenset(["append", "add", "put", "include", "insert", "encode", "attach", "embed"])
+_STUFF = frozenset(
+    [
+        "append",
+        "add",
+        "put",
+        "include",
+        "insert",
+        "encode",
+        "attach",
+        "embed",
+        "copy",
+        "paste",
+        "place",
+    ]
+)
 _STUFFED = frozenset(["user's", "phone", "messages", "history", "chat", "email", "emails", "name"])
 _LINKISH = frozenset(["url", "link", "query", "image", "href", "src"])
 
@@ -1096,7 +1126,7 @@ _GATE_EXTRA = _words(
     "unauthorized unauthorised authorization priority maintenance admin admins administrator "
     "administrators administration developer developers creator creators approved immediately "
     "wants want re don refusing refuses refuse ceo cfo boss department pre-approved security "
-    "card this add put insert encode url link query image href src",
+    "card this add put insert encode url link query image href src paste place",
 )
 _GATE: frozenset[str] = frozenset(
     {*_CONCEPTS, *_GATE_EXTRA}
