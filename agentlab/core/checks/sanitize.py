@@ -15,6 +15,7 @@ import binascii
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import compress
 
 #: Zero-width, bidi-control and other invisible formatting characters.
 _INVISIBLE = re.compile(
@@ -154,7 +155,8 @@ def decoded_payloads(text: str) -> list[str]:
     found: list[str] = []
     # Payloads hold no whitespace: only the long words can be one (one C split, not a regular
     # expression tried at every position of the text).
-    long_words = [w for w in text.split() if len(w) >= 16]
+    words = text.split()
+    long_words = list(compress(words, map((16).__le__, map(len, words))))  # at C speed
     for m in (m for w in long_words for m in _B64.finditer(w)):
         s = m.group(0)
         if s.isalpha() and (s.islower() or s.isupper()):
@@ -176,6 +178,28 @@ def decoded_payloads(text: str) -> list[str]:
         if (t := _decoded(raw)) is not None:
             found.append(t)
     return found
+
+
+def _drop_links(view: str) -> str:
+    """``view`` (single-spaced) without the words that hold an address (``@``, ``//``,
+    ``www.``)."""
+    spans: list[tuple[int, int]] = []
+    for needle in ("@", "//", "www."):
+        i = view.find(needle)
+        while i >= 0:
+            lo = view.rfind(" ", 0, i) + 1
+            hi = view.find(" ", i)
+            hi = len(view) if hi < 0 else hi
+            spans.append((lo, hi))
+            i = view.find(needle, hi)
+    out: list[str] = []
+    at = 0
+    for lo, hi in sorted(spans):
+        if lo >= at:
+            out.append(view[at:lo])
+        at = max(at, hi)
+    out.append(view[at:])
+    return "".join(out)
 
 
 def fold(text: str) -> str:
@@ -219,22 +243,28 @@ def views(text: str) -> list[tuple[str, str]]:
         )
         if plain != latin:
             out.append(("accents", plain))
-    unlinked = latin
-    if "@" in latin or "//" in latin or "www." in latin:
-        # an address's @ and dots are not a disguise
-        unlinked = " ".join(w for w in latin.split(" ") if "@" not in w and "//" not in w
-                            and "www." not in w)  # fmt: skip
-    if any(c in unlinked for c in "013457@$|") and _LEETISH.search(unlinked):
-        out.append(("leet", latin.translate(_LEET)))
-        if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
-            out.append(("leet", latin.translate(_LEET_L)))
+    linked = "@" in latin or "//" in latin or "www." in latin
+    unlinked: str | None = None if linked else latin
+
+    def without_links() -> str:
+        # an address's @ and dots are not a disguise (built only when a disguise test hits)
+        return _drop_links(latin)
+
+    if any(c in latin for c in "013457@$|") and _LEETISH.search(latin):
+        unlinked = unlinked if unlinked is not None else without_links()
+        if unlinked is latin or _LEETISH.search(unlinked):
+            out.append(("leet", latin.translate(_LEET)))
+            if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
+                out.append(("leet", latin.translate(_LEET_L)))
     padded = f" {latin} "
     if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
-    if "." in unlinked or "*" in unlinked or "_" in unlinked or "·" in unlinked:
+    if ("." in latin or "*" in latin or "_" in latin or "·" in latin) and len(
+        _INWORD.findall(latin)
+    ) >= 3:
         # punctuation inside words: "ig.nore prev.ious instr.uctions"
-        inword = _INWORD.findall(unlinked)
-        if len(inword) >= 3:
+        unlinked = unlinked if unlinked is not None else without_links()
+        if len(_INWORD.findall(unlinked)) >= 3:
             out.append(("joined", _INWORD_SUB.sub("", latin)))
     if max(map(len, parts), default=0) >= 16:
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
@@ -250,4 +280,8 @@ _INWORD = re.compile(r"[.*_·](?<=[^\W\d_][.*_·])(?=[^\W\d_])")  # the class fi
 _INWORD_SUB = _INWORD
 _DOTTED = re.compile(r"[.\-_*]\w[.\-_*]\w[.\-_*]")
 _LEET_1 = re.compile(r"[a-z]1|1[a-z]")
-_LEETISH = re.compile(r"[a-z][013457@$|!]+[a-z]|\b[013457][a-z]{2}")
+#: A leet character between letters, or a leet digit starting a word: the class first, so the
+#: search skips at C speed to the next candidate character.
+_LEETISH = re.compile(
+    r"[013457@$|!](?:(?<=[a-z][013457@$|!])[013457@$|!]*[a-z]|(?<!\w[013457])(?<=[013457])[a-z]{2})"
+)
