@@ -695,6 +695,7 @@ def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
                         pos[name] = [i]
     for part in (
         _override_and_leak,
+        _questions_and_reach,
         _exfiltration_and_persona,
         _addressed_secrecy_tools,
         _new_task_and_authority,
@@ -830,6 +831,19 @@ def _override_and_leak(
         found["secret_request"] = _snip(tokens, p)
     if ("verbatim" in tset or ("word" in tset and "for" in tset)) and (self_ or get("instr")):
         found.setdefault("prompt_leak", "verbatim")
+
+
+def _questions_and_reach(
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
+) -> None:
+    """A question about the model's configuration, a secret named by a variable, the model's
+    reach."""
+    get = pos.get
+    leak, self_ = get("leak", []), get("self", [])
     # "what is in your hidden instructions?": a question about the model's own configuration
     if self_ and "what" in tset and "your" in tset:
         qual = set(get("qual", []))
