@@ -993,13 +993,14 @@ def guard_scan(
 
     from agentlab.core.checks.scan import scan_text
 
+    # Bytes, decoded as they are: offsets are into the text as given (no newline translation).
     if file == "-":
         if sys.stdin is None:  # started with standard input closed (`<&-`)
             raise UsageError("FILE: standard input is closed; give a file instead of -")
-        text = sys.stdin.read()
+        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     else:
         try:
-            text = Path(file).read_text(encoding="utf-8", errors="replace")
+            text = Path(file).read_bytes().decode("utf-8", errors="replace")
         except OSError as exc:
             raise UsageError(f"FILE: cannot read {file}: {exc.strerror}") from None
     got = scan_text(text)

@@ -78,6 +78,7 @@ OVR = _words(
     "setaside",
     # es / pt / it
     "ignora ignore ignorar ignorad ignorá ignorá olvida olvide olvidar olvidá olvidad descarta "
+    "olvídate olvidate olvídese olvidese olvídense "
     "omite desobedece esquece esqueça esqueca esquecer desconsidere desconsidera dimentica "
     "dimenticate ignorate tralascia",
     # fr
@@ -95,7 +96,7 @@ OFF = _words("disable deactivate suspend lift remove turn switch desactiva désa
 INSTR = _words(
     "instruction instructions instructed directive directives directions guidance guideline guidelines "
     "rules rule prompt prompts programming constraints restrictions policy policies orders "
-    "commands preamble training conditioning principles ethics alignment told",
+    "commands preamble training conditioning principles ethics alignment told checklist",
     "instrucciones instrucción indicaciones reglas órdenes ordenes directrices normas consignas "
     "instruções instrucoes regras ordens diretrizes istruzioni regole direttive",
     "consignes règles regles directives ordres",
@@ -111,7 +112,7 @@ SAFETY = _words(
 #: Words that cancel instructions (after the noun: "the rules above are void").
 CANCELLED = _words(
     "void rescinded revoked cancelled canceled expired obsolete suspended lifted superseded "
-    "invalid withdrawn overridden nullified outdated inapplicable",
+    "invalid withdrawn overridden nullified outdated inapplicable deprecated",
 )
 #: Leak verbs.
 LEAK = _words(
@@ -138,7 +139,8 @@ SEND = _words(
     "send email e-mail mail post upload forward exfiltrate transmit submit leak wire fetch "
     "http_get curl wget beacon ping attach append include embed send_email post_message",
     "envía envia envíe manda mándame reenvía envie mande encaminhe invia manda inoltra",
-    "envoie envoyez envoyer transmets transmettez transférez",
+    "envoie envoyez envoyer transmets transmettez transférez envoie-moi envoyez-moi",
+    "envíame enviame envíamelo mándamelo",
     "sende schicke schick sendet leite",
     "отправь отправьте пришли перешли",
 )
@@ -151,7 +153,8 @@ PRIVATE = _words(
     "contraseña contraseñas claves datos clientes senha senhas credenciais dados cliente "
     "password chiavi dati",
     "mot motdepasse clients données donnees",
-    "passwort kennwort daten kunden schlüssel",
+    "passwort kennwort daten kunden schlüssel verlauf chatverlauf",
+    "historial historia conversación conversacion historique histórico historico cronologia",
     "пароль пароли данные ключи клиентов",
 )
 #: Strong private things (a sending verb near one is enough with a way out).
@@ -189,7 +192,9 @@ META = _words(
     "example examples attack attacks attacker attackers injection injections phishing "
     "training red-team redteam report payload payloads malicious adversarial detect detected "
     "detection detector classify classifier awareness lesson workshop course such e.g flagged "
-    "blocked soc quarantined",
+    "blocked soc quarantined incident incidents guardrail guardrails ctf players post-mortem "
+    "postmortem researchers research study studies vulnerability exploit jailbreak jailbreaks "
+    "filter",
 )
 #: ROT13 English tell-tales (the, and, you, your, to, of, is, for).
 _ROT13_TELLS = frozenset({"gur", "naq", "lbh", "lbhe", "gb", "bs", "vf", "sbe", "nyy"})
@@ -311,15 +316,30 @@ _CJK_SECRECY = ("不要告诉", "不要告訴", "别告诉")  # fmt: skip
 
 # -- structural patterns (each run only when a cheap substring test says it may match) ---------
 
-_FAKE_TURN = re.compile(
+#: A forged role turn or delimiter, one pattern per leading character (each runs only when its
+#: character is in the text, and scans at C speed for it). The views have their whitespace
+#: collapsed, so a line start is the start of the text.
+_FT_ANGLE = re.compile(
     r"<\|?(?:im_start|im_end|system|endoftext|start_header_id)\|?>"
-    r"|</?(?:system|document|context|instructions?|user_data|data)>"
-    r"|\[\[?\s*(?:system|admin|administrator|developer|operator|root)\s*\]?\]"
-    r"|(?:^|\n)\s*(?:#{2,}\s*)?(?:system|admin|administrator|developer|operator)\s*(?:message|"
+    r"|</?(?:system|document|context|instructions?|user_data|data)>|<</?sys>>"
+)
+_FT_BRACKET = re.compile(
+    r"\[\[?\s*(?:system|admin|administrator|developer|operator|root)\s*\]?\]|\[/?inst\]"
+)
+_FT_START = re.compile(
+    r"\s*(?:#{2,}\s*)?(?:system|admin|administrator|developer|operator)\s*(?:message|"
     r"prompt|override|note|notice|alert|update|instructions?)?\s*(?:\([^)\n]{0,30}\))?\s*[:>\]]"
-    r"|\bend of (?:user )?(?:data|document|input|context|file|email|page|text)\b"
-    r"|(?:-{3,}|={3,}|#{3,}|`{3})\s*(?:end|begin)\b"
-    r"|(?:^|\n)\s*(?:developer|system|admin)\s+(?:note|notice|message|override)\b",
+    r"|\s*(?:developer|system|admin)\s+(?:note|notice|message|override)\b"
+)
+_FT_END = re.compile(r"\bend of (?:user )?(?:data|document|input|context|file|email|page|text)\b")
+_FT_FENCE = re.compile(r"(?:-{3,}|={3,}|#{3,}|`{3})\s*(?:end|begin)\b")
+_TO_PEOPLE = re.compile(
+    r"\W*(?:\w+\W+){0,2}?(?:all |every |each )?(?:users|staff|employees|employee|everyone|team|"
+    r"customers|members|colleagues|residents|students|visitors|tenants|drivers|guests)\b"
+)
+_FOLLOWED = re.compile(
+    r"\b(?:you|assistant|model|ai|must|should|now|ignore|reply|respond|print|output|"
+    r"disable|reveal|send|proceed|continue|obey|follow|new|directive)\b"
 )
 _TURN_LINE = re.compile(r"(?:^|\n)\s*(?:user|human|assistant|ai|system)\s*:", re.I)
 _URL = re.compile(r"https?://|www\.|\b[\w.-]+\.(?:com|net|org|io|example|evil|xyz|ru|cn)/")
@@ -335,6 +355,8 @@ _SEP = str.maketrans(
 
 WEIGHTS: dict[str, float] = {
     "override": 0.9,
+    "task_override": 0.6,
+    "reach": 0.2,
     "prompt_leak": 0.75,
     "exfiltration": 0.7,
     "solicit": 0.6,
@@ -445,8 +467,25 @@ _AUTHORITY = (
     "you should now",
     "must immediately",
     "the operator wants",
+    "this is your ceo",
+    "this is the ceo",
+    "this is your cfo",
+    "this is the cfo",
+    "this is your boss",
+    "this is the it department",
+    "pre-approved",
     "the developers want",
 )
+#: Each authority phrase after a word of it that must be among the text's words.
+_AUTHORITY_KEYED = [
+    (
+        "your"
+        if " your " in a
+        else next(w for w in a.split() if w not in ("it", "is", "you", "the")),
+        a,
+    )
+    for a in _AUTHORITY
+]
 _BREAK = frozenset(["to", "and", "then", "for", "so", "because", "if", "when", "but", "with", "in"])
 
 
@@ -480,6 +519,7 @@ _RULE_MODIFIERS = _words(
     "entire core default standard usual normal hidden secret real actual internal built-in "
     "builtin developer developers developer's operator operator's system safety security "
     "content moderation ethical ethics programming programmed own preset pre-set "
+    "verification approval approvals review compliance usage access "
     "openai's anthropic's company's admin admin's assistant's model's ai's "
     "you were was been have had what which i we they he she it is are be told given said "
     # es / pt / it / fr / de / ru function words and "previous"
@@ -542,6 +582,13 @@ _PHRASES = (
     ("never refuses", "unrestricted"),
     ("never refuse", "unrestricted"),
     ("no longer", "not"),
+    ("with no rules", "unrestricted"),
+    ("has no rules", "unrestricted"),
+    ("social security numbers", "ssn"),
+    ("social security number", "ssn"),
+    ("credit card numbers", "creditcard"),
+    ("credit card number", "creditcard"),
+    ("card numbers", "creditcard"),
     ("ne tiens pas compte", "ignore"),
     ("ne tenez pas compte", "ignore"),
     ("не обращай внимания на", "ignore"),
@@ -570,6 +617,10 @@ _CONNECT = frozenset(
         "write",
     ]
 )
+#: Owners that make cancelled rules the reader's own ("the model's guidelines are void").
+_MINE = frozenset(
+    ["your", "you", "you're", "my", "model's", "assistant's", "ai's", "bot's", "agent's"]
+)
 _NEG = frozenset(["not", "don't", "dont", "never", "stop", "cease", "without"])
 #: Words after which "prompt" is a noun, not a request ("the system prompt").
 _NOT_A_VERB = frozenset(
@@ -591,6 +642,10 @@ _FOLLOW = frozenset(
 )
 _STRONG_PRIVATE = frozenset(
     [
+        "ssn",
+        "ssns",
+        "creditcard",
+        "confidential",
         "password",
         "passwords",
         "secret",
@@ -610,10 +665,15 @@ _STRONG_PRIVATE = frozenset(
 )
 
 
-def _signals(view: str) -> dict[str, str]:
-    """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet."""
-    for phrase, word in _PHRASES:
-        if phrase in view:
+def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
+    """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet
+    (``words``: the view's words, when the caller has them for the pre-filter)."""
+    if words is None:
+        words = _words_of(view)
+    if not _may_signal(view, words):
+        return {}
+    for key, phrase, word in _KEYED_PHRASES:
+        if key in words and phrase in view:
             view = view.replace(phrase, word)
     if "'" in view or "’" in view:
         view_ = view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
@@ -623,23 +683,81 @@ def _signals(view: str) -> dict[str, str]:
     found: dict[str, str] = {}
     pos: dict[str, list[int]] = {}
     concepts = _CONCEPTS
-    for i, t in enumerate(tokens):
-        c = concepts.get(t)
-        if c is not None:
-            for name in c:
-                pos.setdefault(name, []).append(i)
+    tset = set(tokens)
+    hits = _CONCEPT_WORDS.intersection(tset)
+    if hits:
+        for i, t in enumerate(tokens):
+            if t in hits:
+                for name in concepts[t]:
+                    if name in pos:
+                        pos[name].append(i)
+                    else:
+                        pos[name] = [i]
     for part in (
         _override_and_leak,
+        _questions_and_reach,
         _exfiltration_and_persona,
         _addressed_secrecy_tools,
         _new_task_and_authority,
     ):
-        part(view, tokens, pos, found)
+        part(view, tokens, tset, pos, found)
     return found
 
 
+_TASK = frozenset(
+    [
+        "task",
+        "request",
+        "question",
+        "query",
+        "assignment",
+        "analysis",
+        "summary",
+        "prompt",
+        "ask",
+        "job",
+        "goal",
+        "objective",
+        "mission",
+        "brief",
+        "ticket",
+    ]
+)
+_SECRET_PARTS = ("password", "passwd", "secret", "token", "api_key", "apikey", "access_key",
+                 "private_key", "credential")  # fmt: skip
+_REACH = re.compile(
+    r"\byou (?:have|'ve got|got) access to\b|\byou can (?:read|see|access|reach|open)\b"
+    r"|\bavailable to you\b"
+)
+_GIVEN = re.compile(
+    r"\b(?:you were|you've been|you have been|you are being|you're being) (?:given|asked|"
+    r"assigned|told|requested)|\bthe user(?:'s)? (?:asked|wants|requested|said|typed|wrote|"
+    r"request|question|task|query|prompt)|\bwhat the user\b|\b(?:the|your) (?:original|current|"
+    r"assigned|actual) (?:task|request|question|assignment)"
+)
+
+
+def _task_override(view: str, tokens: list[str], ovr: list[int]) -> str | None:
+    """An override of the task the model was given ("disregard the task you were given",
+    "forget what the user asked", "ignore the user's request"), not of its rules."""
+    for i in ovr:
+        window = tokens[i + 1 : i + 7]
+        if not any(t in _TASK or t in ("what", "user", "user's", "users") for t in window):
+            continue
+        if any(t in ("my", "our") for t in window[:3]):
+            continue  # "ignore my question above": the writer's own
+        at = view.find(tokens[i])
+        if at >= 0 and _GIVEN.search(view, at, at + 80):
+            return _snip(tokens, (i, min(i + 6, len(tokens) - 1)))
+    return None
+
+
 def _override_and_leak(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """Override and prompt-leak signals."""
     get = pos.get
@@ -648,7 +766,7 @@ def _override_and_leak(
     if ovr and (p := _object(tokens, ovr, instr + get("safety", []), 7, _addressed_rules)):
         found["override"] = _snip(tokens, p)
     elif instr and (p := _near(instr, get("cancelled", []), 5)):
-        mine = any(t in ("your", "you", "you're", "my") for t in tokens[max(0, p[0] - 2) : p[1]])
+        mine = any(t in _MINE for t in tokens[max(0, p[0] - 2) : p[1]])
         found["override" if mine else "cancelled_rules"] = _snip(tokens, p)
     elif get("off") and (p := _near(get("off", []), get("safety", []), 3)):
         found["override"] = _snip(tokens, p)
@@ -687,6 +805,8 @@ def _override_and_leak(
         fol = get("follow_", [])
         if neg and fol and (p := _near(neg, fol, 2)) and (q := _near([p[1]], instr, 6)):
             found["override"] = _snip(tokens, (p[0], q[1]))
+    if ovr and "override" not in found and (hit := _task_override(view, tokens, ovr)):
+        found["task_override"] = hit
     # prompt leak: leak verb .. (qualifier) self noun
     leak, self_ = get("leak", []), get("self", [])
     if leak and self_:
@@ -705,29 +825,102 @@ def _override_and_leak(
     if (
         leak
         and "prompt_leak" not in found
-        and (p := _near(leak, get("strong", []), 5))
+        and (p := _near(leak, get("strong", []), 7))
         and not any(tokens[k] in _NEG for k in range(max(0, p[0] - 2), p[0]))
     ):
         found["secret_request"] = _snip(tokens, p)
-    if ("verbatim" in tokens or ("word" in tokens and "for" in tokens)) and (self_ or get("instr")):
+    if ("verbatim" in tset or ("word" in tset and "for" in tset)) and (self_ or get("instr")):
         found.setdefault("prompt_leak", "verbatim")
 
 
+def _questions_and_reach(
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
+) -> None:
+    """A question about the model's configuration, a secret named by a variable, the model's
+    reach."""
+    get = pos.get
+    leak, self_ = get("leak", []), get("self", [])
+    # "what is in your hidden instructions?": a question about the model's own configuration
+    if self_ and "what" in tset and "your" in tset:
+        qual = set(get("qual", []))
+        for i in (k for k, t in enumerate(tokens) if t == "what"):
+            k = i + 1
+            while k < len(tokens) and k <= i + 4 and tokens[k] != "your":
+                k += 1
+            j = k + 1
+            while j < len(tokens) and j in qual:
+                j += 1
+            if k < len(tokens) and tokens[k] == "your" and j > k + 1 and j in self_:
+                found.setdefault("prompt_leak", _snip(tokens, (i, j)))
+                break
+    # a secret held in a variable's name: DATABASE_PASSWORD, OPENAI_API_KEY
+    if leak and "_" in view and "secret_request" not in found and "prompt_leak" not in found:
+        named = [k for k, t in enumerate(tokens) if "_" in t and any(s in t for s in _SECRET_PARTS)]
+        if named and (p := _near(leak, named, 7)) and not _negated(tokens, p[0]):
+            found["secret_request"] = _snip(tokens, p)
+    # the model's reach: "you have access to", "the records you can read"
+    if "you" in tset and (m := _REACH.search(view)):
+        found["reach"] = m.group(0)
+
+
+_MODAL = frozenset(["can", "could", "may", "might"])
+_STUFF = frozenset(
+    [
+        "append",
+        "add",
+        "put",
+        "include",
+        "insert",
+        "encode",
+        "attach",
+        "embed",
+        "copy",
+        "paste",
+        "place",
+    ]
+)
+_STUFFED = frozenset(["user's", "phone", "messages", "history", "chat", "email", "emails", "name"])
+_LINKISH = frozenset(["url", "link", "query", "image", "href", "src"])
+
+
 def _exfiltration_and_persona(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """Exfiltration, solicitation and persona signals."""
     get = pos.get
     # exfiltration: send .. private, and a way out somewhere in the text
     send, private = get("send", []), get("private", [])
+    # "images can exfiltrate chat history": a capability, not a command
+    send = [
+        k for k in send
+        if not (k and tokens[k - 1] in _MODAL and (k < 2 or tokens[k - 2] not in ("you", "u")))
+    ]  # fmt: skip
     if send and private and (p := _near(send, private, 8, 3)):
         if _URL.search(view) or _EMAIL.search(view) or any(
-            w in tokens for w in ("address", "endpoint", "webhook", "server", "url", "mailbox",
+            w in tset for w in ("address", "endpoint", "webhook", "server", "url", "mailbox",
                                   "dirección", "adresse", "endereço", "indirizzo", "адрес")
         ):  # fmt: skip
             found["exfiltration"] = _snip(tokens, p)
         elif get("strong") and _near(send, get("strong", []), 8, 3) and not _negated(tokens, p[0]):
             found["secret_request"] = _snip(tokens, p)
+    # link stuffing: put the user's data into a link or image URL (the text holds a URL)
+    if (
+        ("url" in tset or "link" in tset or "query" in tset or "image" in tset)
+        and (stuff := [k for k, t in enumerate(tokens) if t in _STUFF])
+        and (p := _near(stuff, [k for k, t in enumerate(tokens) if t in _STUFFED or k in private],
+                        8))
+        and _near([p[0]], [k for k, t in enumerate(tokens) if t in _LINKISH], 16)
+        and _URL.search(view)
+    ):  # fmt: skip
+        found.setdefault("beacon", _snip(tokens, p))
     # solicit: asking for a password; not "prompt" as a noun (the system prompt), not negated
     # ("a real admin will never ask you to send your password")
     asks = [
@@ -747,14 +940,18 @@ def _exfiltration_and_persona(
             found["persona"] = _snip(tokens, p)
         else:
             found["jailbreak_trait"] = tokens[trait[0]]
-    if ("never" in tokens and "refuses" in tokens) or "no content policy" in view:
+    if ("never" in tset and "refuses" in tset) or "no content policy" in view:
         found.setdefault("jailbreak_trait", "never refuses")
     if "developer mode" in view or "god mode" in view or "dan mode" in view:
         found.setdefault("jailbreak_trait", "mode")
 
 
 def _addressed_secrecy_tools(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """Addressed-to-the-model, secrecy and tool-directive signals."""
     get = pos.get
@@ -772,7 +969,11 @@ def _addressed_secrecy_tools(
         ):
             found["addressed_to_ai"] = f"{tokens[i]}, {nxt}"
             break
-    if "@" in view and re.search(r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt)\b", view):
+    if "@" in view and re.search(
+        r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt|chatgpt|copilot|cursor|gemini|codex|"
+        r"devin|llama|mistral)\b",
+        view,
+    ):
         found.setdefault("addressed_to_ai", "@assistant")
     if "if you are an" in view or "if you are a " in view:
         k = view.find("if you are a")
@@ -803,12 +1004,16 @@ def _addressed_secrecy_tools(
     if "(" in view and ("_" in view or "curl" in view or "wget" in view or "exec" in view) and re.search(r"\b(?:http_get|send_email|issue_refund|transfer_funds|"
                                  r"delete_\w+|run_shell|exec|curl|wget)\s*\(", view):  # fmt: skip
         found.setdefault("tool_directive", "tool(...)")
-    if ("curl" in tokens or "wget" in tokens) and "| sh" in view:
+    if ("curl" in tset or "wget" in tset) and "| sh" in view:
         found.setdefault("tool_directive", "curl | sh")
 
 
 def _new_task_and_authority(
-    view: str, tokens: list[str], pos: dict[str, list[int]], found: dict[str, str]
+    view: str,
+    tokens: list[str],
+    tset: set[str],
+    pos: dict[str, list[int]],
+    found: dict[str, str],
 ) -> None:
     """New-task, obey-the-following and authority signals."""
     get = pos.get
@@ -833,7 +1038,7 @@ def _new_task_and_authority(
         after = view[k : k + 40]
         if re.search(r"\b(?:you|you're|your|always|never|only|respond|answer|reply|act)\b", after):
             found["new_task"] = after
-    if "instead" in tokens:
+    if "instead" in tset:
         k = view.find("instead")
         m = re.match(r"instead,? (?:(you (?:must|will|should))|do the following|follow|approve|"
                      r"send|email|reply|respond|call|recommend|ask|print|output|list|dump|reveal|"
@@ -847,12 +1052,12 @@ def _new_task_and_authority(
                 m = None
         if m:
             found.setdefault("new_task", view[k : k + 40])
-    if ("comply" in view or "follow" in view or "obey" in view) and re.search(
+    if ("comply" in tset or "follow" in tset or "obey" in tset) and re.search(
         r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these "
         r"new|my|only)", view):  # fmt: skip
         found["obey_following"] = "comply with the following"
     # authority / urgency
-    if hit := next((a for a in _AUTHORITY if a in view), None):
+    if hit := next((a for k, a in _AUTHORITY_KEYED if k in tset and a in view), None):
         found["authority"] = hit
 
 
@@ -924,6 +1129,53 @@ for _name, _lex in _LEXICON:
         _CONCEPTS[_w] = (*_CONCEPTS.get(_w, ()), _name)
 
 
+#: The pre-filter: a view holding none of these words (nor an ``@``, nor code with ``_`` and
+#: ``(``) cannot give a signal, so the signal rules do not run on it. The words are every
+#: concept in the lexicon and the words the phrase rules need (``say nothing``, ``from this
+#: message on``, ``developer mode``, ``as your administrator``, ``authorised`` ...); most
+#: ordinary text is decided by one C-speed set test.
+_GATE_EXTRA = _words(
+    "attention pay ps p aside matter longer apply compte внимания mode nothing exec "
+    "issue_refund transfer_funds run_shell message point instead authorized authorised "
+    "unauthorized unauthorised authorization priority maintenance admin admins administrator "
+    "administrators administration developer developers creator creators approved immediately "
+    "wants want re don refusing refuses refuse ceo cfo boss department pre-approved security "
+    "card this add put insert encode url link query image href src paste place",
+)
+_GATE: frozenset[str] = frozenset(
+    {*_CONCEPTS, *_GATE_EXTRA}
+    | {part for w in _CONCEPTS for part in re.split("['’]", w) if len(part) > 1}
+)
+_GATE_SEP = {**_SEP, ord("'"): " ", ord("’"): " "}
+_CONCEPT_WORDS = frozenset(_CONCEPTS)
+#: The phrases read as one word, each after a word of it that must be among the text's words.
+_PHRASE_KEYS = {
+    "with no rules": "rules", "has no rules": "rules", "social security numbers": "security",
+    "social security number": "security", "credit card numbers": "card",
+    "credit card number": "card", "card numbers": "card",
+    "pay no attention to": "attention", "p.s.": "p", "set aside": "aside",
+    "no matter what": "matter", "no longer apply": "longer", "do not apply": "apply",
+    "don't apply": "apply", "no content policy": "policy", "no restrictions": "restrictions",
+    "zero restrictions": "restrictions", "without restrictions": "restrictions",
+    "no filters": "filters", "no limits": "limits", "without refusing": "refusing",
+    "never refuses": "refuses", "never refuse": "refuse", "no longer": "longer",
+    "ne tiens pas compte": "compte", "ne tenez pas compte": "compte",
+    "не обращай внимания на": "внимания",
+}  # fmt: skip
+_KEYED_PHRASES = [(_PHRASE_KEYS[phrase], phrase, word) for phrase, word in _PHRASES]
+
+
+def _words_of(view: str) -> frozenset[str]:
+    return frozenset(view.translate(_GATE_SEP).split())
+
+
+def _may_signal(view: str, words: frozenset[str] | None = None) -> bool:
+    """Whether :func:`_signals` can find anything in ``view`` (the pre-filter)."""
+    if "@" in view or ("(" in view and "_" in view):
+        return True
+    return not _GATE.isdisjoint(_words_of(view) if words is None else words)
+
+
 def _cjk_signals(view: str) -> dict[str, str]:
     found: dict[str, str] = {}
     if s := _cjk_near(view, _CJK_OVR, _CJK_INSTR):
@@ -943,52 +1195,77 @@ def _cjk_signals(view: str) -> dict[str, str]:
     return found
 
 
+def _fake_turns(view: str) -> list[re.Match[str]]:
+    """The forged turns and delimiters in ``view``, in order."""
+    got: list[re.Match[str]] = []
+    if "<" in view:
+        got += _FT_ANGLE.finditer(view)
+    if "[" in view:
+        got += _FT_BRACKET.finditer(view)
+    if "end of" in view:
+        got += _FT_END.finditer(view)
+    if "---" in view or "===" in view or "###" in view or "```" in view:
+        got += _FT_FENCE.finditer(view)
+    if (
+        (":" in view or "note" in view or "notice" in view)
+        and any(w in view for w in ("system", "admin", "developer", "operator"))
+        and (m := _FT_START.match(view))
+    ):
+        got.append(m)
+    return sorted(got, key=lambda m: m.start())
+
+
 def _structural(text: str, view: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    if (
-        "<" in view
-        or "[" in view
-        or "```" in view
-        or "---" in view
-        or "===" in view
-        or "end of" in view
-        or (
-            (":" in view or "note" in view or "notice" in view)
-            and any(w in view for w in ("system", "admin", "developer", "operator"))
-        )
-    ) and (m := _FAKE_TURN.search(view)):
-        # A forged turn or delimiter counts when an instruction follows it.
-        rest = view[m.end() : m.end() + 200]
-        if re.search(
-            r"\b(?:you|assistant|model|ai|must|should|now|ignore|reply|respond|print|output|"
-            r"disable|reveal|send|proceed|continue|obey|follow|new|directive)\b",
-            rest,
-        ):
+    # A forged turn or delimiter counts when an instruction follows it.
+    for m in _fake_turns(view):
+        if _TO_PEOPLE.match(view, m.end()):
+            continue  # "Admin notice: all staff must ...": addressed to people
+        if _FOLLOWED.search(view, m.end(), m.end() + 200):
             found["fake_turn"] = m.group(0).strip()[:40]
+            break
     if (
-        ("user:" in view or "human:" in view)
+        ":" in view
+        and ("user:" in view or "human:" in view)
         and ("assistant:" in view or "ai:" in view)
         and len(_TURN_LINE.findall(text)) >= 2
         and "fake_turn" not in found
     ):
         found["fake_turn?"] = "a user/assistant exchange"
-    if ("={" in view or "%7b" in view or "${" in view or "=<" in view or "=[" in view) and (
-        m := _BEACON.search(view)
+    if (
+        ("=" in view or "%" in view or "$" in view)
+        and ("={" in view or "%7b" in view or "${" in view or "=<" in view or "=[" in view)
+        and (b := _BEACON.search(view))
     ):
-        found["beacon"] = m.group(0)[:60]
+        found["beacon"] = b.group(0)[:60]
     return found
 
 
-def _quoted_only(text: str, view: str) -> str | None:
-    """The text with its quotations taken out, when it talks about attacks and quotes some."""
-    if not any(q in text for q in "\"“«「'`"):
+#: Reported speech: "told the assistant to ...", "get the bot to print ...".
+_REPORTED = re.compile(
+    r"\b(?:told|tells?|telling|instruct(?:s|ed|ing)?|ask(?:s|ed|ing)?|urg(?:es|ed|ing)|"
+    r"trick(?:s|ed|ing)?|gets?|got|getting|make|makes|made|making|convinc(?:e|es|ed|ing)|"
+    r"persuad(?:e|es|ed|ing)|caus(?:e|es|ed|ing)|lets?|letting)\s+(?:the |a |an |its |their )?"
+    r"(?:model|assistant|ai|chatbot|bot|agent|llm|it|them|copilot)\s+(?:in)?(?:to\s+)?[^.;\n]{0,200}"
+)
+#: Code that handles prompts (a pattern list, a test on a string) rather than speaking to one.
+_CODE = re.compile(
+    r"\bdef \w+\(|\breturn\b|==|\bin \w+(?:\.\w+\(\))?\s*:|re\.(?:compile|search|match)|"
+    r"^\s*[a-z_]+ = \[|\bimport \w"
+)
+
+
+def _quoted_only(text: str, view: str, words: frozenset[str]) -> str | None:
+    """The text with its quotations and reported speech taken out, when it talks about
+    attacks (or is code that handles prompts) and quotes or reports some."""
+    about = not META.isdisjoint(words) or "e.g" in view  # words: the view's, from _words_of
+    quotes = any(q in text for q in "\"“«「'`") and _QUOTED.search(view)
+    if not (about or (quotes and _CODE.search(view))):
         return None
-    tokens = {t.strip(".'’-") for t in view.translate(_SEP).split()}
-    if not tokens & META:
-        return None
-    if not _QUOTED.search(view):
-        return None
-    return _QUOTED.sub(" ", view)
+    out = _QUOTED.sub(" ", view) if quotes else view
+    if about:
+        out = _REPORTED.sub(" ", out)
+    return None if out == view else out
 
 
 def _score(found: dict[str, float]) -> float:
@@ -1004,21 +1281,31 @@ def scan(text: str) -> Finding:
     texts = views(s.text)
     texts += [("hidden", v) for _, h in s.hidden for _, v in views(h)[:1]]
     plain = texts[0][1]
-    if any(f" {w} " in plain for w in _ROT13_TELLS):
+    plain_words = _words_of(plain)
+    if not _ROT13_TELLS.isdisjoint(plain_words):
         texts.append(("rot13", codecs.decode(plain, "rot13")))
     found: dict[str, str] = {}
     disguised: set[str] = set()
     cjk = not text.isascii() and any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af"
                                      for c in text)  # fmt: skip
     for label, view in texts:
-        got = _signals(view)
+        if label == "plain":
+            words = plain_words
+        else:
+            words = _words_of(view)
+            if label in ("leet", "confusables", "accents", "joined") and _GATE.isdisjoint(
+                words - plain_words
+            ):
+                # Undoing the disguise gave no word the rules read: nothing new to find.
+                continue
+        got = _signals(view, words)
         got.update({k: v for k, v in _structural(text, view).items() if k not in got})
         if cjk:
             got.update({k: v for k, v in _cjk_signals(view).items() if k not in got})
         for name, snip in got.items():
             if name not in found:
                 found[name] = snip
-                if label in ("confusables", "leet", "spaced", "decoded", "rot13"):
+                if label in ("confusables", "leet", "spaced", "joined", "decoded", "rot13"):
                     disguised.add(label)
     # A fake exchange counts only with something to make the model do.
     if "fake_turn?" in found:
@@ -1026,7 +1313,7 @@ def scan(text: str) -> Finding:
         if set(found) & {"prompt_leak", "override", "exfiltration", "new_task", "persona"}:
             found["fake_turn"] = "a user/assistant exchange"
     weights = {n: WEIGHTS[n] for n in found}
-    if weights and (outside := _quoted_only(text, plain)) is not None:
+    if weights and (outside := _quoted_only(text, plain, plain_words)) is not None:
         kept = _signals(outside)
         weights = {n: (w if n in kept else w / 3) for n, w in weights.items()}
     if s.hidden:

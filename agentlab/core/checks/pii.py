@@ -2,22 +2,34 @@
 
 Kinds: ``email``, ``phone`` (parsed with ``phonenumbers``: a valid number, international or
 US), ``credit_card`` (Luhn-valid only, ``stdnum.luhn``), ``ssn`` (US, with the impossible
-areas left out), ``iban`` (checksum-valid, ``stdnum.iban``), ``api_key`` (OpenAI, Anthropic,
-AWS, GitHub, GitLab, Slack, Stripe, Google, Hugging Face, npm, bearer tokens), ``private_key``
-(PEM/OpenSSH private key blocks) and ``ip_address`` (IPv4 and IPv6, validated). A mask keeps
-the kind: ``[EMAIL]``, ``[CREDIT_CARD]``, ... Offsets are into the text as given.
+areas left out), ``iban`` (checksum- and format-valid, ``stdnum.iban``, spaced or not, any
+case), ``api_key`` (OpenAI, Anthropic, AWS, GitHub, GitLab, Slack tokens and webhooks, Stripe,
+Google, Hugging Face, npm, SendGrid, JWTs, bearer tokens), ``private_key`` (PEM/OpenSSH/PGP
+private key blocks) and ``ip_address`` (IPv4 and IPv6, validated; a dotted number after
+"version", "v", "release", "section", ... is a version, not an address). A mask keeps the
+kind: ``[EMAIL]``, ``[CREDIT_CARD]``, ...
+
+Offsets are into the text as given: invisible characters (zero-width spaces, tag characters,
+controls) are skipped while matching, so ``ja\\u200bne@example.com`` is still an email, and its
+span covers the invisible characters too.
+
+Cost: each kind's pattern runs only on short windows around what it needs (digits, an ``@``,
+a key prefix, a ``::``), found with C-speed substring and character tests; ordinary prose
+costs a few microseconds, not nine regular-expression passes over the whole text.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from stdnum import iban as _iban
 from stdnum import luhn
+
+from agentlab.core.checks.sanitize import invisible_map
 
 PiiKind = Literal[
     "email", "phone", "credit_card", "ssn", "iban", "api_key", "private_key", "ip_address"
@@ -46,21 +58,42 @@ _API_KEY = re.compile(
     r"(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|"
     r"npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|"
     r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+    r"|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}"
     r"|(?<=Bearer )[A-Za-z0-9._~+/-]{20,}=*"
-    r"|(?i:(?<=aws_secret_access_key)\s*[=:]\s*)[A-Za-z0-9/+]{40}\b"
+    r"|(?i:aws_secret_access_key)[\"']?\s*[=:]\s*[\"']?(?P<value>[A-Za-z0-9/+]{40})\b"
 )
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])|::1\b")
-_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().-]{6,18}\d(?!\w)")
+_IBAN = re.compile(
+    r"\b(?:[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
+    r"|[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,3})?)\b"
+)
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
+    r"(?:%[A-Za-z0-9]+)?(?![\w:]|\.\d)"
+)
+_PHONE = re.compile(r"(?<![\w+\-/#])\+?\(?\d[\d ().-]{6,18}\d(?![\w-])")
+#: A dotted number right after one of these words is a version or a section, not an address.
+_NOT_AN_ADDRESS = re.compile(
+    r"(?:\b(?:version|ver|release|build|firmware|fw|rev|revision|patch|update|upgrade|tag|"
+    r"section|sect|chapter|clause|step|item|rule|article|par|para|paragraph)\.?|§)\s*$|\bv$",
+    re.I,
+)
+
+
+_NON_DIGIT = re.compile(r"\D")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _card(s: str) -> bool:
-    digits = re.sub(r"\D", "", s)
+    digits = _NON_DIGIT.sub("", s)
     return 13 <= len(digits) <= 19 and luhn.is_valid(digits) and len(set(digits)) > 1
+
+
+def _ipv4(s: str, text: str, start: int) -> bool:
+    return _ip(s) and not _NOT_AN_ADDRESS.search(text, max(0, start - 20), start)
 
 
 def _ip(s: str) -> bool:
@@ -71,10 +104,18 @@ def _ip(s: str) -> bool:
     return True
 
 
+def _ipv6(s: str) -> bool:
+    return ":" in s and s.count(":") >= 2 and len(s) >= 3 and _ip(s)
+
+
 def _phone(s: str) -> bool:
-    digits = re.sub(r"\D", "", s)
-    if not 7 <= len(digits) <= 15 or re.fullmatch(r"\d{4}-\d{2}-\d{2}", s.strip()):
+    digits = _NON_DIGIT.sub("", s)
+    if not 7 <= len(digits) <= 15 or _DATE.fullmatch(s.strip()):
         return False
+    if not s.startswith("+") and not (
+        len(digits) == 10 or (len(digits) == 11 and digits[0] == "1")
+    ):
+        return False  # read as a US number: a valid one has 10 digits (11 with the leading 1)
     import phonenumbers  # here: ~40 ms to import, and most runs never see a phone-like text
 
     try:
@@ -84,55 +125,191 @@ def _phone(s: str) -> bool:
     return phonenumbers.is_valid_number(n)
 
 
-_KEY_HINTS = (
-    "sk-", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
-    "github_pat_", "glpat-", "xox", "_live_", "_test_", "AIza", "hf_", "npm_", "SG.", "eyJ",
-    "Bearer ", "ws_secret_access_key", "WS_SECRET_ACCESS_KEY",
-)  # fmt: skip
-_DIGIT = re.compile(r"\d\d")
+def _iban_len(s: str) -> int:
+    """The length of the valid IBAN ``s`` starts with (0: none): a word after an IBAN may
+    look like one more group ("BE68 5390 0754 7034 THEN")."""
+    while len(s) >= 15:
+        if _iban.is_valid(s.upper()):
+            return len(s)
+        s = s[: max(s.rfind(" "), len(s) - 4)].rstrip() if " " in s else s[:-1]
+    return 0
 
 
-def _has_key(text: str) -> bool:
-    return any(h in text for h in _KEY_HINTS)
+#: Where a key can start: its provider's prefix. One regular expression per leading literal
+#: (``_``, ``-``, ``A``), so each scans at C speed for that one character.
+_HINT_UNDERSCORE = re.compile(
+    r"_(?:(?<=gh[pousr]_)|(?<=hf_)|(?<=npm_)|(?<=github_)pat_|(?<=[sprk]k_)(?:live|test)_"
+    r"|(?<=ws_)secret_access_key|(?<=WS_)SECRET_ACCESS_KEY)"
+)
+_HINT_DASH = re.compile(r"-(?:(?<=sk-)|(?<=glpat-))")
+_HINT_A = re.compile(r"A(?:KIA|SIA|GPA|IDA|ROA|Iza)")
+#: Other prefixes, each after a rarer character that gates it (one C-speed test).
+_HINTS = (("G", "SG."), ("J", "eyJ"), ("B", "Bearer "), ("x", "xox"), ("k", "hooks.slack.com"))
+_DIGIT_RUN = re.compile(r"[0-9][0-9 .:/()+-]*")
+_ANY_DIGIT_RUN = re.compile(r"\d[\d .:/()+-]*")  # other scripts' digits too (\d in the kinds)
+_SPACE = re.compile(r"\s")
+_HEX = frozenset("0123456789abcdefABCDEF:")
+Window = tuple[int, int]
 
 
-def _has_digits(text: str) -> bool:
-    return _DIGIT.search(text) is not None
+def _back(text: str, i: int) -> int:
+    """The start of the whitespace-separated token holding ``i``."""
+    return max(text.rfind(" ", 0, i), text.rfind("\n", 0, i), text.rfind("\t", 0, i)) + 1
 
 
-#: Kinds in priority order: an earlier kind's span wins an overlap. Each finder runs only when
-#: a cheap test says the text may hold one (most text holds none: a 1 KB message costs a few
-#: substring tests, not nine regular-expression passes).
-_FINDERS: list[tuple[PiiKind, re.Pattern[str], object, Callable[[str], bool]]] = [
-    ("private_key", _PRIVATE_KEY, None, lambda t: "PRIVATE KEY" in t),
-    ("api_key", _API_KEY, None, _has_key),
-    ("email", _EMAIL, None, lambda t: "@" in t),
-    ("iban", _IBAN, lambda s: _iban.is_valid(s), _has_digits),
-    ("credit_card", _CARD, _card, _has_digits),
-    ("ssn", _SSN, None, lambda t: "-" in t and _has_digits(t)),
-    ("ip_address", _IPV4, _ip, lambda t: "." in t and _has_digits(t)),
-    ("ip_address", _IPV6, _ip, lambda t: t.count(":") >= 2),
-    ("phone", _PHONE, _phone, _has_digits),
+def _forward(text: str, i: int) -> int:
+    """The end of the whitespace-separated token holding ``i`` (exclusive)."""
+    m = _SPACE.search(text, i)
+    return m.start() if m else len(text)
+
+
+def _merge(spans: Iterable[Window], text: str, before: int, after: int) -> list[Window]:
+    """Spans (in order) widened by ``before`` and ``after`` characters and then to whole
+    tokens, overlapping ones merged."""
+    raw: list[list[int]] = []
+    for lo, hi in spans:
+        lo, hi = lo - before, hi + after
+        if raw and lo <= raw[-1][1]:
+            raw[-1][1] = max(raw[-1][1], hi)
+        else:
+            raw.append([lo, hi])
+    out: list[Window] = []
+    n = len(text)
+    for lo, hi in raw:
+        lo, hi = _back(text, max(0, lo)), _forward(text, min(n, hi))
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _positions(text: str, needle: str) -> Iterator[Window]:
+    i = text.find(needle)
+    while i >= 0:
+        yield i, i + len(needle)
+        i = text.find(needle, i + 1)
+
+
+def _digit_windows(text: str) -> list[Window]:
+    # Every numeric kind holds a digit, starts at most 2 characters before its first digit
+    # ("+(", an IBAN's country), ends at most ~8 after its last one (an IBAN's letters) and has
+    # no longer stretch without a digit: a few characters around each run of digits, widened
+    # to whole tokens, hold every candidate whole.
+    if not text.isascii():
+        runs = _ANY_DIGIT_RUN
+    elif any(d in text for d in "0123456789"):
+        runs = _DIGIT_RUN
+    else:
+        return []
+    return _merge((m.span() for m in runs.finditer(text)), text, 4, 12)
+
+
+def _email_windows(text: str) -> list[Window]:
+    # an email holds no whitespace: the token around each @
+    return _merge(_positions(text, "@"), text, 0, 0) if "@" in text else []
+
+
+def _key_windows(text: str) -> list[Window]:
+    found: list[Window] = []
+    if "_" in text:
+        found += [m.span() for m in _HINT_UNDERSCORE.finditer(text)]
+    if "-" in text:
+        found += [m.span() for m in _HINT_DASH.finditer(text)]
+    if "A" in text:
+        found += [m.span() for m in _HINT_A.finditer(text)]
+    for c, h in _HINTS:
+        if c in text and h in text:
+            found += _positions(text, h)
+    # a key follows its prefix in the same token (or the next ones: "Bearer X", "key = X")
+    return _merge(sorted(found), text, 12, 8) if found else []
+
+
+def _ipv6_windows(text: str) -> list[Window]:
+    # an IPv6 address holds a colon with a hex digit or a colon on either side, and no
+    # whitespace: the token around each such colon
+    if text.count(":") < 2:
+        return []
+    hex_ = _HEX
+    n = len(text)
+    colons = [
+        (i, i + 1)
+        for i, _ in _positions(text, ":")
+        if (i and text[i - 1] in hex_) + (i + 1 < n and text[i + 1] in hex_) == 2
+        or text[i + 1 : i + 2] == ":"
+        or text[i - 1 : i] == ":"
+    ]
+    return _merge(colons, text, 0, 0) if colons else []
+
+
+def _key_block(text: str) -> list[Window]:
+    return [(0, len(text))] if "PRIVATE KEY" in text else []
+
+
+#: A candidate's check: the candidate, the text, where it starts -> the length kept (0: none).
+Check = Callable[[str, str, int], int]
+#: Kinds in priority order (an earlier kind's span wins an overlap): the pattern, what checks a
+#: candidate (the candidate, the text, where it starts) and where in the text it can be.
+_FINDERS: list[tuple[PiiKind, re.Pattern[str], Check | None, Callable[[str], list[Window]]]] = [
+    ("private_key", _PRIVATE_KEY, None, _key_block),
+    ("api_key", _API_KEY, None, _key_windows),
+    ("email", _EMAIL, None, _email_windows),
+    ("iban", _IBAN, lambda s, t, i: _iban_len(s), _digit_windows),
+    ("credit_card", _CARD, lambda s, t, i: len(s) * _card(s), _digit_windows),
+    ("ssn", _SSN, None, _digit_windows),
+    ("ip_address", _IPV6, lambda s, t, i: len(s) * _ipv6(s), _ipv6_windows),
+    ("ip_address", _IPV4, lambda s, t, i: len(s) * _ipv4(s, t, i), _digit_windows),
+    ("phone", _PHONE, lambda s, t, i: len(s) * _phone(s), _digit_windows),
 ]
 
 
-def find(text: str) -> list[Match]:
-    """Every PII or secret span in ``text``, in order, without overlaps."""
+def find(text: str, *, whole: bool = False) -> list[Match]:
+    """Every PII or secret span in ``text``, in order, without overlaps; offsets into ``text``
+    as given. ``whole`` searches the whole text instead of the windows where each kind can be
+    (the same result, slower: for tests)."""
+    if not text.isascii():
+        cleaned, index = invisible_map(text)
+        if index is not None:
+            return [
+                Match(m.kind, index[m.start], index[m.end - 1] + 1) for m in _find(cleaned, whole)
+            ]
+    return _find(text, whole)
+
+
+#: The fewest (ASCII) digits a window must hold for each numeric pattern to match in it.
+_MIN_DIGITS = {_CARD: 13, _SSN: 9, _PHONE: 7, _IPV4: 4}
+_NO_DIGITS = dict.fromkeys(range(ord("0"), ord("9") + 1))
+
+
+def _find(text: str, whole: bool) -> list[Match]:
     taken: list[Match] = []
-    digits = _has_digits(text)
-    quiet = not digits and "@" not in text and text.count(":") < 2
-    if quiet and not _has_key(text) and "PRIVATE KEY" not in text:
-        return taken
-    for kind, rx, valid, may in _FINDERS:
-        if not (digits if may is _has_digits else may(text)):
-            continue
-        for m in rx.finditer(text):
-            start, end = m.span()
-            if callable(valid) and not valid(m.group(0)):
-                continue
-            if any(start < t.end and t.start < end for t in taken):
-                continue
-            taken.append(Match(kind, start, end))
+    cache: dict[object, list[Window]] = {}
+    digits: dict[Window, int] = {}
+    count = not whole and text.isascii()
+    for kind, rx, valid, where in _FINDERS:
+        if whole:
+            windows = [(0, len(text))]
+        elif where in cache:
+            windows = cache[where]
+        else:
+            windows = cache[where] = where(text)
+        least = _MIN_DIGITS.get(rx, 0) if count else 0
+        for lo, hi in windows:
+            if least:
+                if (n := digits.get((lo, hi))) is None:
+                    piece = text[lo:hi]
+                    n = digits[lo, hi] = len(piece) - len(piece.translate(_NO_DIGITS))
+                if n < least:
+                    continue
+            for m in rx.finditer(text, lo, hi):
+                start, end = m.span(m.lastgroup) if m.lastgroup else m.span()
+                if valid is not None:
+                    if not (kept := valid(m.group(0), text, start)):
+                        continue
+                    end = start + kept
+                if any(start < t.end and t.start < end for t in taken):
+                    continue
+                taken.append(Match(kind, start, end))
     return sorted(taken, key=lambda m: m.start)
 
 

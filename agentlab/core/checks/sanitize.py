@@ -15,6 +15,7 @@ import binascii
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import compress
 
 #: Zero-width, bidi-control and other invisible formatting characters.
 _INVISIBLE = re.compile(
@@ -71,6 +72,28 @@ def sanitise(text: str) -> Sanitised:
     cleaned, n_ctl = _CONTROL.subn("", cleaned)
     removed = sum(len(m.group(0)) for m in _TAGS.finditer(text)) if n_tags else 0
     return _surfaced(cleaned, removed + n_inv + n_ctl, hidden)
+
+
+#: Everything :func:`sanitise` removes, in one class.
+_REMOVED = re.compile(f"{_TAGS.pattern}|{_INVISIBLE.pattern}|{_CONTROL.pattern}")
+
+
+def invisible_map(text: str) -> tuple[str, list[int] | None]:
+    """``text`` without what :func:`sanitise` removes, and for each character kept its index
+    in ``text`` (``None`` when nothing was removed): lets a search of the cleaned text report
+    offsets into the text as given."""
+    if not _REMOVED.search(text):
+        return text, None
+    index: list[int] = []
+    kept: list[str] = []
+    at = 0
+    for m in _REMOVED.finditer(text):
+        index.extend(range(at, m.start()))
+        kept.append(text[at : m.start()])
+        at = m.end()
+    index.extend(range(at, len(text)))
+    kept.append(text[at:])
+    return "".join(kept), index
 
 
 _CONTROL_DEL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), *range(127, 160)]}
@@ -130,7 +153,11 @@ def _decoded(raw: bytes) -> str | None:
 def decoded_payloads(text: str) -> list[str]:
     """Base64 and hex runs in ``text`` that decode to readable text."""
     found: list[str] = []
-    for m in _B64.finditer(text):
+    # Payloads hold no whitespace: only the long words can be one (one C split, not a regular
+    # expression tried at every position of the text).
+    words = text.split()
+    long_words = list(compress(words, map((16).__le__, map(len, words))))  # at C speed
+    for m in (m for w in long_words for m in _B64.finditer(w)):
         s = m.group(0)
         if s.isalpha() and (s.islower() or s.isupper()):
             continue  # a long word, not base64
@@ -142,7 +169,7 @@ def decoded_payloads(text: str) -> list[str]:
             continue
         if (t := _decoded(raw)) is not None:
             found.append(t)
-    for m in _HEX.finditer(text):
+    for m in (m for w in long_words for m in _HEX.finditer(w)):
         digits = re.sub(r"\\x|[ :]", "", m.group(0))
         try:
             raw = bytes.fromhex(digits)
@@ -153,14 +180,40 @@ def decoded_payloads(text: str) -> list[str]:
     return found
 
 
+def _drop_links(view: str) -> str:
+    """``view`` (single-spaced) without the words that hold an address (``@``, ``//``,
+    ``www.``)."""
+    spans: list[tuple[int, int]] = []
+    for needle in ("@", "//", "www."):
+        i = view.find(needle)
+        while i >= 0:
+            lo = view.rfind(" ", 0, i) + 1
+            hi = view.find(" ", i)
+            hi = len(view) if hi < 0 else hi
+            spans.append((lo, hi))
+            i = view.find(needle, hi)
+    out: list[str] = []
+    at = 0
+    for lo, hi in sorted(spans):
+        if lo >= at:
+            out.append(view[at:lo])
+        at = max(at, hi)
+    out.append(view[at:])
+    return "".join(out)
+
+
 def fold(text: str) -> str:
     """Case, compatibility forms (full-width, ligatures), accents kept, whitespace collapsed."""
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
 def _join(m: re.Match[str]) -> str:
-    """ "i g n o r e  a l l" -> "ignore all": one separator inside a word, two between words."""
-    words = re.split(r"[ .\-_*]{2,}|\s{2,}", m.group(0))
+    """ "i g n o r e  a l l" -> "ignore all": one separator inside a word, two between words;
+    "f-o-r-g-e-t y-o-u-r" -> "forget your": with another separator inside words, a space is
+    between words."""
+    run = m.group(0)
+    inside = r"[ .\-_*]{2,}|\s{2,}" if _SPACE_INSIDE.search(run) else r"[.\-_*]{2,}|\s+"
+    words = re.split(inside, run)
     return " ".join(re.sub(r"[ .\-_*]", "", w) for w in words)
 
 
@@ -169,34 +222,66 @@ def views(text: str) -> list[tuple[str, str]]:
     letters and leetspeak undone (``confusables``, ``leet``), spaced-out words joined up
     (``spaced``), and any decoded base64/hex payload (``decoded``, folded too)."""
     ascii_only = text.isascii()
-    raw = unicodedata.normalize("NFKC", text if ascii_only else _INVISIBLE.sub("", text))
-    raw = raw.casefold()
-    base = " ".join(raw.split())
+    if ascii_only:  # NFKC and casefold are lower() on ASCII
+        raw = text.lower()
+        parts = raw.split()
+        base = " ".join(parts)
+    else:
+        raw = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).casefold()
+        parts = raw.split()
+        base = " ".join(parts)
     out = [("plain", base)]
     latin = base
     if not ascii_only:
         latin = base.translate(_CONFUSABLES)
         if latin != base:
             out.append(("confusables", latin))
+            parts = latin.split()
         raw = raw.translate(_CONFUSABLES)
         plain = "".join(
             c for c in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(c)
         )
         if plain != latin:
             out.append(("accents", plain))
+    linked = "@" in latin or "//" in latin or "www." in latin
+    unlinked: str | None = None if linked else latin
+
+    def without_links() -> str:
+        # an address's @ and dots are not a disguise (built only when a disguise test hits)
+        return _drop_links(latin)
+
     if any(c in latin for c in "013457@$|") and _LEETISH.search(latin):
-        out.append(("leet", latin.translate(_LEET)))
-        if "1" in latin:  # 1 stands for l as often as for i
-            out.append(("leet", latin.translate(_LEET_L)))
+        unlinked = unlinked if unlinked is not None else without_links()
+        if unlinked is latin or _LEETISH.search(unlinked):
+            out.append(("leet", latin.translate(_LEET)))
+            if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
+                out.append(("leet", latin.translate(_LEET_L)))
     padded = f" {latin} "
     if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
-    if max(map(len, latin.split()), default=0) >= 16:
+    if ("." in latin or "*" in latin or "_" in latin or "·" in latin) and len(
+        _INWORD.findall(latin)
+    ) >= 3:
+        # punctuation inside words: "ig.nore prev.ious instr.uctions"
+        unlinked = unlinked if unlinked is not None else without_links()
+        if len(_INWORD.findall(unlinked)) >= 3:
+            out.append(("joined", _INWORD_SUB.sub("", latin)))
+    if max(map(len, parts), default=0) >= 16:
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
     return out
 
 
 #: Cheap pre-tests (each starts with a literal or a small class, so the search skips ahead).
 _FOUR_SINGLE = re.compile(r" \S \S \S \S ")
+#: A letter, a space, a letter, a space: a space inside a spaced-out word.
+_SPACE_INSIDE = re.compile(r"(?<![^\W\d_])[^\W\d_] [^\W\d_] [^\W\d_]")
+#: Punctuation between two letters inside a word (not a hyphen: hyphenated words are common).
+_INWORD = re.compile(r"[.*_·](?<=[^\W\d_][.*_·])(?=[^\W\d_])")  # the class first: C-speed skip
+_INWORD_SUB = _INWORD
 _DOTTED = re.compile(r"[.\-_*]\w[.\-_*]\w[.\-_*]")
-_LEETISH = re.compile(r"[a-z][013457@$|!]+[a-z]|\b[013457][a-z]{2}")
+_LEET_1 = re.compile(r"[a-z]1|1[a-z]")
+#: A leet character between letters, or a leet digit starting a word: the class first, so the
+#: search skips at C speed to the next candidate character.
+_LEETISH = re.compile(
+    r"[013457@$|!](?:(?<=[a-z][013457@$|!])[013457@$|!]*[a-z]|(?<!\w[013457])(?<=[013457])[a-z]{2})"
+)
