@@ -85,6 +85,8 @@ _NOT_AN_ADDRESS = re.compile(
 
 _NON_DIGIT = re.compile(r"\D")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A date first ("2026-11-12 09" of "2026-11-12 09:14"): a timestamp, never a phone number.
+_DATE_FIRST = re.compile(r"\(?\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 
 
 def _card(s: str) -> bool:
@@ -110,7 +112,7 @@ def _ipv6(s: str) -> bool:
 
 def _phone(s: str) -> bool:
     digits = _NON_DIGIT.sub("", s)
-    if not 7 <= len(digits) <= 15 or _DATE.fullmatch(s.strip()):
+    if not 7 <= len(digits) <= 15 or _DATE.fullmatch(s.strip()) or _DATE_FIRST.match(s):
         return False
     if not s.startswith("+") and not (
         len(digits) == 10 or (len(digits) == 11 and digits[0] == "1")
