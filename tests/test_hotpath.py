@@ -138,6 +138,7 @@ def test_the_tokenizer_cache_gives_the_same_tokens_and_survives_a_bad_file(
     tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setenv("AGENTLAB_CACHE_DIR", str(tmp_path))
+
     def load(name: str):  # past the in-process caches: the file is read every time
         tokens._cached_ranks.cache_clear()
         return tokens._encoder.__wrapped__(name)
