@@ -237,11 +237,14 @@ async def _agentlab(steps: int, config: str, db: str) -> dict[str, Any]:
     if config in ("unrecorded", "recorded"):
         # Plain calls when nobody watches: `stream_unwatched = false` in models.toml (the
         # default streams every real call so a silent server is seen within seconds).
-        from agentlab.core.models import ModelsConfig
-
-        options = RunOptions(
-            stream=False, models=ModelsConfig(defaults={"stream_unwatched": False})
-        )
+        try:
+            from agentlab.core.models import ModelsConfig
+        except ImportError:  # an older tree (--before): plain calls unless asked to stream
+            options = RunOptions(stream=False)
+        else:
+            options = RunOptions(
+                stream=False, models=ModelsConfig(defaults={"stream_unwatched": False})
+            )
     # Warm up exactly as a run does (agentlab preloads before its clock starts) with a short
     # run of the same kind; a recorded one records into the same database, which is then
     # there and migrated, as it is for every run but a user's very first.
