@@ -237,11 +237,14 @@ async def _agentlab(steps: int, config: str, db: str) -> dict[str, Any]:
     if config in ("unrecorded", "recorded"):
         # Plain calls when nobody watches: `stream_unwatched = false` in models.toml (the
         # default streams every real call so a silent server is seen within seconds).
-        from agentlab.core.models import ModelsConfig
-
-        options = RunOptions(
-            stream=False, models=ModelsConfig(defaults={"stream_unwatched": False})
-        )
+        try:
+            from agentlab.core.models import ModelsConfig
+        except ImportError:  # an older tree (--before): plain calls unless asked to stream
+            options = RunOptions(stream=False)
+        else:
+            options = RunOptions(
+                stream=False, models=ModelsConfig(defaults={"stream_unwatched": False})
+            )
     # Warm up exactly as a run does (agentlab preloads before its clock starts) with a short
     # run of the same kind; a recorded one records into the same database, which is then
     # there and migrated, as it is for every run but a user's very first.
@@ -403,6 +406,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--curve", default="10,50,200,1000", help="steps for bytes-per-step")
+    ap.add_argument(
+        "--curve-rounds", type=int, default=3, help="rounds over the curve's points (medians)"
+    )
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--label", default="", help="a heading for this run in the results file")
     ap.add_argument(
@@ -463,20 +469,29 @@ def main() -> None:
                 s[0]["litellm_imported"],
             )
         )
+    # The curve's points are interleaved over rounds and each is the median of its rounds: a
+    # single fresh process per point measured mostly what the machine was doing at the time.
+    points = [
+        f"{who}lab:{n}"
+        for n in [int(x) for x in args.curve.split(",") if x]
+        for who in (("", "before:") if BEFORE is not None else ("",))
+        if not (who and n > 200)  # quadratic storage before: 1,000 steps would take minutes
+    ]
+    curve_samples: dict[str, list[dict[str, Any]]] = {p: [] for p in points}
+    for r in range(args.curve_rounds):
+        order = list(points)
+        random.Random(1000 + r).shuffle(order)
+        for point in order:
+            config, n = point.rsplit(":", 1)
+            curve_samples[point].append(run_child(config, int(n)))
     curve = []
-    for n in [int(x) for x in args.curve.split(",") if x]:
-        for who in ("", "before:") if BEFORE is not None else ("",):
-            if who and n > 200:  # quadratic storage before: 1,000 steps would take minutes
-                continue
-            out = run_child(f"{who}lab", n)
-            curve.append(
-                (
-                    f"{who}{n}",
-                    out["stored_bytes"],
-                    out["stored_bytes"] / n,
-                    out["wall_s"] * 1000 / n,
-                )
-            )
+    for point in points:
+        config, n_text = point.rsplit(":", 1)
+        n = int(n_text)
+        outs = curve_samples[point]
+        label = f"{config.removesuffix('lab')}{n}"
+        wall = statistics.median(o["wall_s"] for o in outs)
+        curve.append((label, outs[0]["stored_bytes"], outs[0]["stored_bytes"] / n, wall * 1000 / n))
 
     profiles = _profiles() if args.profile else []
 
@@ -505,7 +520,7 @@ def main() -> None:
         "Stored payload (event rows + span attributes + stored payloads, JSON bytes) on the lab "
         "path:",
         "",
-        "| steps | stored bytes | bytes/step | ms/step |",
+        f"| steps | stored bytes | bytes/step | ms/step (median of {args.curve_rounds}) |",
         "|---|---|---|---|",
     ]
     lines += [f"| {n} | {b} | {bps:.0f} | {ms:.3f} |" for n, b, bps, ms in curve]

@@ -138,7 +138,11 @@ def test_the_tokenizer_cache_gives_the_same_tokens_and_survives_a_bad_file(
     tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setenv("AGENTLAB_CACHE_DIR", str(tmp_path))
-    load = tokens._encoding.__wrapped__  # past the in-process lru_cache
+
+    def load(name: str):  # past the in-process caches: the file is read every time
+        tokens._cached_ranks.cache_clear()
+        return tokens._encoder.__wrapped__(name)
+
     text = "Add 12 + 30, then <|endoftext|> call the calculator: héllo wörld"
     first = load("cl100k_base")  # tiktoken's own load; writes the cache
     (cached,) = (tmp_path / "tiktoken").glob("cl100k_base-*.marshal")

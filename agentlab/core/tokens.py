@@ -63,26 +63,113 @@ def encoding_name_for(model: str) -> str:
     return enc if enc in _BUNDLED else "cl100k_base"
 
 
-@lru_cache(maxsize=8)
+#: Encodings whose tiktoken encoder is built (from then on it counts everything).
+_BUILT: set[str] = set()
+
+
 def _encoding(name: str) -> Any:
+    """The tokenizer ``name`` (built once); from then on it counts every text of ``name``."""
+    _BUILT.add(name)
+    return _encoder(name)
+
+
+@lru_cache(maxsize=8)
+def _encoder(name: str) -> Any:
     """The tokenizer ``name``. tiktoken reads its BPE file as ~200k lines of base64 (~0.6 s for
     o200k_base, most of a lab run's start-up); the decoded ranks are kept in a cache file
     (``marshal``, read in ~0.08 s) after the first load. Any problem with it: the plain load."""
     import tiktoken
 
-    cache = _ranks_cache(name, tiktoken.__version__)
-    if cache is not None:
+    loaded = _cached_ranks(name)
+    if loaded is not None:
+        pat_str, ranks, special = loaded
         try:
-            pat_str, ranks, special = marshal.loads(cache.read_bytes())
             return tiktoken.Encoding(
                 name=name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=special
             )
-        except (OSError, EOFError, ValueError, TypeError):
+        except (ValueError, TypeError):
             pass
     enc = tiktoken.get_encoding(name)
+    cache = _ranks_cache(name, tiktoken.__version__)
     if cache is not None:
         _write_ranks(cache, enc)
     return enc
+
+
+@lru_cache(maxsize=8)
+def _cached_ranks(name: str) -> tuple[str, dict[bytes, int], dict[str, int]] | None:
+    """A tokenizer's (pattern, ranks, special tokens) from the cache file, or None."""
+    import tiktoken
+
+    cache = _ranks_cache(name, tiktoken.__version__)
+    if cache is None:
+        return None
+    try:
+        pat_str, ranks, special = marshal.loads(cache.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(pat_str, str) and isinstance(ranks, dict) and isinstance(special, dict)):
+        return None
+    return pat_str, ranks, special
+
+
+class _LightBPE:
+    """tiktoken's counting, in Python, over the cached ranks: the same pieces (the encoding's
+    own pattern, with the ``regex`` module tiktoken itself depends on) and the same byte-pair
+    merges (lowest rank first, leftmost on a tie), so the same counts. It exists because
+    building tiktoken's encoder (``CoreBPE`` from 200k ranks) takes ~0.25 s, holding the GIL: a
+    short lab run counts a few dozen short texts and is done before that would pay off. Long
+    texts, and any text after :data:`_LIGHT_BUDGET` characters, go to the real encoder."""
+
+    def __init__(self, pat_str: str, ranks: dict[bytes, int]) -> None:
+        import regex  # type: ignore[import-untyped]
+
+        self._findall = regex.compile(pat_str).findall
+        self._ranks = ranks
+        self.counted = 0  # characters counted here so far
+
+    def count(self, text: str) -> int:
+        self.counted += len(text)
+        ranks = self._ranks
+        n = 0
+        for piece in self._findall(text):
+            data = piece.encode("utf-8")  # a lone surrogate raises: the caller falls back
+            n += 1 if data in ranks else _merged_len(data, ranks)
+        return n
+
+
+def _merged_len(piece: bytes, ranks: dict[bytes, int]) -> int:
+    """How many tokens byte-pair merging leaves of ``piece`` (tiktoken's ``_byte_pair_merge``)."""
+    parts = [piece[i : i + 1] for i in range(len(piece))]
+    while len(parts) > 1:
+        best = -1
+        best_rank = 0
+        for i in range(len(parts) - 1):
+            rank = ranks.get(parts[i] + parts[i + 1])
+            if rank is not None and (best < 0 or rank < best_rank):
+                best, best_rank = i, rank
+        if best < 0:
+            break
+        parts[best : best + 2] = [parts[best] + parts[best + 1]]
+    return len(parts)
+
+
+#: Texts longer than this (characters) are counted by tiktoken's encoder, not :class:`_LightBPE`.
+_LIGHT_MAX_TEXT = 2000
+#: Characters :class:`_LightBPE` counts in a process before the real encoder takes over (a
+#: long run pays the encoder's build once and then counts at native speed).
+_LIGHT_BUDGET = 20_000
+
+
+@lru_cache(maxsize=8)
+def _light(name: str) -> _LightBPE | None:
+    loaded = _cached_ranks(name)
+    if loaded is None:
+        return None
+    try:
+        return _LightBPE(loaded[0], loaded[1])
+    except Exception:  # a pattern the regex module refuses: the real encoder counts
+        return None
 
 
 def cache_dir() -> Path | None:
@@ -135,6 +222,13 @@ def count_text(text: str, model: str = "gpt-4o-mini") -> int:
 def _count(text: str, encoding: str) -> int:
     # Conversations grow by appending: every earlier message is counted again on each call
     # (by the gateway and by the lab provider), so remembering counts makes that near free.
+    if encoding not in _BUILT and len(text) <= _LIGHT_MAX_TEXT:
+        light = _light(encoding)
+        if light is not None and light.counted < _LIGHT_BUDGET:
+            try:
+                return light.count(text)
+            except UnicodeEncodeError:
+                pass
     return len(_encoding(encoding).encode(text, disallowed_special=()))
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import sqlite3
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -121,13 +123,28 @@ def _read_only_fs(file: Path) -> bool:
 def process_start(pid: int) -> str | None:
     """When process ``pid`` started, as ``boot-id:ticks`` (Linux ``/proc``), or None where
     that cannot be known. A pid is reused (often after a reboot); a start time is not."""
+    if pid == _own[0]:
+        own: str | None = _own[1]
+        return own
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        boot = _boot_id()
     except OSError:
         return None
     fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
-    return f"{boot}:{fields[19]}" if len(fields) > 19 else None
+    start = f"{boot}:{fields[19]}" if len(fields) > 19 else None
+    if pid == os.getpid():  # this process's own start, read on every open and every run
+        _own[:] = [pid, start]
+    return start
+
+
+#: This process's (pid, start) once read; the pid changes in a forked child, and so does this.
+_own: list[Any] = [None, None]
+
+
+@functools.cache
+def _boot_id() -> str:
+    return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
 
 
 def session_alive(pid: int | None, pid_start: str | None) -> bool:

@@ -270,7 +270,9 @@ class Recorder:
         db.execute(f"PRAGMA busy_timeout = {int(self.lock_wait_s * 1000)}")
         self._seq: dict[str, int] = {}
         # Rows of the batch being committed, written with one statement each (executemany).
-        self._span_starts: list[tuple[Any, ...]] = []
+        # Span rows: id -> [id, session, parent, kind, name, agent, status, start_ts,
+        # start_mono, end_ts, end_mono]; a span that also ends in the batch is inserted closed.
+        self._span_starts: dict[str, list[Any]] = {}
         self._span_ends: list[tuple[Any, ...]] = []
         self._session_counts: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -341,7 +343,7 @@ class Recorder:
 
     def _write(self, batch: list[AnyEvent]) -> None:
         bodies = [compact(e).decode() for e in batch]  # before the write lock is taken
-        self._span_starts, self._span_ends, self._session_counts = [], [], {}
+        self._span_starts, self._span_ends, self._session_counts = {}, [], {}
         with write_txn(self.db):
             rows = []
             for e, body in zip(batch, bodies, strict=True):
@@ -486,12 +488,17 @@ class Recorder:
         # same semconv functions), so span rows do not store every text a second time.
         name, agent = semconv.span_label(e)
         parent = getattr(e, "parent_id", None)
-        self._span_starts.append(
-            (e.span_id, e.session_id, parent, e.opens, name, agent, e.ts, e.mono)
-        )
+        self._span_starts[e.span_id] = [
+            e.span_id, e.session_id, parent, e.opens, name, agent, "running", e.ts, e.mono,
+            None, None,
+        ]  # fmt: skip
 
     def _span_ended(self, e: SpanEndEvent) -> None:
-        self._span_ends.append((e.ts, e.mono, e.end_status(), e.span_id))
+        row = self._span_starts.get(e.span_id)
+        if row is not None:  # opened in this batch: its one row is written closed
+            row[6], row[9], row[10] = e.end_status(), e.ts, e.mono
+        else:
+            self._span_ends.append((e.ts, e.mono, e.end_status(), e.span_id))
 
     def _counts(self, session_id: str) -> dict[str, Any]:
         """The batch's additions to a session's counters (written once, by _write_rows)."""
@@ -520,9 +527,9 @@ class Recorder:
         if self._span_starts:
             conn.executemany(
                 "INSERT INTO spans (id, session_id, parent_id, kind, name, agent, status, "
-                "start_ts, start_mono, attributes) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, '{}')",
-                self._span_starts,
+                "start_ts, start_mono, end_ts, end_mono, attributes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                self._span_starts.values(),
             )
         if self._span_ends:
             conn.executemany(
@@ -543,7 +550,7 @@ class Recorder:
                    WHERE id = :id""",
                 list(self._session_counts.values()),
             )
-        self._span_starts, self._span_ends, self._session_counts = [], [], {}
+        self._span_starts, self._span_ends, self._session_counts = {}, [], {}
 
     def _session_ended(self, e: SessionEnded) -> None:
         limits = e.usage.get("limits") if isinstance(e.usage, dict) else None
