@@ -117,6 +117,9 @@ def exit_now(code: int) -> None:
     """Leave without running litellm's exit hooks (a logging-worker flush and an HTTP client
     cleanup that take seconds after a run): everything of ours is closed by now, since each
     service call closes the database. Quitting the TUI takes well under half a second."""
+    from agentlab.services import close_databases
+
+    close_databases()  # the databases runs recorded into (os._exit skips atexit)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

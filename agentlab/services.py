@@ -67,6 +67,14 @@ def _opened(db_path: DbPath) -> Iterator[Database]:
         db.close()
 
 
+def close_databases() -> None:
+    """Close the databases runs recorded into, kept open for the next runs (``atexit`` does it
+    too; call it before ``os._exit``)."""
+    from agentlab.store.db import close_kept
+
+    close_kept()
+
+
 def check_db(db_path: DbPath) -> None:
     """Open the database once (creating and migrating it): a bad ``--db`` is a UsageError here,
     before a UI starts."""
@@ -106,6 +114,7 @@ async def run_recorded(
     from agentlab.core.session import run_session
     from agentlab.modelsfile import prepare as prepare_models
     from agentlab.scenario import Scenario, load_scenario
+    from agentlab.store.db import forget_recording_db, recording_db
     from agentlab.store.recorder import Recorder
 
     if not isinstance(scenario, Scenario):
@@ -119,7 +128,8 @@ async def run_recorded(
         options = replace(options, approved_always=always)
     approve = approvalsfile.remembering(approve or nobody_to_ask, scenario.name)
     wait = lock_wait_from_env() if lock_wait_s is None else lock_wait_s
-    with _opened(db_path) if record else nullcontext() as db:
+    # A kept connection (store.db.recording_db): no open and WAL checkpoint per run.
+    with recording_db(db_path) if record else nullcontext() as db:
         bus = bus or EventBus()
         recorder = None if db is None else Recorder(db, lock_wait_s=wait)
         if recorder is not None:
@@ -138,6 +148,8 @@ async def run_recorded(
         finally:
             if recorder is not None:
                 recorder.close()
+                if recorder.failure is not None and db is not None:
+                    forget_recording_db(db)  # in an unknown state: the next run opens afresh
 
 
 def _storing(scenario: Scenario, recorder: Subscriber) -> Subscriber:

@@ -502,8 +502,11 @@ def main() -> None:
         f"the same interleaved run) — {time.strftime('%Y-%m-%d %H:%M')}, "
         f"{args.rounds} rounds x {args.steps} steps, Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs shared with other jobs{' — ' + args.label if args.label else ''}.",
-        "ms/step = the run's wall time (open the database, run, close it) / steps; each sample "
-        f"is a fresh process's median of {REPEATS} runs after a warm-up.",
+        "ms/step = the run's wall time / steps; each sample is a fresh process's median of "
+        f"{REPEATS} runs after a warm-up run. Runs after the first in a process record into the "
+        "database the warm-up opened (agentlab keeps it open between runs, as evals, the TUI "
+        "and scripts use it); a one-shot CLI run's open and closing checkpoint (~1 + ~5 ms) "
+        "are in the start-up figure below.",
         "",
         "| configuration | ms/step (median) | p90 | ratio | peak RSS MB | first event ms "
         "| stored bytes | litellm imported |",

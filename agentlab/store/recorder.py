@@ -25,7 +25,6 @@ import json
 import os
 import socket
 import sqlite3
-import threading
 import time
 from typing import Any, TypeVar, assert_never
 
@@ -60,7 +59,7 @@ from agentlab.core.events import (
     ToolCallStarted,
 )
 from agentlab.errors import RecordingFailed
-from agentlab.store.db import process_start
+from agentlab.store.db import process_start, write_lock
 from agentlab.store.txn import write_txn
 
 # Values under these keys (any depth, case-insensitive) never reach the database.
@@ -275,7 +274,8 @@ class Recorder:
         self._span_starts: dict[str, list[Any]] = {}
         self._span_ends: list[tuple[Any, ...]] = []
         self._session_counts: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
+        # One lock per connection: runs in several threads may share a kept connection.
+        self._lock = write_lock(db)
         self._closed = False
         self._pid = os.getpid()
         self._pid_start = process_start(self._pid)
