@@ -170,7 +170,7 @@ def test_an_expectation_that_tests_nothing_is_refused(tmp_path):
         ("contains = 3", "expect.contains: expected a list"),
         ("regex = '('", "expect.regex: not a valid regular expression"),
         ("nope = 1", "expect.nope: unknown key"),
-        ("json_schema = { type = 'wat' }", "expect.json_schema: not a valid JSON Schema"),
+        ("json_schema = { type = 'wat' }", "expect.json_schema: not a valid JSON schema"),
     ],
 )
 def test_bad_expectations_are_one_line_with_file_and_line(tmp_path, table, message):

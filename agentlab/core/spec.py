@@ -17,6 +17,19 @@ from agentlab.core.budget import LIMIT_KINDS
 from agentlab.core.labmodels import LAB_MODELS
 
 
+def checked_schema(v: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``v`` if it is a valid JSON schema (draft 2020-12), else ValueError saying why (a
+    pydantic validator for scenario and eval fields)."""
+    if v is not None:
+        import jsonschema  # only files that declare a schema pay for the import
+
+        try:
+            jsonschema.Draft202012Validator.check_schema(v)
+        except jsonschema.SchemaError as exc:
+            raise ValueError(f"not a valid JSON schema: {exc.message}") from None
+    return v
+
+
 class Problem(NamedTuple):
     """A mistake in a scenario that parses: the dotted key it is at, and what is wrong.
 
@@ -198,14 +211,7 @@ class Guardrails(_Model):
     @field_validator("output_schema")
     @classmethod
     def _schema(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
-        if v is not None:
-            import jsonschema  # only scenarios that declare a schema pay for the import
-
-            try:
-                jsonschema.Draft202012Validator.check_schema(v)
-            except jsonschema.SchemaError as exc:
-                raise ValueError(f"not a valid JSON schema: {exc.message}") from None
-        return v
+        return checked_schema(v)
 
     @field_validator("output_regex")
     @classmethod

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agentlab.core.spec import checked_schema
+
 RunStatus = Literal["completed", "stopped", "error", "any"]
 
 
@@ -201,14 +203,7 @@ class Expect(_Model):
     @field_validator("json_schema")
     @classmethod
     def _schema(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
-        if v is not None:
-            import jsonschema
-
-            try:
-                jsonschema.Draft202012Validator.check_schema(v)
-            except jsonschema.SchemaError as exc:
-                raise ValueError(f"not a valid JSON Schema: {exc.message}") from None
-        return v
+        return checked_schema(v)
 
     @model_validator(mode="after")
     def _milestones(self) -> Expect:
