@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from sqlite_utils import Database
 
 import agentlab
 from agentlab.core import semconv
-from agentlab.core.events import encode
 from agentlab.store.queries import get_events, get_spans, require_session
 
 SPAN_KIND_INTERNAL = 1
@@ -30,14 +28,6 @@ STATUS_ERROR = 2
 # Past this gap between wall-clock and monotonic-derived times, the clock jumped or the
 # session spans processes: use wall-clock times as recorded.
 _MAX_CLOCK_SKEW_S = 60.0
-
-
-def export_jsonl(db: Database, session_id: str) -> Iterator[str]:
-    """One line per recorded event (each ending in ``\\n``), in order: the event's JSON exactly
-    as stored, so ``events.decode(line)`` gives back an equal event."""
-    sid = require_session(db, session_id)["id"]
-    for event in get_events(db, sid):
-        yield encode(event).decode() + "\n"
 
 
 def trace_id(session_id: str) -> str:
