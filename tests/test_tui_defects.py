@@ -15,7 +15,7 @@ from test_tui import (  # noqa: F401
     scenarios_read,
     wait_for,
 )
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 
 from agentlab.console.lines import transcript
 from agentlab.core.events import LlmCallEnded, ToolCallEnded
@@ -324,3 +324,31 @@ def test_14_the_inspector_says_approved_once() -> None:
     assert "approved by person (for the session) in the TUI for the session" in shown
     assert "approved by person: approved" not in shown
     assert "with edited arguments: amount_usd=10" in shown
+
+
+async def test_6_the_highlighted_scenario_s_whole_description_is_under_the_table(
+    db_path, scenarios
+) -> None:
+    """At 80 columns the about column holds ~23 characters: with the scenarios focused, the
+    highlighted one's whole description is shown under the table (wrapped)."""
+    long = "An ending only the whole text shows: " + "word " * 20 + "THE-END"
+    (scenarios / "long.toml").write_text(
+        PAUSE_SCENARIO.replace("pause-demo", "long").replace(
+            "Two steps under a one-step cap that asks before stopping.", long
+        )
+    )
+    app = make_app(db_path=db_path, scenarios_dir=scenarios)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: scenarios_read(app))
+        table = app.screen.query_one("#scenarios", DataTable)
+        strip = app.screen.query_one("#scenario-about", Static)
+        table.focus()
+        row = next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "long")
+        table.move_cursor(row=row)
+        await pilot.pause()
+        assert "THE-END" not in str(table.get_row_at(row)[-1])  # the column is cut
+        assert strip.display and strip.region.height >= 2
+        await wait_for(pilot, lambda: "THE-END" in str(strip.render()))
+        app.screen.query_one("#sessions", DataTable).focus()
+        await pilot.pause()
+        assert not strip.display  # only while the scenarios have focus

@@ -67,6 +67,12 @@ def test_snapshot_home_with_one_session(snap_compare, app, size) -> None:
 
 
 @SIZES
+def test_snapshot_home_scenarios_focused(snap_compare, app, size) -> None:
+    """Home with the scenarios focused: the highlighted one's whole description under them."""
+    assert snap_compare(app, run_before=ready, press=["tab", "down"], terminal_size=size)
+
+
+@SIZES
 def test_snapshot_replay_of_a_finished_session(snap_compare, app, size) -> None:
     """Replay: span tree, transcript with tool calls and the recovered error, gauges, agents,
     summary."""

@@ -98,6 +98,8 @@ class HomeScreen(Screen[None]):
         #: Scenario files that failed to load -> their error (``file:line: key: message``).
         self.invalid: dict[str, str] = {}
         self._rows: list[dict[str, Any]] = []
+        #: Scenario file -> its whole description (or its error), for the line under the table.
+        self._about: dict[str, str] = {}
         self._width = 0
         #: The scenario files read (None until the first read is done).
         self.found: Found | None = None
@@ -116,6 +118,8 @@ class HomeScreen(Screen[None]):
             yield Static(id="sessions-empty")
         with Vertical(id="scenarios-box"):
             yield RowTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            # The highlighted scenario's whole description (the table's column is cut to fit).
+            yield Static(id="scenario-about")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -246,11 +250,17 @@ class HomeScreen(Screen[None]):
         # The description takes what the other columns leave, so the table never scrolls sideways.
         fixed = sum(max(len(r[i]) for r in [("", *SCENARIO_COLUMNS), *rows]) + 2 for i in (1, 2, 3))
         room = max(20, self.size.width - fixed - 8)
+        self._about = {key: about for key, *_, about in rows}
         for key, *cells, about in rows:
             style = "red" if about.startswith("invalid: ") else ""
             table.add_row(*cells, Text(clip(about, room), style=style), key=key)
         if not found:
             table.add_row("(none)", "", "", f"no scenario files in {folder}", key="")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "scenarios":
+            about = self._about.get(str(event.row_key.value), "")
+            self.query_one("#scenario-about", Static).update(Text(about))
 
     # --- actions ---------------------------------------------------------------------------
 
