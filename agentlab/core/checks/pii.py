@@ -283,19 +283,61 @@ _MIN_DIGITS = {_CARD: 13, _SSN: 9, _PHONE: 7, _IPV4: 4}
 _NO_DIGITS = dict.fromkeys(range(ord("0"), ord("9") + 1))
 
 
+#: A run of digits (and the separators numbers use) holding at least 4 digits: where a card,
+#: an SSN, an IPv4 address or a phone number's digits can be (none spans two runs).
+_RUN4 = re.compile(r"[0-9](?:[ .:/()+-]*[0-9]){3}[0-9 .:/()+-]*")
+#: Two letters of one case and two digits: where an IBAN can start.
+_IBAN_START = re.compile(r"[0-9](?<=[A-Z]{2}[0-9]|[a-z]{2}[0-9])[0-9]")
+
+
+def _run_windows(text: str) -> dict[re.Pattern[str], list[Window]]:
+    """Per numeric pattern, the runs of digits (ASCII text) that can hold one of its matches.
+
+    Every character a card, an SSN, an IPv4 address or a phone number's digits are made of is
+    a run character (``[0-9 .:/()+-]``) and they start with a digit, so each match lies in one
+    maximal run from its first digit (a phone number's ``+(`` at most 2 characters before
+    it); a run with fewer digits than a kind needs cannot hold one, and matches in different
+    runs never overlap, so searching each long-enough run (its next character included, for
+    the look-aheads) finds what a search of the whole text finds, in a fraction of the time.
+    """
+    out: dict[re.Pattern[str], list[Window]] = {_CARD: [], _SSN: [], _IPV4: [], _PHONE: []}
+    if not any(d in text for d in "0123456789"):
+        return out
+    n = len(text)
+    card, ssn, ipv4, phone = out[_CARD], out[_SSN], out[_IPV4], out[_PHONE]
+    for m in _RUN4.finditer(text):
+        run = m.group()
+        digits = len(run) - len(run.translate(_NO_DIGITS))
+        lo, hi = m.start(), min(n, m.end() + 1)
+        if run.count(".") >= 3:
+            ipv4.append((lo, hi))
+        if digits >= 7:
+            phone.append((max(0, lo - 2), hi))
+            if digits >= 9 and run.count("-") >= 2:
+                ssn.append((lo, hi))
+            if digits >= 13:
+                card.append((lo, hi))
+    return out
+
+
 def _find(text: str, whole: bool) -> list[Match]:
     taken: list[Match] = []
     cache: dict[object, list[Window]] = {}
     digits: dict[Window, int] = {}
     count = not whole and text.isascii()
+    runs = _run_windows(text) if count else {}
     for kind, rx, valid, where in _FINDERS:
         if whole:
             windows = [(0, len(text))]
+        elif rx in runs:
+            windows = runs[rx]
+        elif rx is _IBAN and count and not _IBAN_START.search(text):
+            windows = []
         elif where in cache:
             windows = cache[where]
         else:
             windows = cache[where] = where(text)
-        least = _MIN_DIGITS.get(rx, 0) if count else 0
+        least = _MIN_DIGITS.get(rx, 0) if count and rx not in runs else 0
         for lo, hi in windows:
             if least:
                 if (n := digits.get((lo, hi))) is None:
