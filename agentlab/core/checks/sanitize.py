@@ -136,6 +136,20 @@ _SPACE = re.compile(r"\s+")
 _SPACED = re.compile(r"(?<!\w)(?:\w(?:[ .\-_*]|\s{2,}){1,3}){4,}\w(?!\w)")
 _B64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
 _HEX = re.compile(r"(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :])?){10,}")
+
+
+def _byte_class(chars: str) -> bytes:
+    """A ``bytes.translate`` table: ``chars`` to ``a``, every other byte to a space."""
+    return bytes(ord("a") if chr(i) in chars else ord(" ") for i in range(256))
+
+
+_LOWER_DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: The characters of ``_B64``'s two alternatives and of ``_HEX`` (its ``\\x`` and ``:``
+#: too), lower case: a run of ``a`` in the translated text is a run of them.
+_B64_BYTES = _byte_class(_LOWER_DIGITS + "+/")
+_B64URL_BYTES = _byte_class(_LOWER_DIGITS + "_-")
+_HEX_BYTES = _byte_class("0123456789abcdef:\\x")
+_RUN16, _RUN20 = b"a" * 16, b"a" * 20
 _PRINTABLE = re.compile(r"^[\x20-\x7e\s\u00a0-\uffff]*$")
 
 
@@ -243,33 +257,65 @@ def views(text: str) -> list[tuple[str, str]]:
         )
         if plain != latin:
             out.append(("accents", plain))
-    linked = "@" in latin or "//" in latin or "www." in latin
-    unlinked: str | None = None if linked else latin
-
-    def without_links() -> str:
-        # an address's @ and dots are not a disguise (built only when a disguise test hits)
-        return _drop_links(latin)
-
-    if any(c in latin for c in "013457@$|") and _LEETISH.search(latin):
-        unlinked = unlinked if unlinked is not None else without_links()
-        if unlinked is latin or _LEETISH.search(unlinked):
-            out.append(("leet", latin.translate(_LEET)))
-            if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
-                out.append(("leet", latin.translate(_LEET_L)))
+    # An address's @ and dots are not a disguise: the disguise tests read the text without
+    # the words holding one. Both tests look at a character and its neighbours inside a word,
+    # and dropping whole words keeps every other word's neighbours, so what they find without
+    # the links they also find with them: one search of the text without links decides.
+    leetish = any(c in latin for c in "013457@$|")
+    inword = "." in latin or "*" in latin or "_" in latin or "·" in latin
+    if "@" in latin or "//" in latin or "www." in latin:
+        unlinked = _drop_links(latin) if leetish or inword else latin
+    else:
+        unlinked = latin
+    if leetish and _leetish(unlinked, ascii_only):
+        out.append(("leet", latin.translate(_LEET)))
+        if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
+            out.append(("leet", latin.translate(_LEET_L)))
     padded = f" {latin} "
     if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
-    if ("." in latin or "*" in latin or "_" in latin or "·" in latin) and len(
-        _INWORD.findall(latin)
-    ) >= 3:
+    if inword and len(_INWORD.findall(unlinked)) >= 3:
         # punctuation inside words: "ig.nore prev.ious instr.uctions"
-        unlinked = unlinked if unlinked is not None else without_links()
-        if len(_INWORD.findall(unlinked)) >= 3:
-            out.append(("joined", _INWORD_SUB.sub("", latin)))
-    if max(map(len, parts), default=0) >= 16:
+        out.append(("joined", _INWORD_SUB.sub("", latin)))
+    if ascii_only:
+        # A payload is a base64 or hex run (no whitespace in it): the lower-cased text has the
+        # same runs (the classes ignore case), and three byte-table passes tell whether any
+        # run is long enough to be one.
+        b = raw.encode("ascii")
+        if (
+            _RUN16 in b.translate(_B64_BYTES)
+            or _RUN20 in b.translate(_B64URL_BYTES)
+            or _RUN20 in b.translate(_HEX_BYTES)
+        ):
+            out += [("decoded", fold(p)) for p in decoded_payloads(text)]
+    elif max(map(len, parts), default=0) >= 16:
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
     return out
 
+
+def _leetish(view: str, ascii_only: bool) -> bool:
+    """Whether ``_LEETISH`` finds something in ``view``. A match is a letter, leet characters
+    and a letter ("h4ck"), or a leet digit after no word character followed by two letters
+    ("4ll"): in ASCII text the letter-then-leet or leet-then-two-letters pairs it needs are
+    looked for first, in a byte-table image of the text (one C pass, no regex per digit)."""
+    if ascii_only:
+        t = view.encode("ascii").translate(_LEET_BYTES)
+        if b"ad" not in t and b"ap" not in t and b"daa" not in t:
+            return False
+    return _LEETISH.search(view) is not None
+
+
+#: [a-z] -> a, leet digits -> d, other leet characters -> p, other word characters -> w.
+_LEET_BYTES = bytes(
+    ord(
+        "a" if "a" <= chr(i) <= "z"
+        else "d" if chr(i) in "013457"
+        else "p" if chr(i) in "@$|!"
+        else "w" if chr(i).isalnum() or chr(i) == "_"
+        else " "
+    )
+    for i in range(128)
+) + b" " * 128  # fmt: skip
 
 #: Cheap pre-tests (each starts with a literal or a small class, so the search skips ahead).
 _FOUR_SINGLE = re.compile(r" \S \S \S \S ")
@@ -279,7 +325,7 @@ _SPACE_INSIDE = re.compile(r"(?<![^\W\d_])[^\W\d_] [^\W\d_] [^\W\d_]")
 _INWORD = re.compile(r"[.*_·](?<=[^\W\d_][.*_·])(?=[^\W\d_])")  # the class first: C-speed skip
 _INWORD_SUB = _INWORD
 _DOTTED = re.compile(r"[.\-_*]\w[.\-_*]\w[.\-_*]")
-_LEET_1 = re.compile(r"[a-z]1|1[a-z]")
+_LEET_1 = re.compile(r"1(?:(?<=[a-z]1)|(?=[a-z]))")  # "[a-z]1|1[a-z]", the literal first
 #: A leet character between letters, or a leet digit starting a word: the class first, so the
 #: search skips at C speed to the next candidate character.
 _LEETISH = re.compile(
