@@ -58,6 +58,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterable
+from itertools import compress
 from dataclasses import dataclass, field
 
 from agentlab.core.checks.sanitize import Sanitised, sanitise, views
@@ -665,34 +666,43 @@ _STRONG_PRIVATE = frozenset(
 )
 
 
-def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
+def _signals(
+    view: str, words: frozenset[str] | None = None, tokens: list[str] | None = None
+) -> dict[str, str]:
     """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet
-    (``words``: the view's words, when the caller has them for the pre-filter)."""
+    (``words``: the view's words, when the caller has them for the pre-filter; ``tokens``: the
+    view cut into words, when the caller has cut it and it holds no apostrophe)."""
     if words is None:
         words = _words_of(view)
     if not _may_signal(view, words):
         return {}
+    changed = False
     for key, phrase, word in _KEYED_PHRASES:
         if key in words and phrase in view:
             view = view.replace(phrase, word)
+            changed = True
     if "'" in view or "’" in view:
         view_ = view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
+        changed = True
     else:
         view_ = view
-    tokens = view_.translate(_SEP).split()
+    if tokens is None or changed:
+        tokens = _cut(view_, _SEP, _SEP_BYTES)
+        tset = frozenset(tokens)
+    else:
+        tset = words  # the same cut: no apostrophe, no phrase replaced
     found: dict[str, str] = {}
     pos: dict[str, list[int]] = {}
     concepts = _CONCEPTS
-    tset = set(tokens)
     hits = _CONCEPT_WORDS.intersection(tset)
     if hits:
-        for i, t in enumerate(tokens):
-            if t in hits:
-                for name in concepts[t]:
-                    if name in pos:
-                        pos[name].append(i)
-                    else:
-                        pos[name] = [i]
+        # the positions of the lexicon's words, picked at C speed
+        for i in compress(range(len(tokens)), map(hits.__contains__, tokens)):
+            for name in concepts[tokens[i]]:
+                if name in pos:
+                    pos[name].append(i)
+                else:
+                    pos[name] = [i]
     for part in (
         _override_and_leak,
         _questions_and_reach,
@@ -755,7 +765,7 @@ def _task_override(view: str, tokens: list[str], ovr: list[int]) -> str | None:
 def _override_and_leak(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -836,7 +846,7 @@ def _override_and_leak(
 def _questions_and_reach(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -890,7 +900,7 @@ _LINKISH = frozenset(["url", "link", "query", "image", "href", "src"])
 def _exfiltration_and_persona(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -949,7 +959,7 @@ def _exfiltration_and_persona(
 def _addressed_secrecy_tools(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -1011,7 +1021,7 @@ def _addressed_secrecy_tools(
 def _new_task_and_authority(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -1165,8 +1175,29 @@ _PHRASE_KEYS = {
 _KEYED_PHRASES = [(_PHRASE_KEYS[phrase], phrase, word) for phrase, word in _PHRASES]
 
 
+_SEP_BYTES = bytes(32 if i in _SEP else i for i in range(256))
+_GATE_SEP_BYTES = bytes(32 if i in _GATE_SEP else i for i in range(256))
+
+
+def _cut(view: str, table: dict[int, str], ascii_table: bytes) -> list[str]:
+    """``view.translate(table).split()``; ASCII text through a byte table (one C pass rather
+    than a dictionary lookup per character)."""
+    if view.isascii():
+        return view.encode("ascii").translate(ascii_table).decode("ascii").split()
+    return view.translate(table).split()
+
+
 def _words_of(view: str) -> frozenset[str]:
-    return frozenset(view.translate(_GATE_SEP).split())
+    return frozenset(_cut(view, _GATE_SEP, _GATE_SEP_BYTES))
+
+
+def _cut_view(view: str) -> tuple[frozenset[str], list[str] | None]:
+    """The view's words (as :func:`_words_of`) and, when it holds no apostrophe (the one
+    difference between the two cuts), its tokens as :func:`_signals` cuts them."""
+    if "'" in view or "’" in view:
+        return _words_of(view), None
+    tokens = _cut(view, _SEP, _SEP_BYTES)
+    return frozenset(tokens), tokens
 
 
 def _may_signal(view: str, words: frozenset[str] | None = None) -> bool:
@@ -1281,7 +1312,7 @@ def scan(text: str) -> Finding:
     texts = views(s.text)
     texts += [("hidden", v) for _, h in s.hidden for _, v in views(h)[:1]]
     plain = texts[0][1]
-    plain_words = _words_of(plain)
+    plain_words, plain_tokens = _cut_view(plain)
     if not _ROT13_TELLS.isdisjoint(plain_words):
         texts.append(("rot13", codecs.decode(plain, "rot13")))
     found: dict[str, str] = {}
@@ -1290,15 +1321,15 @@ def scan(text: str) -> Finding:
                                      for c in text)  # fmt: skip
     for label, view in texts:
         if label == "plain":
-            words = plain_words
+            words, tokens = plain_words, plain_tokens
         else:
-            words = _words_of(view)
+            words, tokens = _cut_view(view)
             if label in ("leet", "confusables", "accents", "joined") and _GATE.isdisjoint(
                 words - plain_words
             ):
                 # Undoing the disguise gave no word the rules read: nothing new to find.
                 continue
-        got = _signals(view, words)
+        got = _signals(view, words, tokens)
         got.update({k: v for k, v in _structural(text, view).items() if k not in got})
         if cjk:
             got.update({k: v for k, v in _cjk_signals(view).items() if k not in got})

@@ -150,7 +150,6 @@ _HINTS = (("G", "SG."), ("J", "eyJ"), ("B", "Bearer "), ("x", "xox"), ("k", "hoo
 _DIGIT_RUN = re.compile(r"[0-9][0-9 .:/()+-]*")
 _ANY_DIGIT_RUN = re.compile(r"\d[\d .:/()+-]*")  # other scripts' digits too (\d in the kinds)
 _SPACE = re.compile(r"\s")
-_HEX = frozenset("0123456789abcdefABCDEF:")
 Window = tuple[int, int]
 
 
@@ -232,16 +231,13 @@ def _ipv6_windows(text: str) -> list[Window]:
     # whitespace: the token around each such colon
     if text.count(":") < 2:
         return []
-    hex_ = _HEX
-    n = len(text)
-    colons = [
-        (i, i + 1)
-        for i, _ in _positions(text, ":")
-        if (i and text[i - 1] in hex_) + (i + 1 < n and text[i + 1] in hex_) == 2
-        or text[i + 1 : i + 2] == ":"
-        or text[i - 1 : i] == ":"
-    ]
+    colons = [m.span() for m in _IPV6_COLON.finditer(text)]
     return _merge(colons, text, 0, 0) if colons else []
+
+
+#: A colon between two hex digits or colons ("::" as one span): the literal first, so the
+#: search skips at C speed from colon to colon.
+_IPV6_COLON = re.compile(r":(?<=[0-9A-Fa-f:]:)(?=[0-9A-Fa-f:])|::")
 
 
 def _key_block(text: str) -> list[Window]:
@@ -279,18 +275,32 @@ def find(text: str, *, whole: bool = False) -> list[Match]:
 
 
 #: The fewest (ASCII) digits a window must hold for each numeric pattern to match in it.
-_MIN_DIGITS = {_CARD: 13, _SSN: 9, _PHONE: 7, _IPV4: 4}
+_MIN_DIGITS = {id(_CARD): 13, id(_SSN): 9, id(_PHONE): 7, id(_IPV4): 4}
 _NO_DIGITS = dict.fromkeys(range(ord("0"), ord("9") + 1))
 
 
 #: A run of digits (and the separators numbers use) holding at least 4 digits: where a card,
 #: an SSN, an IPv4 address or a phone number's digits can be (none spans two runs).
 _RUN4 = re.compile(r"[0-9](?:[ .:/()+-]*[0-9]){3}[0-9 .:/()+-]*")
-#: Two letters of one case and two digits: where an IBAN can start.
-_IBAN_START = re.compile(r"[0-9](?<=[A-Z]{2}[0-9]|[a-z]{2}[0-9])[0-9]")
+_RUN4_BYTES = re.compile(rb"d(?:s*d){3}[ds]*")
+_RUN_BYTES = bytes(
+    ord("d" if "0" <= chr(i) <= "9" else "s" if chr(i) in " .:/()+-" else " ") for i in range(256)
+)
+#: Upper-case letters -> U, lower-case ones -> l, digits -> d (ASCII), the rest -> a space.
+_CASE_BYTES = bytes(
+    ord("U" if "A" <= chr(i) <= "Z" else "l" if "a" <= chr(i) <= "z" else "d" if "0" <= chr(i) <= "9" else " ")
+    for i in range(128)
+) + b" " * 128  # fmt: skip
 
 
-def _run_windows(text: str) -> dict[re.Pattern[str], list[Window]]:
+def _iban_may_start(text: str) -> bool:
+    """Two letters of one case and two digits (where an IBAN starts) in the ASCII ``text``:
+    two substring tests on a byte-table image of it."""
+    t = text.encode("ascii").translate(_CASE_BYTES)
+    return b"UUdd" in t or b"lldd" in t
+
+
+def _run_windows(text: str) -> dict[int, list[Window]]:
     """Per numeric pattern, the runs of digits (ASCII text) that can hold one of its matches.
 
     Every character a card, an SSN, an IPv4 address or a phone number's digits are made of is
@@ -300,15 +310,21 @@ def _run_windows(text: str) -> dict[re.Pattern[str], list[Window]]:
     runs never overlap, so searching each long-enough run (its next character included, for
     the look-aheads) finds what a search of the whole text finds, in a fraction of the time.
     """
-    out: dict[re.Pattern[str], list[Window]] = {_CARD: [], _SSN: [], _IPV4: [], _PHONE: []}
+    # keyed by the pattern's id: hashing a compiled pattern hashes its code, every time
+    card: list[Window] = []
+    ssn: list[Window] = []
+    ipv4: list[Window] = []
+    phone: list[Window] = []
+    out = {id(_CARD): card, id(_SSN): ssn, id(_IPV4): ipv4, id(_PHONE): phone}
     if not any(d in text for d in "0123456789"):
         return out
     n = len(text)
-    card, ssn, ipv4, phone = out[_CARD], out[_SSN], out[_IPV4], out[_PHONE]
-    for m in _RUN4.finditer(text):
-        run = m.group()
-        digits = len(run) - len(run.translate(_NO_DIGITS))
+    # searched in a byte image of the (ASCII) text: digits -> d, separators -> s (a third of
+    # the time of the same search on the text)
+    for m in _RUN4_BYTES.finditer(text.encode("ascii").translate(_RUN_BYTES)):
         lo, hi = m.start(), min(n, m.end() + 1)
+        run = text[lo : m.end()]
+        digits = m.group().count(b"d")
         if run.count(".") >= 3:
             ipv4.append((lo, hi))
         if digits >= 7:
@@ -327,17 +343,20 @@ def _find(text: str, whole: bool) -> list[Match]:
     count = not whole and text.isascii()
     runs = _run_windows(text) if count else {}
     for kind, rx, valid, where in _FINDERS:
+        least = 0
         if whole:
             windows = [(0, len(text))]
-        elif rx in runs:
-            windows = runs[rx]
-        elif rx is _IBAN and count and not _IBAN_START.search(text):
+        elif id(rx) in runs:
+            windows = runs[id(rx)]
+        elif rx is _IBAN and count and not _iban_may_start(text):
             windows = []
-        elif where in cache:
-            windows = cache[where]
         else:
-            windows = cache[where] = where(text)
-        least = _MIN_DIGITS.get(rx, 0) if count and rx not in runs else 0
+            if where in cache:
+                windows = cache[where]
+            else:
+                windows = cache[where] = where(text)
+            if count:
+                least = _MIN_DIGITS.get(id(rx), 0)
         for lo, hi in windows:
             if least:
                 if (n := digits.get((lo, hi))) is None:
