@@ -477,13 +477,15 @@ _AUTHORITY = (
     "pre-approved",
     "the developers want",
 )
-#: Each authority phrase after a word of it that must be among the text's words.
+#: Each authority phrase after a word of it that must be among the text's words (and where
+#: " your " is in it, -1 when the key is another word).
 _AUTHORITY_KEYED = [
     (
         "your"
         if " your " in a
         else next(w for w in a.split() if w not in ("it", "is", "you", "the")),
         a,
+        a.find(" your "),
     )
     for a in _AUTHORITY
 ]
@@ -747,6 +749,27 @@ _GIVEN = re.compile(
 )
 
 
+_OBEY = re.compile(
+    r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these new|my|only)"
+)
+
+
+def _search_at(rx: re.Pattern[str], view: str, starts: tuple[str, ...]) -> re.Match[str] | None:
+    """``rx.search(view)`` for a pattern whose every match starts with one of the literal
+    ``starts``: tried only where one occurs, leftmost first (the same match; a pattern that
+    opens with ``\\b`` reads the character before, as in a search)."""
+    at: list[int] = []
+    for lit in starts:
+        i = view.find(lit)
+        while i >= 0:
+            at.append(i)
+            i = view.find(lit, i + 1)
+    for i in sorted(at):
+        if m := rx.match(view, i):
+            return m
+    return None
+
+
 def _task_override(view: str, tokens: list[str], ovr: list[int]) -> str | None:
     """An override of the task the model was given ("disregard the task you were given",
     "forget what the user asked", "ignore the user's request"), not of its rules."""
@@ -873,7 +896,7 @@ def _questions_and_reach(
         if named and (p := _near(leak, named, 7)) and not _negated(tokens, p[0]):
             found["secret_request"] = _snip(tokens, p)
     # the model's reach: "you have access to", "the records you can read"
-    if "you" in tset and (m := _REACH.search(view)):
+    if "you" in tset and (m := _search_at(_REACH, view, ("you ", "available to you"))):
         found["reach"] = m.group(0)
 
 
@@ -1062,13 +1085,36 @@ def _new_task_and_authority(
                 m = None
         if m:
             found.setdefault("new_task", view[k : k + 40])
-    if ("comply" in tset or "follow" in tset or "obey" in tset) and re.search(
-        r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these "
-        r"new|my|only)", view):  # fmt: skip
+    if ("comply" in tset or "follow" in tset or "obey" in tset) and _search_at(
+        _OBEY, view, ("comply with ", "follow ", "obey ")
+    ):
         found["obey_following"] = "comply with the following"
     # authority / urgency
-    if hit := next((a for k, a in _AUTHORITY_KEYED if k in tset and a in view), None):
+    if hit := _authority(view, tset):
         found["authority"] = hit
+
+
+def _authority(view: str, tset: frozenset[str]) -> str | None:
+    """The first authority phrase in ``view`` whose key word is among its words. A phrase
+    keyed on "your" is looked for only where " your " is (one search for all of them, not
+    one search of the whole text per phrase)."""
+    yours: list[int] | None = None
+    for k, a, o in _AUTHORITY_KEYED:
+        if k not in tset:
+            continue
+        if o < 0:
+            if a in view:
+                return a
+            continue
+        if yours is None:
+            yours = []
+            i = view.find(" your ")
+            while i >= 0:
+                yours.append(i)
+                i = view.find(" your ", i + 1)
+        if any(q >= o and view.startswith(a, q - o) for q in yours):
+            return a
+    return None
 
 
 def _clause_start(view: str, tokens: list[str], i: int) -> bool:

@@ -60,7 +60,7 @@ def sanitise(text: str) -> Sanitised:
     images: the quarantine markers and the trace show them; the detector reads them)."""
     hidden: list[tuple[str, str]] = []
     if text.isascii():  # the common case: no tags, no invisible characters; one C pass
-        cleaned = text.translate(_CONTROL_DEL)
+        cleaned = text.encode("ascii").translate(None, _CONTROL_BYTES).decode("ascii")
         n_ctl = len(text) - len(cleaned)
         return _surfaced(cleaned, n_ctl, hidden)
     for m in _TAGS.finditer(text):
@@ -97,6 +97,8 @@ def invisible_map(text: str) -> tuple[str, list[int] | None]:
 
 
 _CONTROL_DEL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), *range(127, 160)]}
+#: The ASCII ones, for ``bytes.translate`` (one C pass, no dictionary lookup per character).
+_CONTROL_BYTES = bytes(c for c in _CONTROL_DEL if c < 128)
 
 
 def _surfaced(cleaned: str, removed: int, hidden: list[tuple[str, str]]) -> Sanitised:
@@ -271,10 +273,9 @@ def views(text: str) -> list[tuple[str, str]]:
         out.append(("leet", latin.translate(_LEET)))
         if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
             out.append(("leet", latin.translate(_LEET_L)))
-    padded = f" {latin} "
-    if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
+    if _maybe_spaced(latin, ascii_only) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
-    if inword and len(_INWORD.findall(unlinked)) >= 3:
+    if inword and _inword3(unlinked, ascii_only):
         # punctuation inside words: "ig.nore prev.ious instr.uctions"
         out.append(("joined", _INWORD_SUB.sub("", latin)))
     if ascii_only:
@@ -304,6 +305,41 @@ def _leetish(view: str, ascii_only: bool) -> bool:
             return False
     return _LEETISH.search(view) is not None
 
+
+def _maybe_spaced(latin: str, ascii_only: bool) -> bool:
+    """The pre-test for spaced-out letters: four one-character words in a row, or a
+    character between separators twice (``_FOUR_SINGLE``, ``_DOTTED``); in ASCII text (single
+    spaces: the view is split and joined) looked for in byte images of it."""
+    if not ascii_only:
+        return bool(_FOUR_SINGLE.search(f" {latin} ") or _DOTTED.search(latin))
+    b = latin.encode("ascii")
+    if b" x x x x " in b" " + b.translate(_WORD_BYTES) + b" ":
+        return True
+    return _DOTTED_BYTES.search(b.translate(_SHAPE_BYTES)) is not None
+
+
+def _inword3(view: str, ascii_only: bool) -> bool:
+    """Three or more ``_INWORD`` matches (punctuation between two letters) in ``view``; in
+    ASCII text only when a byte image holds three letter-then-punctuation pairs."""
+    if ascii_only:
+        t = view.encode("ascii").translate(_SHAPE_BYTES)
+        if t.count(b"lp") + t.count(b"lu") < 3:
+            return False
+    return len(_INWORD.findall(view)) >= 3
+
+
+#: Non-space -> x (ASCII).
+_WORD_BYTES = bytes(ord(" ") if i == 32 else ord("x") for i in range(256))
+#: Letters -> l, digits -> d, "_" -> u, "." and "*" -> p, "-" -> h, space -> " ", other -> o.
+_SHAPE_BYTES = bytes(
+    ord(
+        "l" if chr(i).isalpha() else "d" if chr(i).isdigit() else "u" if chr(i) == "_"
+        else "p" if chr(i) in ".*" else "h" if chr(i) == "-" else " " if i == 32 else "o"
+    )
+    for i in range(128)
+) + b"o" * 128  # fmt: skip
+#: ``_DOTTED`` ([.-_*] then a word character, twice, then [.-_*]) in the shape image.
+_DOTTED_BYTES = re.compile(rb"[phu][ldu][phu][ldu][phu]")
 
 #: [a-z] -> a, leet digits -> d, other leet characters -> p, other word characters -> w.
 _LEET_BYTES = bytes(
