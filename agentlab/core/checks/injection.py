@@ -489,6 +489,10 @@ _AUTHORITY_KEYED = [
     )
     for a in _AUTHORITY
 ]
+#: The words right after " your " in the authority phrases.
+_YOUR_TAIL = re.compile(
+    "|".join(sorted({re.escape(a[o + 6 :].split()[0]) for _, a, o in _AUTHORITY_KEYED if o >= 0}))
+)
 _BREAK = frozenset(["to", "and", "then", "for", "so", "because", "if", "when", "but", "with", "in"])
 
 
@@ -1008,7 +1012,7 @@ def _addressed_secrecy_tools(
         view,
     ):
         found.setdefault("addressed_to_ai", "@assistant")
-    if "if you are an" in view or "if you are a " in view:
+    if "you" in tset and "are" in tset and ("if you are an" in view or "if you are a " in view):
         k = view.find("if you are a")
         if any(a in view[k : k + 40] for a in (" ai", "llm", "language model", "assistant", "bot")):
             found.setdefault("addressed_to_ai", "if you are an ai")
@@ -1065,7 +1069,15 @@ def _new_task_and_authority(
                 ):
                     found["new_task"] = tail[:40]
                     break
-    if "from now on" in view or "from this message on" in view or "from this point on" in view:
+    # (a phrase's inner words are among the tokens whenever the phrase is in the view: the
+    # token tests spare the substring searches of a text that cannot hold it)
+    if ("now" in tset and "from now on" in view) or (
+        "this" in tset
+        and (
+            ("message" in tset and "from this message on" in view)
+            or ("point" in tset and "from this point on" in view)
+        )
+    ):
         k = max(view.find("from now on"), view.find("from this message on"),
                 view.find("from this point on"))  # fmt: skip
         after = view[k : k + 40]
@@ -1107,10 +1119,12 @@ def _authority(view: str, tset: frozenset[str]) -> str | None:
                 return a
             continue
         if yours is None:
+            # the " your " followed by a word an authority phrase has there
             yours = []
             i = view.find(" your ")
             while i >= 0:
-                yours.append(i)
+                if _YOUR_TAIL.match(view, i + 6):
+                    yours.append(i)
                 i = view.find(" your ", i + 1)
         if any(q >= o and view.startswith(a, q - o) for q in yours):
             return a
