@@ -753,6 +753,10 @@ _GIVEN = re.compile(
 )
 
 
+_AT_AI = re.compile(
+    r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt|chatgpt|copilot|cursor|gemini|codex|"
+    r"devin|llama|mistral)\b"
+)
 _OBEY = re.compile(
     r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these new|my|only)"
 )
@@ -1006,11 +1010,7 @@ def _addressed_secrecy_tools(
         ):
             found["addressed_to_ai"] = f"{tokens[i]}, {nxt}"
             break
-    if "@" in view and re.search(
-        r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt|chatgpt|copilot|cursor|gemini|codex|"
-        r"devin|llama|mistral)\b",
-        view,
-    ):
+    if "@" in view and _AT_AI.search(view):
         found.setdefault("addressed_to_ai", "@assistant")
     if "you" in tset and "are" in tset and ("if you are an" in view or "if you are a " in view):
         k = view.find("if you are a")

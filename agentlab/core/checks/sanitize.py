@@ -315,7 +315,12 @@ def _maybe_spaced(latin: str, ascii_only: bool) -> bool:
     b = latin.encode("ascii")
     if b" x x x x " in b" " + b.translate(_WORD_BYTES) + b" ":
         return True
-    return _DOTTED_BYTES.search(b.translate(_SHAPE_BYTES)) is not None
+    # "p[wp]p[wp]p" in an image where every separator is p (a literal first: a C-speed skip
+    # from one to the next) holds whenever ``_DOTTED`` matches ("_" is a separator and a
+    # word character); the pattern itself decides
+    return _DOTTED_GATE.search(b.translate(_DOTTED_IMAGE)) is not None and bool(
+        _DOTTED.search(latin)
+    )
 
 
 def _inword3(view: str, ascii_only: bool) -> bool:
@@ -323,7 +328,7 @@ def _inword3(view: str, ascii_only: bool) -> bool:
     ASCII text only when a byte image holds three letter-then-punctuation pairs."""
     if ascii_only:
         t = view.encode("ascii").translate(_SHAPE_BYTES)
-        if t.count(b"lp") + t.count(b"lu") < 3:
+        if t.count(b"pl") + t.count(b"ul") < 3:  # punctuation then a letter, three times
             return False
     return len(_INWORD.findall(view)) >= 3
 
@@ -338,8 +343,11 @@ _SHAPE_BYTES = bytes(
     )
     for i in range(128)
 ) + b"o" * 128  # fmt: skip
-#: ``_DOTTED`` ([.-_*] then a word character, twice, then [.-_*]) in the shape image.
-_DOTTED_BYTES = re.compile(rb"[phu][ldu][phu][ldu][phu]")
+#: Separators ([.-_*]) -> p, other word characters -> w, the rest -> a space.
+_DOTTED_IMAGE = bytes(
+    ord("p" if chr(i) in ".-_*" else "w" if chr(i).isalnum() else " ") for i in range(128)
+) + b" " * 128  # fmt: skip
+_DOTTED_GATE = re.compile(rb"p[wp]p[wp]p")
 
 #: [a-z] -> a, leet digits -> d, other leet characters -> p, other word characters -> w.
 _LEET_BYTES = bytes(
