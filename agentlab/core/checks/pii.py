@@ -232,7 +232,10 @@ def _ipv6_windows(text: str) -> list[Window]:
     if text.count(":") < 2:
         return []
     colons = [m.span() for m in _IPV6_COLON.finditer(text)]
-    return _merge(colons, text, 0, 0) if colons else []
+    if not colons:
+        return []
+    # an address holds two colons or more, and no whitespace: one token
+    return [(lo, hi) for lo, hi in _merge(colons, text, 0, 0) if text.count(":", lo, hi) >= 2]
 
 
 #: A colon between two hex digits or colons ("::" as one span): the literal first, so the
@@ -309,6 +312,8 @@ def _run_windows(text: str) -> dict[int, list[Window]]:
     it); a run with fewer digits than a kind needs cannot hold one, and matches in different
     runs never overlap, so searching each long-enough run (its next character included, for
     the look-aheads) finds what a search of the whole text finds, in a fraction of the time.
+    A phone number that does not start with "+" is read as a US one and needs 10 or 11
+    digits, so a run with 7 to 9 (a date, an invoice number) is searched only after a "+".
     """
     # keyed by the pattern's id: hashing a compiled pattern hashes its code, every time
     card: list[Window] = []
@@ -328,7 +333,9 @@ def _run_windows(text: str) -> dict[int, list[Window]]:
         if run.count(".") >= 3:
             ipv4.append((lo, hi))
         if digits >= 7:
-            phone.append((max(0, lo - 2), hi))
+            # read as a US number a phone has 10 or 11 digits; fewer only after a "+"
+            if digits >= 10 or "+" in text[max(0, lo - 2) : hi]:
+                phone.append((max(0, lo - 2), hi))
             if digits >= 9 and run.count("-") >= 2:
                 ssn.append((lo, hi))
             if digits >= 13:
