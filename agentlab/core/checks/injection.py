@@ -981,9 +981,11 @@ def _exfiltration_and_persona(
             found["persona"] = _snip(tokens, p)
         else:
             found["jailbreak_trait"] = tokens[trait[0]]
-    if ("never" in tset and "refuses" in tset) or "no content policy" in view:
+    if ("never" in tset and "refuses" in tset) or (
+        "content" in tset and "no content policy" in view
+    ):
         found.setdefault("jailbreak_trait", "never refuses")
-    if "developer mode" in view or "god mode" in view or "dan mode" in view:
+    if " mode" in view and ("developer mode" in view or "god mode" in view or "dan mode" in view):
         found.setdefault("jailbreak_trait", "mode")
 
 
@@ -1295,12 +1297,12 @@ def _fake_turns(view: str) -> list[re.Match[str]]:
         got += _FT_BRACKET.finditer(view)
     if "end of" in view:
         got += _FT_END.finditer(view)
-    if "---" in view or "===" in view or "###" in view or "```" in view:
+    if any(c in view and c * 3 in view for c in "-=#`"):  # ---, ===, ###, ```
         got += _FT_FENCE.finditer(view)
     if (
         (":" in view or "note" in view or "notice" in view)
+        and (m := _FT_START.match(view))  # anchored at the start: cheaper than the words
         and any(w in view for w in ("system", "admin", "developer", "operator"))
-        and (m := _FT_START.match(view))
     ):
         got.append(m)
     return sorted(got, key=lambda m: m.start())
