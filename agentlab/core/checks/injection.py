@@ -683,10 +683,11 @@ def _signals(
     if not _may_signal(view, words):
         return {}
     changed = False
-    for key, phrase, word in _KEYED_PHRASES:
-        if key in words and phrase in view:
-            view = view.replace(phrase, word)
-            changed = True
+    if not _PHRASE_KEY_WORDS.isdisjoint(words):
+        for key, phrase, word in _KEYED_PHRASES:
+            if key in words and phrase in view:
+                view = view.replace(phrase, word)
+                changed = True
     if "'" in view or "’" in view:
         view_ = view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
         changed = True
@@ -1128,8 +1129,9 @@ def _authority(view: str, tset: frozenset[str]) -> str | None:
                 if _YOUR_TAIL.match(view, i + 6):
                     yours.append(i)
                 i = view.find(" your ", i + 1)
-        if any(q >= o and view.startswith(a, q - o) for q in yours):
-            return a
+        for q in yours:
+            if q >= o and view.startswith(a, q - o):
+                return a
     return None
 
 
@@ -1235,6 +1237,7 @@ _PHRASE_KEYS = {
     "не обращай внимания на": "внимания",
 }  # fmt: skip
 _KEYED_PHRASES = [(_PHRASE_KEYS[phrase], phrase, word) for phrase, word in _PHRASES]
+_PHRASE_KEY_WORDS = frozenset(_PHRASE_KEYS.values())
 
 
 _SEP_BYTES = bytes(32 if i in _SEP else i for i in range(256))
