@@ -58,8 +58,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterable
-from itertools import compress
 from dataclasses import dataclass, field
+from itertools import compress
 
 from agentlab.core.checks.sanitize import Sanitised, sanitise, views
 
