@@ -677,7 +677,7 @@ def _signals(
 ) -> dict[str, str]:
     """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet
     (``words``: the view's words, when the caller has them for the pre-filter; ``tokens``: the
-    view cut into words, when the caller has cut it and it holds no apostrophe)."""
+    view cut into words as :func:`_cut_view` cuts it, when the caller has)."""
     if words is None:
         words = _words_of(view)
     if not _may_signal(view, words):
@@ -688,13 +688,12 @@ def _signals(
             if key in words and phrase in view:
                 view = view.replace(phrase, word)
                 changed = True
-    if "'" in view or "’" in view:
-        view_ = view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
-        changed = True
-    else:
-        view_ = view
+    quoted = "'" in view or "’" in view
+    view_ = _unquote(view) if quoted else view
     if tokens is None or changed:
         tokens = _cut(view_, _SEP, _SEP_BYTES)
+        tset = frozenset(tokens)
+    elif quoted:
         tset = frozenset(tokens)
     else:
         tset = words  # the same cut: no apostrophe, no phrase replaced
@@ -779,14 +778,23 @@ def _search_at(rx: re.Pattern[str], view: str, starts: tuple[str, ...]) -> re.Ma
     return None
 
 
+_TASK_WORDS = _TASK | {"what", "user", "user's", "users"}
+_MY_OUR = frozenset(["my", "our"])
+_NEW_WHAT = frozenset(
+    ["task", "instructions", "instruction", "directive", "directives", "objective", "goal",
+     "orders", "system", "rules", "rule", "prompt"]
+)  # fmt: skip
+_NEW_TAIL = re.compile(r"[\w ]{0,30}?(?::|\bis\b|\bare\b|\bfollows?\b|\bbelow\b)")
+
+
 def _task_override(view: str, tokens: list[str], ovr: list[int]) -> str | None:
     """An override of the task the model was given ("disregard the task you were given",
     "forget what the user asked", "ignore the user's request"), not of its rules."""
     for i in ovr:
         window = tokens[i + 1 : i + 7]
-        if not any(t in _TASK or t in ("what", "user", "user's", "users") for t in window):
+        if _TASK_WORDS.isdisjoint(window):
             continue
-        if any(t in ("my", "our") for t in window[:3]):
+        if not _MY_OUR.isdisjoint(window[:3]):
             continue  # "ignore my question above": the writer's own
         at = view.find(tokens[i])
         if at >= 0 and _GIVEN.search(view, at, at + 80):
@@ -1062,11 +1070,11 @@ def _new_task_and_authority(
         t = tokens[i]
         if i + 1 < len(tokens):
             nxt = tokens[i + 1]
-            if nxt in ("task", "instructions", "instruction", "directive", "directives",
-                       "objective", "goal", "orders", "system", "rules", "rule", "prompt"):  # fmt: skip
-                tail = view[view.find(f"{t} {nxt}") :][:60]
+            if nxt in _NEW_WHAT:
+                k = view.find(f"{t} {nxt}")
+                tail = view[k : k + 60] if k >= 0 else view[-1:]  # (no copy of the whole rest)
                 if (
-                    re.match(r"[\w ]{0,30}?(?::|\bis\b|\bare\b|\bfollows?\b|\bbelow\b)", tail)
+                    _NEW_TAIL.match(tail)
                     and (tokens[i - 1] in ("your", "the", "my", "a", "hey", "model") if i else True)
                     and not tail.startswith((f"{t} {nxt} for", f"{t} {nxt} on"))
                 ):
@@ -1256,11 +1264,17 @@ def _words_of(view: str) -> frozenset[str]:
     return frozenset(_cut(view, _GATE_SEP, _GATE_SEP_BYTES))
 
 
-def _cut_view(view: str) -> tuple[frozenset[str], list[str] | None]:
-    """The view's words (as :func:`_words_of`) and, when it holds no apostrophe (the one
-    difference between the two cuts), its tokens as :func:`_signals` cuts them."""
+def _unquote(view: str) -> str:
+    """``view`` without the apostrophes that quote rather than join words."""
+    return view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
+
+
+def _cut_view(view: str) -> tuple[frozenset[str], list[str]]:
+    """The view's words (as :func:`_words_of`) and its tokens as :func:`_signals` cuts them
+    when no phrase is replaced: one cut for both when it holds no apostrophe (the one
+    difference between the two cuts)."""
     if "'" in view or "’" in view:
-        return _words_of(view), None
+        return _words_of(view), _cut(_unquote(view), _SEP, _SEP_BYTES)
     tokens = _cut(view, _SEP, _SEP_BYTES)
     return frozenset(tokens), tokens
 
