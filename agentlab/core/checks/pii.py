@@ -310,7 +310,7 @@ def _iban_may_start(text: str) -> bool:
     return b"UUdd" in t or b"lldd" in t
 
 
-def _run_windows(text: str) -> dict[int, list[Window]]:
+def _run_windows(text: str, has_digit: bool) -> dict[int, list[Window]]:
     """Per numeric pattern, the runs of digits (ASCII text) that can hold one of its matches.
 
     Every character a card, an SSN, an IPv4 address or a phone number's digits are made of is
@@ -328,7 +328,7 @@ def _run_windows(text: str) -> dict[int, list[Window]]:
     ipv4: list[Window] = []
     phone: list[Window] = []
     out = {id(_CARD): card, id(_SSN): ssn, id(_IPV4): ipv4, id(_PHONE): phone}
-    if not any(d in text for d in "0123456789"):
+    if not has_digit:
         return out
     n = len(text)
     # searched in a byte image of the (ASCII) text: digits -> d, "." -> p, "-" -> h, the other
@@ -360,14 +360,15 @@ def _find(text: str, whole: bool) -> list[Match]:
     cache: dict[object, list[Window]] = {}
     digits: dict[Window, int] = {}
     count = not whole and text.isascii()
-    runs = _run_windows(text) if count else {}
+    has_digit = count and any(d in text for d in "0123456789")
+    runs = _run_windows(text, has_digit) if count else {}
     for kind, rx, valid, where in _FINDERS:
         least = 0
         if whole:
             windows = [(0, len(text))]
         elif id(rx) in runs:
             windows = runs[id(rx)]
-        elif rx is _IBAN and count and not _iban_may_start(text):
+        elif rx is _IBAN and count and not (has_digit and _iban_may_start(text)):
             windows = []
         else:
             if where in cache:
