@@ -155,3 +155,13 @@ def test_the_your_tails_are_every_authority_phrase_word_after_your() -> None:
     for _, a, o in injection._AUTHORITY_KEYED:
         if o >= 0:
             assert re.fullmatch(injection._YOUR_TAIL, a[o + 6 :].split()[0]), a
+
+
+def test_the_plain_view_collapses_whitespace_as_split_and_join_do() -> None:
+    texts = _random("ab \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f  x.", 3000, 11)
+    for text in [*texts, *CORPORA, MAIL, "", "   ", "\n a \n"]:
+        assert (
+            sanitize.views(text)[0][1]
+            == " ".join(sanitize.unicodedata.normalize("NFKC", text).casefold().split())
+            or not text.isascii()
+        ), repr(text)

@@ -240,10 +240,15 @@ def views(text: str) -> list[tuple[str, str]]:
     letters and leetspeak undone (``confusables``, ``leet``), spaced-out words joined up
     (``spaced``), and any decoded base64/hex payload (``decoded``, folded too)."""
     ascii_only = text.isascii()
+    parts: list[str] = []
     if ascii_only:  # NFKC and casefold are lower() on ASCII
         raw = text.lower()
-        parts = raw.split()
-        base = " ".join(parts)
+        # " ".join(raw.split()) without the list: whitespace to spaces through a byte table,
+        # runs of spaces halved until none is left
+        base = raw.encode("ascii").translate(_WS_BYTES).decode("ascii")
+        while "  " in base:
+            base = base.replace("  ", " ")
+        base = base.strip(" ")
     else:
         raw = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).casefold()
         parts = raw.split()
@@ -362,6 +367,9 @@ _LEET_BYTES = bytes(
     )
     for i in range(128)
 ) + b" " * 128  # fmt: skip
+
+#: The ASCII characters ``str.split`` cuts on, to spaces.
+_WS_BYTES = bytes(32 if chr(i).isspace() and i < 128 else i for i in range(256))
 
 #: Cheap pre-tests (each starts with a literal or a small class, so the search skips ahead).
 _FOUR_SINGLE = re.compile(r" \S \S \S \S ")
