@@ -14,8 +14,10 @@ controls) are skipped while matching, so ``ja\\u200bne@example.com`` is still an
 span covers the invisible characters too.
 
 Cost: each kind's pattern runs only on short windows around what it needs (digits, an ``@``,
-a key prefix, a ``::``), found with C-speed substring and character tests; ordinary prose
-costs a few microseconds, not nine regular-expression passes over the whole text.
+a key prefix, a ``::``), found with C-speed substring and character tests; in ASCII text the
+numeric kinds search only the runs of digits long enough to hold them, found in a byte image
+of the text. Ordinary prose costs a few microseconds, a 1 KB business mail with dates and
+amounts about 30, not nine regular-expression passes over the whole text.
 """
 
 from __future__ import annotations
@@ -277,11 +279,6 @@ def find(text: str, *, whole: bool = False) -> list[Match]:
     return _find(text, whole)
 
 
-#: The fewest (ASCII) digits a window must hold for each numeric pattern to match in it.
-_MIN_DIGITS = {id(_CARD): 13, id(_SSN): 9, id(_PHONE): 7, id(_IPV4): 4}
-_NO_DIGITS = dict.fromkeys(range(ord("0"), ord("9") + 1))
-
-
 #: A run of digits (and the separators numbers use, ``[0-9 .:/()+-]``) holding at least 4
 #: (9) digits, in the byte image ``_RUN_BYTES`` makes: where a card, an SSN, an IPv4 address
 #: or a phone number's digits can be (none spans two runs).
@@ -298,9 +295,14 @@ _RUN_BYTES = bytes(
 )  # fmt: skip
 #: Upper-case letters -> U, lower-case ones -> l, digits -> d (ASCII), the rest -> a space.
 _CASE_BYTES = bytes(
-    ord("U" if "A" <= chr(i) <= "Z" else "l" if "a" <= chr(i) <= "z" else "d" if "0" <= chr(i) <= "9" else " ")
-    for i in range(128)
-) + b" " * 128  # fmt: skip
+    ord(
+        "U" if "A" <= chr(i) <= "Z"
+        else "l" if "a" <= chr(i) <= "z"
+        else "d" if "0" <= chr(i) <= "9"
+        else " "
+    )
+    for i in range(256)
+)  # fmt: skip
 
 
 def _iban_may_start(text: str) -> bool:
@@ -358,32 +360,21 @@ def _run_windows(text: str, has_digit: bool) -> dict[int, list[Window]]:
 def _find(text: str, whole: bool) -> list[Match]:
     taken: list[Match] = []
     cache: dict[object, list[Window]] = {}
-    digits: dict[Window, int] = {}
     count = not whole and text.isascii()
     has_digit = count and any(d in text for d in "0123456789")
     runs = _run_windows(text, has_digit) if count else {}
     for kind, rx, valid, where in _FINDERS:
-        least = 0
         if whole:
             windows = [(0, len(text))]
         elif id(rx) in runs:
             windows = runs[id(rx)]
         elif rx is _IBAN and count and not (has_digit and _iban_may_start(text)):
             windows = []
+        elif where in cache:
+            windows = cache[where]
         else:
-            if where in cache:
-                windows = cache[where]
-            else:
-                windows = cache[where] = where(text)
-            if count:
-                least = _MIN_DIGITS.get(id(rx), 0)
+            windows = cache[where] = where(text)
         for lo, hi in windows:
-            if least:
-                if (n := digits.get((lo, hi))) is None:
-                    piece = text[lo:hi]
-                    n = digits[lo, hi] = len(piece) - len(piece.translate(_NO_DIGITS))
-                if n < least:
-                    continue
             for m in rx.finditer(text, lo, hi):
                 start, end = m.span(m.lastgroup) if m.lastgroup else m.span()
                 if valid is not None:
