@@ -1424,7 +1424,7 @@ def scan(text: str) -> Finding:
             found["fake_turn"] = "a user/assistant exchange"
     weights = {n: WEIGHTS[n] for n in found}
     if weights and (outside := _quoted_only(text, plain, plain_words)) is not None:
-        kept = _signals(outside)
+        kept = _signals(outside, *_cut_view(outside))
         weights = {n: (w if n in kept else w / 3) for n, w in weights.items()}
     if s.hidden:
         found["hidden_text"] = ", ".join(sorted({k for k, _ in s.hidden}))
