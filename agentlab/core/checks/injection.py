@@ -59,6 +59,7 @@ import codecs
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 
 from agentlab.core.checks.sanitize import Sanitised, sanitise, views
 
@@ -476,16 +477,22 @@ _AUTHORITY = (
     "pre-approved",
     "the developers want",
 )
-#: Each authority phrase after a word of it that must be among the text's words.
+#: Each authority phrase after a word of it that must be among the text's words (and where
+#: " your " is in it, -1 when the key is another word).
 _AUTHORITY_KEYED = [
     (
         "your"
         if " your " in a
         else next(w for w in a.split() if w not in ("it", "is", "you", "the")),
         a,
+        a.find(" your "),
     )
     for a in _AUTHORITY
 ]
+#: The words right after " your " in the authority phrases.
+_YOUR_TAIL = re.compile(
+    "|".join(sorted({re.escape(a[o + 6 :].split()[0]) for _, a, o in _AUTHORITY_KEYED if o >= 0}))
+)
 _BREAK = frozenset(["to", "and", "then", "for", "so", "because", "if", "when", "but", "with", "in"])
 
 
@@ -665,34 +672,43 @@ _STRONG_PRIVATE = frozenset(
 )
 
 
-def _signals(view: str, words: frozenset[str] | None = None) -> dict[str, str]:
+def _signals(
+    view: str, words: frozenset[str] | None = None, tokens: list[str] | None = None
+) -> dict[str, str]:
     """The signals in one normalised view (lower case, whitespace collapsed): name -> snippet
-    (``words``: the view's words, when the caller has them for the pre-filter)."""
+    (``words``: the view's words, when the caller has them for the pre-filter; ``tokens``: the
+    view cut into words as :func:`_cut_view` cuts it, when the caller has)."""
     if words is None:
         words = _words_of(view)
     if not _may_signal(view, words):
         return {}
-    for key, phrase, word in _KEYED_PHRASES:
-        if key in words and phrase in view:
-            view = view.replace(phrase, word)
-    if "'" in view or "’" in view:
-        view_ = view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
+    changed = False
+    if not _PHRASE_KEY_WORDS.isdisjoint(words):
+        for key, phrase, word in _KEYED_PHRASES:
+            if key in words and phrase in view:
+                view = view.replace(phrase, word)
+                changed = True
+    quoted = "'" in view or "’" in view
+    view_ = _unquote(view) if quoted else view
+    if tokens is None or changed:
+        tokens = _cut(view_, _SEP, _SEP_BYTES)
+        tset = frozenset(tokens)
+    elif quoted:
+        tset = frozenset(tokens)
     else:
-        view_ = view
-    tokens = view_.translate(_SEP).split()
+        tset = words  # the same cut: no apostrophe, no phrase replaced
     found: dict[str, str] = {}
     pos: dict[str, list[int]] = {}
     concepts = _CONCEPTS
-    tset = set(tokens)
     hits = _CONCEPT_WORDS.intersection(tset)
     if hits:
-        for i, t in enumerate(tokens):
-            if t in hits:
-                for name in concepts[t]:
-                    if name in pos:
-                        pos[name].append(i)
-                    else:
-                        pos[name] = [i]
+        # the positions of the lexicon's words, picked at C speed
+        for i in compress(range(len(tokens)), map(hits.__contains__, tokens)):
+            for name in concepts[tokens[i]]:
+                if name in pos:
+                    pos[name].append(i)
+                else:
+                    pos[name] = [i]
     for part in (
         _override_and_leak,
         _questions_and_reach,
@@ -737,14 +753,48 @@ _GIVEN = re.compile(
 )
 
 
+_AT_AI = re.compile(
+    r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt|chatgpt|copilot|cursor|gemini|codex|"
+    r"devin|llama|mistral)\b"
+)
+_OBEY = re.compile(
+    r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these new|my|only)"
+)
+
+
+def _search_at(rx: re.Pattern[str], view: str, starts: tuple[str, ...]) -> re.Match[str] | None:
+    """``rx.search(view)`` for a pattern whose every match starts with one of the literal
+    ``starts``: tried only where one occurs, leftmost first (the same match; a pattern that
+    opens with ``\\b`` reads the character before, as in a search)."""
+    at: list[int] = []
+    for lit in starts:
+        i = view.find(lit)
+        while i >= 0:
+            at.append(i)
+            i = view.find(lit, i + 1)
+    for i in sorted(at):
+        if m := rx.match(view, i):
+            return m
+    return None
+
+
+_TASK_WORDS = _TASK | {"what", "user", "user's", "users"}
+_MY_OUR = frozenset(["my", "our"])
+_NEW_WHAT = frozenset(
+    ["task", "instructions", "instruction", "directive", "directives", "objective", "goal",
+     "orders", "system", "rules", "rule", "prompt"]
+)  # fmt: skip
+_NEW_TAIL = re.compile(r"[\w ]{0,30}?(?::|\bis\b|\bare\b|\bfollows?\b|\bbelow\b)")
+
+
 def _task_override(view: str, tokens: list[str], ovr: list[int]) -> str | None:
     """An override of the task the model was given ("disregard the task you were given",
     "forget what the user asked", "ignore the user's request"), not of its rules."""
     for i in ovr:
         window = tokens[i + 1 : i + 7]
-        if not any(t in _TASK or t in ("what", "user", "user's", "users") for t in window):
+        if _TASK_WORDS.isdisjoint(window):
             continue
-        if any(t in ("my", "our") for t in window[:3]):
+        if not _MY_OUR.isdisjoint(window[:3]):
             continue  # "ignore my question above": the writer's own
         at = view.find(tokens[i])
         if at >= 0 and _GIVEN.search(view, at, at + 80):
@@ -755,7 +805,7 @@ def _task_override(view: str, tokens: list[str], ovr: list[int]) -> str | None:
 def _override_and_leak(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -836,7 +886,7 @@ def _override_and_leak(
 def _questions_and_reach(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -863,7 +913,7 @@ def _questions_and_reach(
         if named and (p := _near(leak, named, 7)) and not _negated(tokens, p[0]):
             found["secret_request"] = _snip(tokens, p)
     # the model's reach: "you have access to", "the records you can read"
-    if "you" in tset and (m := _REACH.search(view)):
+    if "you" in tset and (m := _search_at(_REACH, view, ("you ", "available to you"))):
         found["reach"] = m.group(0)
 
 
@@ -890,7 +940,7 @@ _LINKISH = frozenset(["url", "link", "query", "image", "href", "src"])
 def _exfiltration_and_persona(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -940,16 +990,18 @@ def _exfiltration_and_persona(
             found["persona"] = _snip(tokens, p)
         else:
             found["jailbreak_trait"] = tokens[trait[0]]
-    if ("never" in tset and "refuses" in tset) or "no content policy" in view:
+    if ("never" in tset and "refuses" in tset) or (
+        "content" in tset and "no content policy" in view
+    ):
         found.setdefault("jailbreak_trait", "never refuses")
-    if "developer mode" in view or "god mode" in view or "dan mode" in view:
+    if " mode" in view and ("developer mode" in view or "god mode" in view or "dan mode" in view):
         found.setdefault("jailbreak_trait", "mode")
 
 
 def _addressed_secrecy_tools(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -969,13 +1021,9 @@ def _addressed_secrecy_tools(
         ):
             found["addressed_to_ai"] = f"{tokens[i]}, {nxt}"
             break
-    if "@" in view and re.search(
-        r"@(?:ai|assistant|model|llm|bot|agent|claude|gpt|chatgpt|copilot|cursor|gemini|codex|"
-        r"devin|llama|mistral)\b",
-        view,
-    ):
+    if "@" in view and _AT_AI.search(view):
         found.setdefault("addressed_to_ai", "@assistant")
-    if "if you are an" in view or "if you are a " in view:
+    if "you" in tset and "are" in tset and ("if you are an" in view or "if you are a " in view):
         k = view.find("if you are a")
         if any(a in view[k : k + 40] for a in (" ai", "llm", "language model", "assistant", "bot")):
             found.setdefault("addressed_to_ai", "if you are an ai")
@@ -1011,7 +1059,7 @@ def _addressed_secrecy_tools(
 def _new_task_and_authority(
     view: str,
     tokens: list[str],
-    tset: set[str],
+    tset: frozenset[str],
     pos: dict[str, list[int]],
     found: dict[str, str],
 ) -> None:
@@ -1022,17 +1070,25 @@ def _new_task_and_authority(
         t = tokens[i]
         if i + 1 < len(tokens):
             nxt = tokens[i + 1]
-            if nxt in ("task", "instructions", "instruction", "directive", "directives",
-                       "objective", "goal", "orders", "system", "rules", "rule", "prompt"):  # fmt: skip
-                tail = view[view.find(f"{t} {nxt}") :][:60]
+            if nxt in _NEW_WHAT:
+                k = view.find(f"{t} {nxt}")
+                tail = view[k : k + 60] if k >= 0 else view[-1:]  # (no copy of the whole rest)
                 if (
-                    re.match(r"[\w ]{0,30}?(?::|\bis\b|\bare\b|\bfollows?\b|\bbelow\b)", tail)
+                    _NEW_TAIL.match(tail)
                     and (tokens[i - 1] in ("your", "the", "my", "a", "hey", "model") if i else True)
                     and not tail.startswith((f"{t} {nxt} for", f"{t} {nxt} on"))
                 ):
                     found["new_task"] = tail[:40]
                     break
-    if "from now on" in view or "from this message on" in view or "from this point on" in view:
+    # (a phrase's inner words are among the tokens whenever the phrase is in the view: the
+    # token tests spare the substring searches of a text that cannot hold it)
+    if ("now" in tset and "from now on" in view) or (
+        "this" in tset
+        and (
+            ("message" in tset and "from this message on" in view)
+            or ("point" in tset and "from this point on" in view)
+        )
+    ):
         k = max(view.find("from now on"), view.find("from this message on"),
                 view.find("from this point on"))  # fmt: skip
         after = view[k : k + 40]
@@ -1052,13 +1108,39 @@ def _new_task_and_authority(
                 m = None
         if m:
             found.setdefault("new_task", view[k : k + 40])
-    if ("comply" in tset or "follow" in tset or "obey" in tset) and re.search(
-        r"\b(?:comply with|follow|obey) (?:the following|this note|what follows|these "
-        r"new|my|only)", view):  # fmt: skip
+    if ("comply" in tset or "follow" in tset or "obey" in tset) and _search_at(
+        _OBEY, view, ("comply with ", "follow ", "obey ")
+    ):
         found["obey_following"] = "comply with the following"
     # authority / urgency
-    if hit := next((a for k, a in _AUTHORITY_KEYED if k in tset and a in view), None):
+    if hit := _authority(view, tset):
         found["authority"] = hit
+
+
+def _authority(view: str, tset: frozenset[str]) -> str | None:
+    """The first authority phrase in ``view`` whose key word is among its words. A phrase
+    keyed on "your" is looked for only where " your " is (one search for all of them, not
+    one search of the whole text per phrase)."""
+    yours: list[int] | None = None
+    for k, a, o in _AUTHORITY_KEYED:
+        if k not in tset:
+            continue
+        if o < 0:
+            if a in view:
+                return a
+            continue
+        if yours is None:
+            # the " your " followed by a word an authority phrase has there
+            yours = []
+            i = view.find(" your ")
+            while i >= 0:
+                if _YOUR_TAIL.match(view, i + 6):
+                    yours.append(i)
+                i = view.find(" your ", i + 1)
+        for q in yours:
+            if q >= o and view.startswith(a, q - o):
+                return a
+    return None
 
 
 def _clause_start(view: str, tokens: list[str], i: int) -> bool:
@@ -1163,10 +1245,38 @@ _PHRASE_KEYS = {
     "не обращай внимания на": "внимания",
 }  # fmt: skip
 _KEYED_PHRASES = [(_PHRASE_KEYS[phrase], phrase, word) for phrase, word in _PHRASES]
+_PHRASE_KEY_WORDS = frozenset(_PHRASE_KEYS.values())
+
+
+_SEP_BYTES = bytes(32 if i in _SEP else i for i in range(256))
+_GATE_SEP_BYTES = bytes(32 if i in _GATE_SEP else i for i in range(256))
+
+
+def _cut(view: str, table: dict[int, str], ascii_table: bytes) -> list[str]:
+    """``view.translate(table).split()``; ASCII text through a byte table (one C pass rather
+    than a dictionary lookup per character)."""
+    if view.isascii():
+        return view.encode("ascii").translate(ascii_table).decode("ascii").split()
+    return view.translate(table).split()
 
 
 def _words_of(view: str) -> frozenset[str]:
-    return frozenset(view.translate(_GATE_SEP).split())
+    return frozenset(_cut(view, _GATE_SEP, _GATE_SEP_BYTES))
+
+
+def _unquote(view: str) -> str:
+    """``view`` without the apostrophes that quote rather than join words."""
+    return view.replace(" '", " ").replace("' ", " ").replace("’ ", " ")
+
+
+def _cut_view(view: str) -> tuple[frozenset[str], list[str]]:
+    """The view's words (as :func:`_words_of`) and its tokens as :func:`_signals` cuts them
+    when no phrase is replaced: one cut for both when it holds no apostrophe (the one
+    difference between the two cuts)."""
+    if "'" in view or "’" in view:
+        return _words_of(view), _cut(_unquote(view), _SEP, _SEP_BYTES)
+    tokens = _cut(view, _SEP, _SEP_BYTES)
+    return frozenset(tokens), tokens
 
 
 def _may_signal(view: str, words: frozenset[str] | None = None) -> bool:
@@ -1204,12 +1314,12 @@ def _fake_turns(view: str) -> list[re.Match[str]]:
         got += _FT_BRACKET.finditer(view)
     if "end of" in view:
         got += _FT_END.finditer(view)
-    if "---" in view or "===" in view or "###" in view or "```" in view:
+    if any(c in view and c * 3 in view for c in "-=#`"):  # ---, ===, ###, ```
         got += _FT_FENCE.finditer(view)
     if (
         (":" in view or "note" in view or "notice" in view)
+        and (m := _FT_START.match(view))  # anchored at the start: cheaper than the words
         and any(w in view for w in ("system", "admin", "developer", "operator"))
-        and (m := _FT_START.match(view))
     ):
         got.append(m)
     return sorted(got, key=lambda m: m.start())
@@ -1281,7 +1391,7 @@ def scan(text: str) -> Finding:
     texts = views(s.text)
     texts += [("hidden", v) for _, h in s.hidden for _, v in views(h)[:1]]
     plain = texts[0][1]
-    plain_words = _words_of(plain)
+    plain_words, plain_tokens = _cut_view(plain)
     if not _ROT13_TELLS.isdisjoint(plain_words):
         texts.append(("rot13", codecs.decode(plain, "rot13")))
     found: dict[str, str] = {}
@@ -1290,15 +1400,15 @@ def scan(text: str) -> Finding:
                                      for c in text)  # fmt: skip
     for label, view in texts:
         if label == "plain":
-            words = plain_words
+            words, tokens = plain_words, plain_tokens
         else:
-            words = _words_of(view)
+            words, tokens = _cut_view(view)
             if label in ("leet", "confusables", "accents", "joined") and _GATE.isdisjoint(
                 words - plain_words
             ):
                 # Undoing the disguise gave no word the rules read: nothing new to find.
                 continue
-        got = _signals(view, words)
+        got = _signals(view, words, tokens)
         got.update({k: v for k, v in _structural(text, view).items() if k not in got})
         if cjk:
             got.update({k: v for k, v in _cjk_signals(view).items() if k not in got})
@@ -1314,7 +1424,7 @@ def scan(text: str) -> Finding:
             found["fake_turn"] = "a user/assistant exchange"
     weights = {n: WEIGHTS[n] for n in found}
     if weights and (outside := _quoted_only(text, plain, plain_words)) is not None:
-        kept = _signals(outside)
+        kept = _signals(outside, *_cut_view(outside))
         weights = {n: (w if n in kept else w / 3) for n, w in weights.items()}
     if s.hidden:
         found["hidden_text"] = ", ".join(sorted({k for k, _ in s.hidden}))

@@ -14,8 +14,10 @@ controls) are skipped while matching, so ``ja\\u200bne@example.com`` is still an
 span covers the invisible characters too.
 
 Cost: each kind's pattern runs only on short windows around what it needs (digits, an ``@``,
-a key prefix, a ``::``), found with C-speed substring and character tests; ordinary prose
-costs a few microseconds, not nine regular-expression passes over the whole text.
+a key prefix, a ``::``), found with C-speed substring and character tests; in ASCII text the
+numeric kinds search only the runs of digits long enough to hold them, found in a byte image
+of the text. Ordinary prose costs a few microseconds, a 1 KB business mail with dates and
+amounts about 30, not nine regular-expression passes over the whole text.
 """
 
 from __future__ import annotations
@@ -150,7 +152,6 @@ _HINTS = (("G", "SG."), ("J", "eyJ"), ("B", "Bearer "), ("x", "xox"), ("k", "hoo
 _DIGIT_RUN = re.compile(r"[0-9][0-9 .:/()+-]*")
 _ANY_DIGIT_RUN = re.compile(r"\d[\d .:/()+-]*")  # other scripts' digits too (\d in the kinds)
 _SPACE = re.compile(r"\s")
-_HEX = frozenset("0123456789abcdefABCDEF:")
 Window = tuple[int, int]
 
 
@@ -232,16 +233,16 @@ def _ipv6_windows(text: str) -> list[Window]:
     # whitespace: the token around each such colon
     if text.count(":") < 2:
         return []
-    hex_ = _HEX
-    n = len(text)
-    colons = [
-        (i, i + 1)
-        for i, _ in _positions(text, ":")
-        if (i and text[i - 1] in hex_) + (i + 1 < n and text[i + 1] in hex_) == 2
-        or text[i + 1 : i + 2] == ":"
-        or text[i - 1 : i] == ":"
-    ]
-    return _merge(colons, text, 0, 0) if colons else []
+    colons = [m.span() for m in _IPV6_COLON.finditer(text)]
+    if not colons:
+        return []
+    # an address holds two colons or more, and no whitespace: one token
+    return [(lo, hi) for lo, hi in _merge(colons, text, 0, 0) if text.count(":", lo, hi) >= 2]
+
+
+#: A colon between two hex digits or colons ("::" as one span): the literal first, so the
+#: search skips at C speed from colon to colon.
+_IPV6_COLON = re.compile(r":(?<=[0-9A-Fa-f:]:)(?=[0-9A-Fa-f:])|::")
 
 
 def _key_block(text: str) -> list[Window]:
@@ -278,31 +279,102 @@ def find(text: str, *, whole: bool = False) -> list[Match]:
     return _find(text, whole)
 
 
-#: The fewest (ASCII) digits a window must hold for each numeric pattern to match in it.
-_MIN_DIGITS = {_CARD: 13, _SSN: 9, _PHONE: 7, _IPV4: 4}
-_NO_DIGITS = dict.fromkeys(range(ord("0"), ord("9") + 1))
+#: A run of digits (and the separators numbers use, ``[0-9 .:/()+-]``) holding at least 4
+#: (9) digits, in the byte image ``_RUN_BYTES`` makes: where a card, an SSN, an IPv4 address
+#: or a phone number's digits can be (none spans two runs).
+#: (``(?<!dd)``: a digit right after a digit is not where a run starts; the search tried the
+#: one before it, which had more digits ahead.)
+_RUN4_BYTES = re.compile(rb"d(?<!dd)(?:[phs]*d){3}[dphs]*")
+_RUN9_BYTES = re.compile(rb"d(?<!dd)(?:[phs]*d){8}[dphs]*")
+_RUN_BYTES = bytes(
+    ord(
+        "d" if "0" <= chr(i) <= "9" else "p" if chr(i) == "." else "h" if chr(i) == "-"
+        else "s" if chr(i) in " :/()+" else " "
+    )
+    for i in range(256)
+)  # fmt: skip
+#: Upper-case letters -> U, lower-case ones -> l, digits -> d (ASCII), the rest -> a space.
+_CASE_BYTES = bytes(
+    ord(
+        "U" if "A" <= chr(i) <= "Z"
+        else "l" if "a" <= chr(i) <= "z"
+        else "d" if "0" <= chr(i) <= "9"
+        else " "
+    )
+    for i in range(256)
+)  # fmt: skip
+
+
+def _iban_may_start(text: str) -> bool:
+    """Two letters of one case and two digits (where an IBAN starts) in the ASCII ``text``:
+    two substring tests on a byte-table image of it."""
+    t = text.encode("ascii").translate(_CASE_BYTES)
+    return b"UUdd" in t or b"lldd" in t
+
+
+def _run_windows(text: str, has_digit: bool) -> dict[int, list[Window]]:
+    """Per numeric pattern, the runs of digits (ASCII text) that can hold one of its matches.
+
+    Every character a card, an SSN, an IPv4 address or a phone number's digits are made of is
+    a run character (``[0-9 .:/()+-]``) and they start with a digit, so each match lies in one
+    maximal run from its first digit (a phone number's ``+(`` at most 2 characters before
+    it); a run with fewer digits than a kind needs cannot hold one, and matches in different
+    runs never overlap, so searching each long-enough run (its next character included, for
+    the look-aheads) finds what a search of the whole text finds, in a fraction of the time.
+    A phone number that does not start with "+" is read as a US one and needs 10 or 11
+    digits, so a run with 7 to 9 (a date, an invoice number) is searched only after a "+".
+    """
+    # keyed by the pattern's id: hashing a compiled pattern hashes its code, every time
+    card: list[Window] = []
+    ssn: list[Window] = []
+    ipv4: list[Window] = []
+    phone: list[Window] = []
+    out = {id(_CARD): card, id(_SSN): ssn, id(_IPV4): ipv4, id(_PHONE): phone}
+    if not has_digit:
+        return out
+    n = len(text)
+    # searched in a byte image of the (ASCII) text: digits -> d, "." -> p, "-" -> h, the other
+    # separators -> s (a third of the time of the same search on the text). Without a "+"
+    # a phone needs 10 digits, and without digit-dot-digit there is no IPv4 address: only
+    # runs of 9 digits or more can then hold a match.
+    img = text.encode("ascii").translate(_RUN_BYTES)
+    runs = _RUN4_BYTES if "+" in text or b"dpd" in img else _RUN9_BYTES
+    for m in runs.finditer(img):
+        lo, end = m.span()
+        hi = min(n, end + 1)
+        got = m.group()
+        if got.count(b"p") >= 3:
+            ipv4.append((lo, hi))
+        digits = got.count(b"d")
+        if digits >= 7:
+            # read as a US number a phone has 10 or 11 digits; fewer only after a "+"
+            if digits >= 10 or "+" in text[max(0, lo - 2) : hi]:
+                phone.append((max(0, lo - 2), hi))
+            if digits >= 9 and got.count(b"h") >= 2:
+                ssn.append((lo, hi))
+            if digits >= 13:
+                card.append((lo, hi))
+    return out
 
 
 def _find(text: str, whole: bool) -> list[Match]:
     taken: list[Match] = []
     cache: dict[object, list[Window]] = {}
-    digits: dict[Window, int] = {}
     count = not whole and text.isascii()
+    has_digit = count and any(d in text for d in "0123456789")
+    runs = _run_windows(text, has_digit) if count else {}
     for kind, rx, valid, where in _FINDERS:
         if whole:
             windows = [(0, len(text))]
+        elif id(rx) in runs:
+            windows = runs[id(rx)]
+        elif rx is _IBAN and count and not (has_digit and _iban_may_start(text)):
+            windows = []
         elif where in cache:
             windows = cache[where]
         else:
             windows = cache[where] = where(text)
-        least = _MIN_DIGITS.get(rx, 0) if count else 0
         for lo, hi in windows:
-            if least:
-                if (n := digits.get((lo, hi))) is None:
-                    piece = text[lo:hi]
-                    n = digits[lo, hi] = len(piece) - len(piece.translate(_NO_DIGITS))
-                if n < least:
-                    continue
             for m in rx.finditer(text, lo, hi):
                 start, end = m.span(m.lastgroup) if m.lastgroup else m.span()
                 if valid is not None:

@@ -60,7 +60,7 @@ def sanitise(text: str) -> Sanitised:
     images: the quarantine markers and the trace show them; the detector reads them)."""
     hidden: list[tuple[str, str]] = []
     if text.isascii():  # the common case: no tags, no invisible characters; one C pass
-        cleaned = text.translate(_CONTROL_DEL)
+        cleaned = text.encode("ascii").translate(None, _CONTROL_BYTES).decode("ascii")
         n_ctl = len(text) - len(cleaned)
         return _surfaced(cleaned, n_ctl, hidden)
     for m in _TAGS.finditer(text):
@@ -97,6 +97,8 @@ def invisible_map(text: str) -> tuple[str, list[int] | None]:
 
 
 _CONTROL_DEL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), *range(127, 160)]}
+#: The ASCII ones, for ``bytes.translate`` (one C pass, no dictionary lookup per character).
+_CONTROL_BYTES = bytes(c for c in _CONTROL_DEL if c < 128)
 
 
 def _surfaced(cleaned: str, removed: int, hidden: list[tuple[str, str]]) -> Sanitised:
@@ -136,6 +138,22 @@ _SPACE = re.compile(r"\s+")
 _SPACED = re.compile(r"(?<!\w)(?:\w(?:[ .\-_*]|\s{2,}){1,3}){4,}\w(?!\w)")
 _B64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{20,}={0,2}")
 _HEX = re.compile(r"(?:\\x)?(?:[0-9a-fA-F]{2}(?:\\x|[ :])?){10,}")
+
+
+def _byte_class(chars: str) -> bytes:
+    """A ``bytes.translate`` table: ``chars`` to ``a``, every other byte to a space."""
+    return bytes(ord("a") if chr(i) in chars else ord(" ") for i in range(256))
+
+
+_LOWER_DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: The characters of ``_B64``'s two alternatives and of ``_HEX`` (its ``\\x`` and ``:``
+#: too), lower case: a run of ``a`` in the translated text is a run of them.
+_B64_BYTES = _byte_class(_LOWER_DIGITS + "+/")
+_B64URL_BYTES = _byte_class(_LOWER_DIGITS + "_-")
+_HEX_BYTES = _byte_class("0123456789abcdef:\\x")
+#: All three classes at once: no run of 16 of them, no payload (one pass for most texts).
+_ANY_RUN_BYTES = _byte_class(_LOWER_DIGITS + "+/_-:\\x")
+_RUN16, _RUN20 = b"a" * 16, b"a" * 20
 _PRINTABLE = re.compile(r"^[\x20-\x7e\s\u00a0-\uffff]*$")
 
 
@@ -222,10 +240,15 @@ def views(text: str) -> list[tuple[str, str]]:
     letters and leetspeak undone (``confusables``, ``leet``), spaced-out words joined up
     (``spaced``), and any decoded base64/hex payload (``decoded``, folded too)."""
     ascii_only = text.isascii()
+    parts: list[str] = []
     if ascii_only:  # NFKC and casefold are lower() on ASCII
         raw = text.lower()
-        parts = raw.split()
-        base = " ".join(parts)
+        # " ".join(raw.split()) without the list: whitespace to spaces through a byte table,
+        # runs of spaces halved until none is left
+        base = raw.encode("ascii").translate(_WS_BYTES).decode("ascii")
+        while "  " in base:
+            base = base.replace("  ", " ")
+        base = base.strip(" ")
     else:
         raw = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).casefold()
         parts = raw.split()
@@ -243,33 +266,110 @@ def views(text: str) -> list[tuple[str, str]]:
         )
         if plain != latin:
             out.append(("accents", plain))
-    linked = "@" in latin or "//" in latin or "www." in latin
-    unlinked: str | None = None if linked else latin
-
-    def without_links() -> str:
-        # an address's @ and dots are not a disguise (built only when a disguise test hits)
-        return _drop_links(latin)
-
-    if any(c in latin for c in "013457@$|") and _LEETISH.search(latin):
-        unlinked = unlinked if unlinked is not None else without_links()
-        if unlinked is latin or _LEETISH.search(unlinked):
-            out.append(("leet", latin.translate(_LEET)))
-            if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
-                out.append(("leet", latin.translate(_LEET_L)))
-    padded = f" {latin} "
-    if (_FOUR_SINGLE.search(padded) or _DOTTED.search(latin)) and _SPACED.search(raw):
+    # An address's @ and dots are not a disguise: the disguise tests read the text without
+    # the words holding one. Both tests look at a character and its neighbours inside a word,
+    # and dropping whole words keeps every other word's neighbours, so what they find without
+    # the links they also find with them: one search of the text without links decides.
+    leetish = any(c in latin for c in "013457@$|")
+    inword = "." in latin or "*" in latin or "_" in latin or "·" in latin
+    if "@" in latin or "//" in latin or "www." in latin:
+        unlinked = _drop_links(latin) if leetish or inword else latin
+    else:
+        unlinked = latin
+    if leetish and _leetish(unlinked, ascii_only):
+        out.append(("leet", latin.translate(_LEET)))
+        if _LEET_1.search(unlinked):  # 1 stands for l as often as for i
+            out.append(("leet", latin.translate(_LEET_L)))
+    if _maybe_spaced(latin, ascii_only) and _SPACED.search(raw):
         out.append(("spaced", " ".join(_SPACED.sub(_join, raw).split())))
-    if ("." in latin or "*" in latin or "_" in latin or "·" in latin) and len(
-        _INWORD.findall(latin)
-    ) >= 3:
+    if inword and _inword3(unlinked, ascii_only):
         # punctuation inside words: "ig.nore prev.ious instr.uctions"
-        unlinked = unlinked if unlinked is not None else without_links()
-        if len(_INWORD.findall(unlinked)) >= 3:
-            out.append(("joined", _INWORD_SUB.sub("", latin)))
-    if max(map(len, parts), default=0) >= 16:
+        out.append(("joined", _INWORD_SUB.sub("", latin)))
+    if ascii_only:
+        # A payload is a base64 or hex run (no whitespace in it): the lower-cased text has the
+        # same runs (the classes ignore case), and three byte-table passes tell whether any
+        # run is long enough to be one.
+        b = raw.encode("ascii")
+        if _RUN16 in b.translate(_ANY_RUN_BYTES) and (
+            _RUN16 in b.translate(_B64_BYTES)
+            or _RUN20 in b.translate(_B64URL_BYTES)
+            or _RUN20 in b.translate(_HEX_BYTES)
+        ):
+            out += [("decoded", fold(p)) for p in decoded_payloads(text)]
+    elif max(map(len, parts), default=0) >= 16:
         out += [("decoded", fold(p)) for p in decoded_payloads(text)]
     return out
 
+
+def _leetish(view: str, ascii_only: bool) -> bool:
+    """Whether ``_LEETISH`` finds something in ``view``. A match is a letter, leet characters
+    and a letter ("h4ck"), or a leet digit after no word character followed by two letters
+    ("4ll"): in ASCII text the letter-then-leet or leet-then-two-letters pairs it needs are
+    looked for first, in a byte-table image of the text (one C pass, no regex per digit)."""
+    if ascii_only:
+        t = view.encode("ascii").translate(_LEET_BYTES)
+        if b"ad" not in t and b"daa" not in t:
+            return False
+    return _LEETISH.search(view) is not None
+
+
+def _maybe_spaced(latin: str, ascii_only: bool) -> bool:
+    """The pre-test for spaced-out letters: four one-character words in a row, or a
+    character between separators twice (``_FOUR_SINGLE``, ``_DOTTED``); in ASCII text (single
+    spaces: the view is split and joined) looked for in byte images of it."""
+    if not ascii_only:
+        return bool(_FOUR_SINGLE.search(f" {latin} ") or _DOTTED.search(latin))
+    b = latin.encode("ascii")
+    if b" x x x x " in b" " + b.translate(_WORD_BYTES) + b" ":
+        return True
+    # "p[wp]p[wp]p" in an image where every separator is p (a literal first: a C-speed skip
+    # from one to the next) holds whenever ``_DOTTED`` matches ("_" is a separator and a
+    # word character); the pattern itself decides
+    return _DOTTED_GATE.search(b.translate(_DOTTED_IMAGE)) is not None and bool(
+        _DOTTED.search(latin)
+    )
+
+
+def _inword3(view: str, ascii_only: bool) -> bool:
+    """Three or more ``_INWORD`` matches (punctuation between two letters) in ``view``; in
+    ASCII text only when a byte image holds three letter-then-punctuation pairs."""
+    if ascii_only:
+        t = view.encode("ascii").translate(_SHAPE_BYTES)
+        if t.count(b"pl") + t.count(b"ul") < 3:  # punctuation then a letter, three times
+            return False
+    return len(_INWORD.findall(view)) >= 3
+
+
+#: Non-space -> x (ASCII).
+_WORD_BYTES = bytes(ord(" ") if i == 32 else ord("x") for i in range(256))
+#: Letters -> l, digits -> d, "_" -> u, "." and "*" -> p, "-" -> h, space -> " ", other -> o.
+_SHAPE_BYTES = bytes(
+    ord(
+        "l" if chr(i).isalpha() else "d" if chr(i).isdigit() else "u" if chr(i) == "_"
+        else "p" if chr(i) in ".*" else "h" if chr(i) == "-" else " " if i == 32 else "o"
+    )
+    for i in range(128)
+) + b"o" * 128  # fmt: skip
+#: Separators ([.-_*]) -> p, other word characters -> w, the rest -> a space.
+_DOTTED_IMAGE = bytes(
+    ord("p" if chr(i) in ".-_*" else "w" if chr(i).isalnum() else " ") for i in range(128)
+) + b" " * 128  # fmt: skip
+_DOTTED_GATE = re.compile(rb"p[wp]p[wp]p")
+
+#: [a-z] -> a, leet characters -> d, other word characters -> w (the leet symbols are d too:
+#: "ad" or "daa" must be in the image of a text with a match, which is all the test needs).
+_LEET_BYTES = bytes(
+    ord(
+        "a" if "a" <= chr(i) <= "z"
+        else "d" if chr(i) in "013457@$|!"
+        else "w" if chr(i).isalnum() or chr(i) == "_"
+        else " "
+    )
+    for i in range(128)
+) + b" " * 128  # fmt: skip
+
+#: The ASCII characters ``str.split`` cuts on, to spaces.
+_WS_BYTES = bytes(32 if chr(i).isspace() and i < 128 else i for i in range(256))
 
 #: Cheap pre-tests (each starts with a literal or a small class, so the search skips ahead).
 _FOUR_SINGLE = re.compile(r" \S \S \S \S ")
@@ -279,7 +379,7 @@ _SPACE_INSIDE = re.compile(r"(?<![^\W\d_])[^\W\d_] [^\W\d_] [^\W\d_]")
 _INWORD = re.compile(r"[.*_·](?<=[^\W\d_][.*_·])(?=[^\W\d_])")  # the class first: C-speed skip
 _INWORD_SUB = _INWORD
 _DOTTED = re.compile(r"[.\-_*]\w[.\-_*]\w[.\-_*]")
-_LEET_1 = re.compile(r"[a-z]1|1[a-z]")
+_LEET_1 = re.compile(r"1(?:(?<=[a-z]1)|(?=[a-z]))")  # "[a-z]1|1[a-z]", the literal first
 #: A leet character between letters, or a leet digit starting a word: the class first, so the
 #: search skips at C speed to the next candidate character.
 _LEETISH = re.compile(
