@@ -430,45 +430,10 @@ def _genai_message(msg: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
 
 
 def _flattened(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
-    """OpenInference's ``llm.input_messages.N.message.*`` keys back as a list of messages."""
-    found: dict[int, dict[str, Any]] = {}
-    plen = len(prefix)
-    for key, value in attrs.items():
-        if not key.startswith(prefix):
-            continue
-        index, _, rest = key[plen:].partition(".")
-        if not index.isdigit() or not rest.startswith("message."):
-            continue
-        msg = found.setdefault(int(index), {})
-        rest = rest[len("message.") :]
-        if rest in ("role", "content", "name", "tool_call_id"):
-            msg[rest] = value
-        elif rest.startswith("contents.") and rest.endswith(".message_content.text"):
-            msg["content"] = (msg.get("content") or "") + str(value)
-        elif rest.startswith("tool_calls."):
-            n, _, field_ = rest[len("tool_calls.") :].partition(".")
-            if not n.isdigit():
-                continue
-            calls = msg.setdefault("_calls", {})
-            call = calls.setdefault(int(n), {"id": "", "type": "function", "function": {}})
-            if field_ == "tool_call.id":
-                call["id"] = str(value)
-            elif field_ == "tool_call.function.name":
-                call["function"]["name"] = str(value)
-            elif field_ == "tool_call.function.arguments":
-                call["function"]["arguments"] = (
-                    value if isinstance(value, str) else json.dumps(value)
-                )
-    out = []
-    for i in sorted(found):
-        msg = found[i]
-        calls = msg.pop("_calls", None)
-        msg.setdefault("role", "user")
-        msg["content"] = "" if msg.get("content") is None else str(msg["content"])
-        if calls:
-            msg["tool_calls"] = [calls[n] for n in sorted(calls)]
-        out.append(msg)
-    return out
+    """OpenInference's ``llm.input_messages.N.message.*`` keys back as a list of messages
+    (``.tool_calls.M.tool_call.{id,function.name,function.arguments}``, text parts in
+    ``.contents.K.message_content.text``)."""
+    return _indexed(attrs, prefix, inner="message.", calls=_OI_CALL)
 
 
 def _text(content: Any) -> str:
@@ -477,45 +442,61 @@ def _text(content: Any) -> str:
     return content if isinstance(content, str) else json.dumps(content, default=str)
 
 
-def _indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
-    """OpenLLMetry's ``gen_ai.prompt.N.role`` / ``.content`` / ``.tool_call_id`` /
-    ``.tool_calls.M.{id,name,arguments}`` / ``.finish_reason`` keys back as a list of chat
-    messages (``finish_reason`` kept on the message)."""
+#: A tool call's attribute names under ``tool_calls.M.``: OpenLLMetry's, OpenInference's.
+_OLLM_CALL = {"id": "id", "name": "name", "arguments": "arguments"}
+_OI_CALL = {
+    "tool_call.id": "id",
+    "tool_call.function.name": "name",
+    "tool_call.function.arguments": "arguments",
+}
+
+
+def _indexed(
+    attrs: dict[str, Any], prefix: str, inner: str = "", calls: dict[str, str] = _OLLM_CALL
+) -> list[dict[str, Any]]:
+    """Chat messages flattened into ``PREFIX N . INNER field`` keys back as a list: OpenLLMetry's
+    ``gen_ai.prompt.N.role`` / ``.content`` / ``.tool_call_id`` / ``.tool_calls.M.{id,name,
+    arguments}`` / ``.finish_reason`` (kept on the message), and OpenInference's through
+    :func:`_flattened`."""
     found: dict[int, dict[str, Any]] = {}
     plen = len(prefix)
     for key, value in attrs.items():
         if not key.startswith(prefix):
             continue
         index, _, rest = key[plen:].partition(".")
-        if not index.isdigit() or not rest:
+        if not index.isdigit() or not rest.startswith(inner) or rest == inner:
             continue
         msg = found.setdefault(int(index), {})
+        rest = rest[len(inner) :]
         if rest in ("role", "content", "tool_call_id", "finish_reason", "name"):
             msg[rest] = value
+        elif rest.startswith("contents.") and rest.endswith(".message_content.text"):
+            msg["content"] = (msg.get("content") or "") + str(value)
         elif rest.startswith("tool_calls."):
             n, _, field_ = rest[len("tool_calls.") :].partition(".")
-            if not n.isdigit():
+            if not n.isdigit() or field_ not in calls:
                 continue
-            calls = msg.setdefault("_calls", {})
-            call = calls.setdefault(int(n), {"id": "", "type": "function", "function": {}})
-            if field_ == "id":
+            made = msg.setdefault("_calls", {})
+            call = made.setdefault(int(n), {"id": "", "type": "function", "function": {}})
+            what = calls[field_]
+            if what == "id":
                 call["id"] = str(value)
-            elif field_ == "name":
+            elif what == "name":
                 call["function"]["name"] = str(value)
-            elif field_ == "arguments":
+            else:
                 call["function"]["arguments"] = (
                     value if isinstance(value, str) else json.dumps(value)
                 )
     out = []
     for i in sorted(found):
         msg = found[i]
-        calls = msg.pop("_calls", None)
+        made = msg.pop("_calls", None)
         msg.setdefault("role", "user")
         msg["content"] = _text(msg.get("content"))
-        if calls:
-            for call in calls.values():
+        if made:
+            for call in made.values():
                 call["function"].setdefault("arguments", "")
-            msg["tool_calls"] = [calls[n] for n in sorted(calls)]
+            msg["tool_calls"] = [made[n] for n in sorted(made)]
         out.append(msg)
     return out
 

@@ -25,13 +25,11 @@ from typing import Any
 
 import msgspec
 
-from agentlab.core.checks.display import TEXT_FIELDS, mask_value
+from agentlab.core.checks.display import mask_event, mask_value
 from agentlab.core.events import AnyEvent, LlmCallStarted, LlmDelta
 
 #: The session's config key saying its store is masked (a rerun then compares requests masked).
 CONFIG_KEY = "mask_storage"
-#: What is masked on the way to the store: every text field people see masked.
-STORED_TEXT = TEXT_FIELDS
 
 
 def stores_masked(config: dict[str, Any]) -> bool:
@@ -53,7 +51,7 @@ class StorageMask:
         elif isinstance(e, LlmCallStarted):
             self.sink(msgspec.structs.replace(e, messages=self._messages(e)))
         else:
-            self.sink(masked(e))
+            self.sink(mask_event(e))  # every text field people see masked
 
     def _messages(self, e: LlmCallStarted) -> list[dict[str, Any]]:
         sent = e.messages
@@ -65,15 +63,3 @@ class StorageMask:
             out = [mask_value(m) for m in sent]
         self._sent[e.parent_id] = (sent, out)
         return out
-
-
-def masked(e: AnyEvent) -> AnyEvent:
-    """The event with every stored text field masked (the same object when nothing changed)."""
-    changes = {}
-    for name in STORED_TEXT.intersection(e.__struct_fields__):
-        value = getattr(e, name)
-        if value:
-            new = mask_value(value)
-            if new != value:
-                changes[name] = new
-    return msgspec.structs.replace(e, **changes) if changes else e
