@@ -76,6 +76,11 @@ def _read_strict(path: Path) -> dict[str, list[str]]:
         raise UsageError(f"{path}: not valid JSON ({exc}); fix or delete the file") from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios", {}), dict):
         raise UsageError(f'{path}: expected {{"scenarios": {{SCENARIO: [TOOL, ...]}}}}')
+    for name, tools in data.get("scenarios", {}).items():  # never list part of an entry
+        if not isinstance(tools, list) or not all(isinstance(t, str) for t in tools):
+            raise UsageError(
+                f"{path}: scenarios.{name}: expected a list of tool names, got {tools!r}"[:300]
+            )
     return _read(path)
 
 

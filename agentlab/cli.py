@@ -555,6 +555,8 @@ def _caps(values: dict[LimitKind, float | int | None]) -> dict[str, float]:
             why = f"must be greater than {bound['gt']:g}"
         elif err["type"] == "greater_than_equal":
             why = f"must be at least {bound['ge']:g}"
+        elif err["type"] == "less_than_equal":
+            why = f"must be at most {bound['le']} (got {err['input']})"
         elif err["type"] == "finite_number":
             why = f"expected a finite number, got {err['input']}"
         else:

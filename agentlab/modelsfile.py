@@ -79,7 +79,43 @@ def load_models(path: Path | None = None, *, required: bool = False) -> ModelsCo
     cfg = ModelsConfig(str(path), parsed.defaults.overrides(), dict(parsed.models), parsed.prices)
     for name in cfg.entries:
         cfg.resolve(name)  # an alias cycle is refused here, not at the first call
+    for name, entry in cfg.entries.items():
+        for i, fb in enumerate(entry.fallbacks):
+            # The seam follows one level (a fallback's own fallbacks are not tried), so a
+            # cycle cannot loop; a model falling back to itself only repeats the failure.
+            if cfg.resolve(fb) == cfg.resolve(name):
+                raise UsageError(
+                    f"{_key_where(path, text, name)}: models.{name}.fallbacks[{i}]: "
+                    f"{fb!r} is {name} itself; a fallback must be another model"
+                )
     return cfg
+
+
+def _key_where(path: Path | str, text: str, name: str) -> str:
+    line = key_line(text, f"models.{name}.fallbacks")
+    return f"{path}:{line}" if line else str(path)
+
+
+def check_fallbacks(cfg: ModelsConfig, models: set[str] | None = None) -> None:
+    """Refuse a fallback litellm cannot route (an unknown name, say) with one
+    ``file:line: models.NAME.fallbacks[i]: ...`` line: of every entry, or only of the
+    entries whose settings ``models`` take. Apart from :func:`load_models` because it
+    imports litellm (seconds), which a lab-only run with a models file never needs."""
+    text = ""
+    if cfg.path:
+        try:
+            text = Path(cfg.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+    for name, entry in cfg.entries.items():
+        if models is not None and cfg.resolve(name) not in models:
+            continue
+        for i, fb in enumerate(entry.fallbacks):
+            try:
+                llm.check_model(cfg.resolve(fb))
+            except UsageError as exc:
+                where = _key_where(cfg.path, text, name)
+                raise UsageError(f"{where}: models.{name}.fallbacks[{i}]: {exc}") from None
 
 
 def prepare(scenario: Scenario, options: RunOptions) -> tuple[Scenario, RunOptions]:
@@ -99,10 +135,10 @@ def prepare(scenario: Scenario, options: RunOptions) -> tuple[Scenario, RunOptio
             _check(model, _where(scenario, f"agents[{i}].model"))
         agents.append(agent if model == agent.model else agent.model_copy(update={"model": model}))
     used = {override} if override else {a.model for a in agents}
+    check_fallbacks(cfg, used)
     price_of: dict[str, tuple[float, float] | None] = {}
     for model in used:
         for fb in cfg.settings(model).fallbacks:
-            _check(fb.model, f"{cfg.path}: models fallbacks")
             p = scenario_prices.get(fb.model)
             price_of[fb.model] = (p.input / 1e6, p.output / 1e6) if p else llm.map_price(fb.model)
     cfg = dataclasses.replace(cfg, price_of=price_of)
@@ -137,6 +173,7 @@ def model_rows(cfg: ModelsConfig) -> list[dict[str, Any]]:
     its key is present (never the key)."""
     from agentlab.core.labmodels import DEFAULT_PRICE_AS, LAB_MODELS
 
+    check_fallbacks(cfg)
     rows: list[dict[str, Any]] = []
     names = list(cfg.entries) + [m for m in cfg.prices if m not in cfg.entries]
     for name in names:

@@ -219,7 +219,7 @@ def test_cli_without_tty_exits_2(app: typer.Typer) -> None:
 
 def test_cli_interactive_through_a_pipe(app: typer.Typer, monkeypatch: pytest.MonkeyPatch) -> None:
     with create_pipe_input() as inp:
-        inp.send_text(DOWN * 2 + ENTER + ENTER + ENTER)  # learning, no role, no preference
+        inp.send_text(DOWN * 2 + ENTER * 4)  # learning, Python, no role, no preference
         monkeypatch.setattr(advisor_cli, "_stdin_is_tty", lambda: True)
         monkeypatch.setattr(
             advisor_cli, "_prompt_io", lambda: {"input": inp, "output": DummyOutput()}

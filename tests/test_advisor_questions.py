@@ -43,25 +43,25 @@ def test_questions_cover_profile_keys() -> None:
 @pytest.mark.parametrize(
     ("answers", "keys"),
     [
-        ({"agents": "learning"}, ["agents", "role", MONITORING_PREFERENCE]),
+        ({"agents": "learning"}, ["agents", "language", "role", MONITORING_PREFERENCE]),
         ({"agents": "single"},
          ["agents", "role", "org", "compliance", "private_data", MODEL_CHOICE,
           "sessions_per_day", MONITORING_PREFERENCE]),
         ({"agents": "multi", "org": "large-enterprise"},
-         ["agents", "workflow", "role", "org", "departments", "compliance", "private_data",
+         ["agents", "workflow", "language", "role", "org", "departments", "compliance", "private_data",
           "budget", MODEL_CHOICE, "sessions_per_day", MONITORING_PREFERENCE]),
         # Many units outside a large enterprise: is it one platform?
         ({"agents": "multi", "org": "mid-size", "departments": 5},
-         ["agents", "workflow", "role", "org", "departments", "platform", "compliance",
+         ["agents", "workflow", "language", "role", "org", "departments", "platform", "compliance",
           "private_data", "budget", MODEL_CHOICE, "sessions_per_day", MONITORING_PREFERENCE]),
         # The trifecta: each leg asked only while the others are there.
         ({"agents": "single", "private_data": True, "untrusted_input": True},
          ["agents", "role", "org", "compliance", "private_data", "untrusted_input",
           "exfiltration", MODEL_CHOICE, "sessions_per_day", MONITORING_PREFERENCE]),
         ({"agents": "learning", MONITORING_PREFERENCE: "self-host"},
-         ["agents", "role", MONITORING_PREFERENCE, "open_source", "tooling_budget"]),
+         ["agents", "language", "role", MONITORING_PREFERENCE, "open_source", "tooling_budget"]),
         ({"agents": "learning", MONITORING_PREFERENCE: "all-in-one"},
-         ["agents", "role", MONITORING_PREFERENCE, "tooling_budget"]),
+         ["agents", "language", "role", MONITORING_PREFERENCE, "tooling_budget"]),
     ],
 )  # fmt: skip
 def test_only_the_questions_on_the_branch(answers: dict[str, Any], keys: list[str]) -> None:
@@ -112,7 +112,7 @@ def test_progress_label_names_the_step() -> None:
         {"agents": "learning", "role": None, MONITORING_PREFERENCE: "all-in-one"},
         BY_KEY["tooling_budget"],
     )
-    assert last.label == "Question 4, the last · Monitoring"
+    assert last.label == "Question 5, the last · Monitoring"
 
 
 def test_to_profile_maps_the_virtual_questions_and_drops_stale_answers() -> None:
@@ -185,6 +185,7 @@ def test_questionnaire_flow_to_a_recommendation() -> None:
     answers = ask(
         DOWN + ENTER  # agents: several collaborating agents
         + UP + ENTER  # workflow: up from the default to complex branching
+        + ENTER  # language: Python
         + UP * 3 + ENTER  # role: up from "rather not say" to the engineer
         + DOWN * 2 + ENTER  # org: large enterprise
         + DOWN * 3 + ENTER  # departments: 5
@@ -209,7 +210,7 @@ def test_back_re_asks_the_previous_question_with_its_answer() -> None:
         DOWN + ENTER  # agents: multi
         + UP * 2 + ENTER  # workflow: up past the first choice to "← Back"
         + DOWN + ENTER  # agents again, "multi" preselected: down to learning
-        + ENTER * 2  # role, monitoring
+        + ENTER * 3  # language, role, monitoring
     )  # fmt: skip
     assert answers["agents"] == "learning"
     assert to_profile(answers).agents == "learning"

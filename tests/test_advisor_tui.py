@@ -129,12 +129,12 @@ async def test_progress_back_and_forward() -> None:
         assert isinstance(screen, AdvisorScreen)
         assert screen.query_one("#back", Button).disabled
         await pilot.press("down", "enter", "up", "enter")  # multi, complex branching
-        assert screen.question.key == "role"
+        assert screen.question.key == "language"
         await pilot.press("left")  # back to the workflow question
         assert screen.question.key == "workflow"
         assert screen.query_one("#choices", OptionList).highlighted == 0  # complex branching
         await pilot.press("right")  # keeps the highlighted answer
-        assert screen.question.key == "role"
+        assert screen.question.key == "language"
         await pilot.click("#back")
         assert screen.question.key == "workflow"
         await pilot.click("#next")
@@ -248,7 +248,7 @@ async def test_escape_pops_the_screen() -> None:
 
 # --- snapshots -----------------------------------------------------------------------------
 
-MULTI_TO_ROLE = ["down", "enter", "up", "enter"]  # multi, complex branching
+MULTI_TO_ROLE = ["down", "enter", "up", "enter", "enter"]  # multi, complex branching, Python
 
 
 def test_snapshot_question(snap_compare) -> None:
@@ -279,7 +279,7 @@ def test_snapshot_monitoring_question_80x24(snap_compare) -> None:
     assert snap_compare(AdvisorTestApp(), press=keys, terminal_size=SMALL)
 
 
-ENTERPRISE_KEYS = ["down", "enter", "up", "enter", "enter", "down", "down", "enter"]
+ENTERPRISE_KEYS = ["down", "enter", "up", "enter", "enter", "enter", "down", "down", "enter"]
 ENTERPRISE_KEYS += ["down", "down", "down", "enter", "down", "enter"] + ["enter"] * 5
 
 
@@ -295,6 +295,6 @@ def test_snapshot_result_card_80x24(snap_compare) -> None:
 
 def test_snapshot_what_flips_80x24(snap_compare) -> None:
     """Departments 5 → 2 on the card: the diff on top, then the new picks."""
-    keys = [*ENTERPRISE_KEYS, "c", "home", "down", "down", "down", "down", "enter"]  # departments
+    keys = [*ENTERPRISE_KEYS, "c", "home", *["down"] * 5, "enter"]  # departments
     keys += ["home", "down", "enter"]  # 2
     assert snap_compare(AdvisorTestApp(), press=keys, terminal_size=SMALL)

@@ -104,6 +104,22 @@ QUESTIONS: tuple[Question, ...] = (
         reads=("agents",),
     ),
     Question(
+        key="language",
+        prompt="Which language will the agents be written in?",
+        help="TypeScript passes over the Python-only frameworks (CrewAI, AutoGen, Swarm) for "
+        "the TypeScript one on the same branch.",
+        choices=(
+            Choice("python", "Python"),
+            Choice("typescript", "TypeScript"),
+            Choice(None, "Not decided yet (Python is assumed)"),
+        ),
+        default="python",
+        step="What you build",
+        # A single agent's picks (the OpenAI Agents SDK, LangGraph) both have TypeScript SDKs.
+        when=lambda a: a.get("agents") != "single",
+        reads=("agents",),
+    ),
+    Question(
         key="role",
         prompt="Which describes you best?",
         help="Picks the article's advice for your kind of reader; it never changes the picks.",

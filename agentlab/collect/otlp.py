@@ -57,6 +57,8 @@ def gunzip(body: bytes) -> bytes:
         raise BadPayload(f"body is not valid gzip ({exc})") from None
     if len(data) > MAX_BODY_BYTES:
         raise BadPayload(f"body is larger than {MAX_BODY_BYTES // 2**20} MiB uncompressed")
+    if not d.eof:  # a cut stream decodes as far as it goes: never record part of it
+        raise BadPayload("body is truncated gzip (it ends before the gzip stream does)")
     return data
 
 

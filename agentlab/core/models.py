@@ -85,6 +85,14 @@ class ModelEntry(Settings):
             raise ValueError("expected a name without spaces")
         return v
 
+    @field_validator("fallbacks")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not name.strip() or any(c.isspace() for c in name):
+                raise ValueError(f"{name!r}: expected a model name or alias without spaces")
+        return v
+
     @field_validator("api_base")
     @classmethod
     def _url(cls, v: str | None) -> str | None:

@@ -80,15 +80,19 @@ class ScriptTurn(_Model):
         return self
 
 
+#: The largest count cap: SQLite's INTEGER is 64-bit (a bigger one is a typo, not a cap).
+MAX_COUNT = 2**63 - 1
+
+
 class Limits(_Model):
     """Hard caps. Session-wide at the top level, per agent under ``agents[i].limits``."""
 
-    input_tokens: int | None = Field(default=None, ge=1)
-    output_tokens: int | None = Field(default=None, ge=1)
-    total_tokens: int | None = Field(default=None, ge=1)
+    input_tokens: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    output_tokens: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    total_tokens: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     cost_usd: float | None = Field(default=None, gt=0)
-    steps: int | None = Field(default=None, ge=1)
-    tool_calls: int | None = Field(default=None, ge=0)
+    steps: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    tool_calls: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     wall_time_s: float | None = Field(default=None, gt=0)
     #: Warn when a cap is this fraction used.
     warn_at: float = Field(default=0.8, gt=0, le=1)

@@ -22,6 +22,7 @@ amounts about 30, not nine regular-expression passes over the whole text.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -155,9 +156,18 @@ _SPACE = re.compile(r"\s")
 Window = tuple[int, int]
 
 
-def _back(text: str, i: int) -> int:
-    """The start of the whitespace-separated token holding ``i``."""
-    return max(text.rfind(" ", 0, i), text.rfind("\n", 0, i), text.rfind("\t", 0, i)) + 1
+def _back(text: str, i: int, floor: int = 0) -> int:
+    """The start of the whitespace-separated token holding ``i``, or ``floor`` when it starts
+    before it (a search back to 0 for each window, in a text without tabs, was quadratic)."""
+    return (
+        max(
+            text.rfind(" ", floor, i),
+            text.rfind("\n", floor, i),
+            text.rfind("\t", floor, i),
+            floor - 1,
+        )
+        + 1
+    )
 
 
 def _forward(text: str, i: int) -> int:
@@ -179,7 +189,9 @@ def _merge(spans: Iterable[Window], text: str, before: int, after: int) -> list[
     out: list[Window] = []
     n = len(text)
     for lo, hi in raw:
-        lo, hi = _back(text, max(0, lo)), _forward(text, min(n, hi))
+        # A token starting before the last window's end merges with it either way.
+        floor = min(out[-1][1], max(0, lo)) if out else 0
+        lo, hi = _back(text, max(0, lo), floor), _forward(text, min(n, hi))
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
@@ -359,6 +371,11 @@ def _run_windows(text: str, has_digit: bool) -> dict[int, list[Window]]:
 
 def _find(text: str, whole: bool) -> list[Match]:
     taken: list[Match] = []
+    # The taken spans never overlap, so sorted by start their ends are sorted too: a new span
+    # overlaps one iff the last that starts before its end ends after its start (a bisect, not
+    # a walk over every match: that walk made a text with thousands of matches quadratic).
+    starts: list[int] = []
+    ends: list[int] = []
     cache: dict[object, list[Window]] = {}
     count = not whole and text.isascii()
     has_digit = count and any(d in text for d in "0123456789")
@@ -381,8 +398,13 @@ def _find(text: str, whole: bool) -> list[Match]:
                     if not (kept := valid(m.group(0), text, start)):
                         continue
                     end = start + kept
-                if any(start < t.end and t.start < end for t in taken):
+                i = bisect.bisect_left(starts, end)
+                if i and ends[i - 1] > start:
                     continue
+                # An empty span at a taken one's start sorts before it: both lists stay sorted.
+                j = (bisect.bisect_left if start == end else bisect.bisect_right)(starts, start)
+                starts.insert(j, start)
+                ends.insert(j, end)
                 taken.append(Match(kind, start, end))
     return sorted(taken, key=lambda m: m.start)
 
