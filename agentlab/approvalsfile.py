@@ -48,7 +48,7 @@ def approved_always(scenario: str, path: Path | None = None) -> frozenset[str]:
 def remember_always(scenario: str, tool: str, path: Path | None = None) -> None:
     """Add ``tool`` to ``scenario``'s entry (written atomically)."""
     path = path or approvals_path()
-    data = _read(path)
+    data = _read_strict(path)  # a broken file is a UsageError, never overwritten
     tools = data.setdefault(scenario, [])
     if tool in tools:
         return
@@ -132,7 +132,7 @@ def remembering(approve: ApproveFn, scenario: str, path: Path | None = None) -> 
         if decision is not None and decision.approved and decision.remember == "always":
             try:
                 remember_always(scenario, req.tool, path)
-            except OSError:
+            except (OSError, UsageError):  # unwritable, or broken by hand (left as it is)
                 pass  # not remembered past this session (it still counts for this one)
         return decision
 

@@ -208,3 +208,25 @@ def test_a_remembered_always_does_not_override_an_explicit_policy_or_an_unattend
 
     result = asyncio.run(services.run_recorded(GATE, db_path=tmp_path / "q.db"))
     assert "issued to C-1042" not in result.final_output
+
+
+def test_an_always_answer_never_overwrites_a_broken_approvals_file(tmp_path) -> None:
+    """A person's "always" with a hand-broken approvals.json in place rewrote it as just the
+    new entry, losing what was there; the file is left as it was (the answer still counts for
+    the session)."""
+    import asyncio
+
+    path = tmp_path / "approvals.json"
+    broken = '{"scenarios": {"a": ["t1"], "b": "oops"'  # cut short by hand
+    path.write_text(broken)
+
+    async def always(req: ApprovalRequest) -> Decision:
+        return Decision(approved=True, by="person", remember="always")
+
+    wrapped = approvalsfile.remembering(always, "demo", path)
+    decision = asyncio.run(wrapped(ApprovalRequest(agent="a", tool="issue_refund", arguments={})))
+    assert decision is not None and decision.approved
+    assert path.read_text() == broken
+    path.write_text('{"scenarios": {"a": "t1"}}')  # valid JSON, a bad entry: same
+    asyncio.run(wrapped(ApprovalRequest(agent="a", tool="issue_refund", arguments={})))
+    assert path.read_text() == '{"scenarios": {"a": "t1"}}'
