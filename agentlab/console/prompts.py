@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -20,27 +21,28 @@ def can_ask() -> bool:
     return not os.environ.get("CI") and sys.stdin is not None and sys.stdin.isatty()
 
 
-def asker(printer: Any) -> Any:
-    """Ask yes/no questions on the terminal from the running event loop: one at a time (workers
-    run concurrently), with the live display paused and new output held until the answer.
-    The prompt reads stdin on a daemon thread, so a run that ends meanwhile (a cap, Ctrl-C)
-    never waits for an answer that is no longer needed."""
+def _on_a_thread(printer: Any, no_answer: Callable[[], Any]) -> Any:
+    """``ask(fn)``: run the blocking terminal dialog ``fn`` from the running event loop, one at
+    a time (workers run concurrently), with the live display paused and new output held until
+    the answer. ``fn`` runs on a daemon thread, so a run that ends meanwhile (a cap, Ctrl-C)
+    never waits for an answer that is no longer needed; EOF or Ctrl-C in it answers
+    ``no_answer()``."""
     lock = asyncio.Lock()
 
-    async def ask(question: str) -> bool:
+    async def ask(fn: Callable[[], Any]) -> Any:
         async with lock:
             loop = asyncio.get_running_loop()
-            answer: asyncio.Future[bool] = loop.create_future()
+            answer: asyncio.Future[Any] = loop.create_future()
 
-            def settle(value: bool) -> None:
+            def settle(value: Any) -> None:
                 if not answer.done():
                     answer.set_result(value)
 
             def prompt() -> None:
                 try:
-                    value = typer.confirm(question, default=False)
-                except BaseException:  # EOF or Ctrl-C at the prompt: a "no"
-                    value = False
+                    value = fn()
+                except BaseException:  # EOF or Ctrl-C at the prompt
+                    value = no_answer()
                 try:
                     loop.call_soon_threadsafe(settle, value)
                 except RuntimeError:  # the run is over and its loop closed
@@ -54,6 +56,17 @@ def asker(printer: Any) -> Any:
             finally:
                 if printer is not None:
                     printer.resume()
+
+    return ask
+
+
+def asker(printer: Any) -> Any:
+    """Ask yes/no questions on the terminal from the running event loop (see
+    :func:`_on_a_thread`); EOF or Ctrl-C at the prompt is a "no"."""
+    run = _on_a_thread(printer, lambda: False)
+
+    async def ask(question: str) -> bool:
+        return bool(await run(lambda: typer.confirm(question, default=False)))
 
     return ask
 
@@ -123,41 +136,11 @@ def approve_hook(mode: str, printer: Any) -> Any:
 
 
 def chooser(printer: Any) -> Any:
-    """Like :func:`asker`, for a dialog of several questions: ``fn`` runs on a daemon thread
-    with the live display paused; EOF or Ctrl-C there is a denial."""
+    """Like :func:`asker`, for a dialog of several questions: ``ask(fn)`` runs ``fn`` on a
+    daemon thread with the live display paused; EOF or Ctrl-C there is a denial."""
     from agentlab.core.context import Decision
 
-    lock = asyncio.Lock()
-
-    async def ask(fn: Any) -> Any:
-        async with lock:
-            loop = asyncio.get_running_loop()
-            answer: asyncio.Future[Any] = loop.create_future()
-
-            def settle(value: Any) -> None:
-                if not answer.done():
-                    answer.set_result(value)
-
-            def prompt() -> None:
-                try:
-                    value = fn()
-                except BaseException:
-                    value = Decision(False, "no answer at the terminal")
-                try:
-                    loop.call_soon_threadsafe(settle, value)
-                except RuntimeError:
-                    pass
-
-            if printer is not None:
-                printer.pause()
-            try:
-                threading.Thread(target=prompt, name="agentlab-prompt", daemon=True).start()
-                return await answer
-            finally:
-                if printer is not None:
-                    printer.resume()
-
-    return ask
+    return _on_a_thread(printer, lambda: Decision(False, "no answer at the terminal"))
 
 
 APPROVAL_CHOICES = (
